@@ -1,0 +1,270 @@
+//! pageout-core: a deterministic simulation of the DragonFly BSD low-memory path of June/July
+//! 2008 — the pageout daemon, the buffer cache, HAMMER and UFS write paths — in which the
+//! "HAMMER lockup" emerges from the mechanism and the July 1 2008 fix cures it.
+//!
+//! The whole surface is [`Simulation::new`] and [`Simulation::advance`]; the command line, the
+//! wasm facade and the tests all drive the same code.
+
+pub mod detect;
+pub mod policy;
+pub mod scenario;
+pub mod trace;
+
+pub use detect::{Outcome, OutcomeKind, WaitEdge, WaitGraph, WaitNode};
+pub use policy::{BdSpeedup, BioVariant, DirtyLimit, KernelPreset, Policy, PolicyOverrides};
+pub use scenario::{
+    FieldError, FsKind, Machine, Scenario, ScenarioErrors, ScenarioPreset, Workload, HZ,
+};
+pub use trace::{Col, LogLine, Samples};
+
+use serde::{Deserialize, Serialize};
+
+/// The engine version (the crate version).
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The console strings of kernel-2008.md §9.8.
+pub mod msg {
+    /// An interrupt-reserve allocation succeeded in `bio_page_alloc`.
+    pub const EMERG: &str = "bio_page_alloc: WARNING emergency page allocation";
+    /// It failed; the caller sleeps up to 5 s and retries.
+    pub const EMERG_FAIL: &str = "bio_page_alloc: WARNING emergency page allocation failed";
+}
+
+/// Where a run stands after a call to `advance`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    /// Current simulated tick.
+    pub tick: u64,
+    /// True once the run has an outcome (hang detected or duration reached).
+    pub finished: bool,
+    /// The outcome, once finished.
+    pub outcome: Option<OutcomeKind>,
+}
+
+/// What a kernel thread is doing now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadInfo {
+    /// `pagedaemon`, `bufdaemon`, `bufdaemon_hw`, `writer0`, `mmap0`, `hog0`.
+    pub name: String,
+    /// `running`, `runnable`, `sleeping` or `exited`.
+    pub state: String,
+    /// The sleep message (`VMWait`, `psleep`, ...), empty when not sleeping.
+    pub wmesg: String,
+    /// Whether the current sleep has a timeout.
+    pub timed: bool,
+    /// Tick since which it is in this state.
+    pub since: u64,
+}
+
+/// The boot-time thresholds (kernel-2008.md §2.3, §4.2), in pages and bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Thresholds {
+    /// Managed pages (`v_page_count`).
+    pub v_page_count: u32,
+    /// `v_interrupt_free_min` (2).
+    pub v_interrupt_free_min: u32,
+    /// `v_pageout_free_min` (34).
+    pub v_pageout_free_min: u32,
+    /// `v_free_reserved`.
+    pub v_free_reserved: u32,
+    /// `v_free_severe`.
+    pub v_free_severe: u32,
+    /// `v_free_min`.
+    pub v_free_min: u32,
+    /// `v_free_target`.
+    pub v_free_target: u32,
+    /// `v_cache_min`.
+    pub v_cache_min: u32,
+    /// `v_inactive_target`.
+    pub v_inactive_target: u32,
+    /// Pageout cluster size (`vm_pageout_page_count`).
+    pub cluster: u32,
+    /// Buffer headers.
+    pub nbuf: u32,
+    /// `hibufspace` (bytes).
+    pub hibufspace: u64,
+    /// `lobufspace` (bytes).
+    pub lobufspace: u64,
+    /// `hidirtybufspace` (bytes).
+    pub hidirtybufspace: u64,
+    /// `lodirtybufspace` (bytes).
+    pub lodirtybufspace: u64,
+}
+
+/// Counts for a run summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    /// Successful emergency (interrupt-reserve) allocations.
+    pub emerg_allocs: u64,
+    /// Failed emergency allocations.
+    pub emerg_fails: u64,
+    /// `recoverbufcalls`.
+    pub recoverbufcalls: u64,
+    /// Pages `recoverbufpages` freed.
+    pub recovered_pages: u64,
+    /// Lowest free+cache seen (pages).
+    pub min_free_cache: u32,
+    /// Highest `dirtybufspace` seen (bytes).
+    pub peak_dirtybufspace: u64,
+    /// Engine events processed (thread resumptions and interrupts).
+    pub events: u64,
+    /// Pages freed or cached.
+    pub pages_freed: u64,
+    /// Disk I/Os completed.
+    pub io_completed: u64,
+    /// User data written, KiB.
+    pub user_kb: u64,
+}
+
+/// A run of a scenario: `new`, then `advance` until `finished`.
+#[derive(Debug)]
+pub struct Simulation {
+    scenario: Scenario,
+    tick: u64,
+    samples: Samples,
+    console: trace::Console,
+    outcome: Option<Outcome>,
+}
+
+impl Simulation {
+    /// Builds the machine of a scenario and boots it (tick 0). Fails with every problem found.
+    pub fn new(scenario: &Scenario) -> Result<Simulation, ScenarioErrors> {
+        scenario.validate()?;
+        Ok(Simulation {
+            scenario: scenario.clone(),
+            tick: 0,
+            samples: Samples::default(),
+            console: trace::Console::default(),
+            outcome: None,
+        })
+    }
+
+    /// The scenario being run.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Current tick.
+    pub fn tick(&self) -> u64 {
+        self.tick
+    }
+
+    /// Where the run stands.
+    pub fn status(&self) -> Status {
+        Status {
+            tick: self.tick,
+            finished: self.outcome.is_some(),
+            outcome: self.outcome.as_ref().map(|o| o.kind),
+        }
+    }
+
+    /// Runs `ticks` more ticks, or until the outcome is decided.
+    pub fn advance(&mut self, ticks: u64) -> Status {
+        self.run_until(self.tick.saturating_add(ticks))
+    }
+
+    /// Runs until `tick`, or until the outcome is decided.
+    pub fn run_until(&mut self, tick: u64) -> Status {
+        while self.tick < tick && self.outcome.is_none() {
+            self.tick += 1;
+            if self.tick % trace::SAMPLE_EVERY == 0 {
+                let mut row = [0u32; trace::NCOLS];
+                row[0] = self.tick as u32;
+                self.samples.push(row);
+            }
+            if self.tick >= self.scenario.duration_ticks() {
+                self.outcome = Some(Outcome {
+                    kind: OutcomeKind::Survived,
+                    tick: self.tick,
+                    detected_at: self.tick,
+                    summary: "survived".into(),
+                    graph: WaitGraph::default(),
+                });
+            }
+        }
+        self.status()
+    }
+
+    /// Runs to the outcome.
+    pub fn run(&mut self) -> Status {
+        self.run_until(u64::MAX)
+    }
+
+    /// The outcome, once decided.
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.outcome.as_ref()
+    }
+
+    /// Sampled counters.
+    pub fn samples(&self) -> &Samples {
+        &self.samples
+    }
+
+    /// Console lines so far.
+    pub fn log(&self) -> &[LogLine] {
+        self.console.lines()
+    }
+
+    /// Every kernel thread and what it is doing.
+    pub fn threads(&self) -> Vec<ThreadInfo> {
+        Vec::new()
+    }
+
+    /// Boot-time thresholds.
+    pub fn thresholds(&self) -> Thresholds {
+        Thresholds {
+            v_page_count: 0,
+            v_interrupt_free_min: 2,
+            v_pageout_free_min: 34,
+            v_free_reserved: 0,
+            v_free_severe: 0,
+            v_free_min: 0,
+            v_free_target: 0,
+            v_cache_min: 0,
+            v_inactive_target: 0,
+            cluster: 16,
+            nbuf: 0,
+            hibufspace: 0,
+            lobufspace: 0,
+            hidirtybufspace: 0,
+            lodirtybufspace: 0,
+        }
+    }
+
+    /// Summary counts.
+    pub fn stats(&self) -> Stats {
+        Stats::default()
+    }
+
+    /// A hash of every sample and log line so far (same on every platform).
+    pub fn trace_hash(&self) -> u64 {
+        let mut h = trace::Fnv::default();
+        for i in 0..self.samples.len() {
+            for v in self.samples.row(i) {
+                h.write(&v.to_le_bytes());
+            }
+        }
+        for l in self.console.lines() {
+            h.write(&l.tick.to_le_bytes());
+            h.write(l.text.as_bytes());
+        }
+        h.0
+    }
+
+    /// Bytes of engine memory (page, buffer and file tables).
+    pub fn memory_bytes(&self) -> usize {
+        0
+    }
+
+    /// Checks the invariants of kernel-2008.md §9.9 now.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Checks the invariants after every event (slow; for tests).
+    pub fn set_check_invariants(&mut self, _on: bool) {}
+}

@@ -1,0 +1,413 @@
+//! `Scenario`: everything that determines a run, with validation and named presets.
+//!
+//! Two runs of the same `Scenario` are bit-identical, natively and in wasm. Defaults and presets
+//! live here and are exported to the page, so the page and the engine cannot disagree.
+
+use serde::{Deserialize, Serialize};
+
+use crate::policy::{KernelPreset, Policy, PolicyOverrides};
+
+/// Simulated ticks per second (`hz`).
+pub const HZ: u64 = 100;
+/// Milliseconds per tick.
+pub const MS_PER_TICK: u64 = 1000 / HZ;
+
+/// Which filesystem the workload's files live on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FsKind {
+    /// HAMMER: 16 KB blocks below 1 MB of a file, 64 KB beyond; pageout data is `bdwrite`n.
+    #[serde(rename = "hammer")]
+    Hammer,
+    /// UFS: 16 KB blocks; pageout data is written at once and released.
+    #[serde(rename = "ufs")]
+    Ufs,
+}
+
+impl FsKind {
+    /// Name used in links.
+    pub fn name(self) -> &'static str {
+        match self {
+            FsKind::Hammer => "hammer",
+            FsKind::Ufs => "ufs",
+        }
+    }
+}
+
+/// The machine: memory and disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Machine {
+    /// Physical memory in MiB.
+    pub ram_mb: u32,
+    /// Disk seek + rotational latency per request, in milliseconds.
+    pub disk_seek_ms: u32,
+    /// Disk transfer rate in MiB/s.
+    pub disk_mb_s: u32,
+}
+
+/// What user processes do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Workload {
+    /// Processes doing sequential write(2) to their own file.
+    pub writers: u32,
+    /// Size of each writer's file in MiB (it rewrites it from the start when it reaches the end).
+    pub writer_file_mb: u32,
+    /// Each writer's rate in KiB/s (0 = as fast as the kernel lets it).
+    pub writer_kb_s: u32,
+    /// Processes dirtying pages of a MAP_SHARED writable mapping of their own large file.
+    pub mmap_writers: u32,
+    /// Size of each mapped file in MiB.
+    pub mmap_file_mb: u32,
+    /// Pages each mmap writer touches per second.
+    pub mmap_pages_s: u32,
+    /// Processes that allocate anonymous memory and keep it.
+    pub hogs: u32,
+    /// Anonymous memory per hog, in MiB.
+    pub hog_mb: u32,
+    /// Each hog's allocation rate in MiB/s.
+    pub hog_mb_s: u32,
+    /// When the hogs start, in milliseconds of simulated time.
+    pub hog_start_ms: u64,
+}
+
+/// Everything that determines a run.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Scenario {
+    /// Kernel version.
+    pub preset: KernelPreset,
+    /// Per-mechanism overrides on top of the preset.
+    #[serde(default)]
+    pub overrides: PolicyOverrides,
+    /// Memory and disk.
+    pub machine: Machine,
+    /// Filesystem of every file in the workload.
+    pub fs: FsKind,
+    /// User processes.
+    pub workload: Workload,
+    /// The one seed every random choice derives from. Crosses to JS as a string.
+    #[serde(with = "seed_string")]
+    pub seed: u64,
+    /// How long to run, in milliseconds of simulated time.
+    pub duration_ms: u64,
+    /// No progress for this long while something waits for memory or buffers = hung.
+    pub hang_window_ms: u64,
+}
+
+/// Limits on scenario values (the engine budget in a browser tab).
+pub mod limits {
+    /// RAM in MiB.
+    pub const RAM_MB: (u32, u32) = (32, 4096);
+    /// Seek time in ms.
+    pub const DISK_SEEK_MS: (u32, u32) = (0, 100);
+    /// Bandwidth in MiB/s.
+    pub const DISK_MB_S: (u32, u32) = (1, 2000);
+    /// Writer count.
+    pub const WRITERS: (u32, u32) = (0, 8);
+    /// File size in MiB (writer and mmap).
+    pub const FILE_MB: (u32, u32) = (1, 8192);
+    /// Writer rate in KiB/s (0 = unlimited).
+    pub const WRITER_KB_S: (u32, u32) = (0, 1_000_000);
+    /// mmap writers.
+    pub const MMAP_WRITERS: (u32, u32) = (0, 4);
+    /// Pages touched per second.
+    pub const MMAP_PAGES_S: (u32, u32) = (1, 1_000_000);
+    /// Hogs.
+    pub const HOGS: (u32, u32) = (0, 4);
+    /// Hog size in MiB.
+    pub const HOG_MB: (u32, u32) = (0, 8192);
+    /// Hog rate in MiB/s.
+    pub const HOG_MB_S: (u32, u32) = (1, 10_000);
+    /// Duration in ms: 1 s .. 1 h.
+    pub const DURATION_MS: (u64, u64) = (1_000, 3_600_000);
+    /// Hang window in ms.
+    pub const HANG_WINDOW_MS: (u64, u64) = (100, 600_000);
+}
+
+/// One problem with a scenario: the field, what was given, and what is allowed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// Field (link key) name.
+    pub field: String,
+    /// The value given.
+    pub given: String,
+    /// What is allowed.
+    pub allowed: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: got {}, allowed {}", self.field, self.given, self.allowed)
+    }
+}
+
+/// All problems found in a scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioErrors(pub Vec<FieldError>);
+
+impl std::fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioErrors {}
+
+fn check<T: PartialOrd + std::fmt::Display + Copy>(
+    errs: &mut Vec<FieldError>,
+    field: &str,
+    v: T,
+    (lo, hi): (T, T),
+    unit: &str,
+) {
+    if v < lo || v > hi {
+        errs.push(FieldError {
+            field: field.to_string(),
+            given: format!("{v}{unit}"),
+            allowed: format!("{lo}{unit}..={hi}{unit}"),
+        });
+    }
+}
+
+impl Scenario {
+    /// The effective policy: preset plus overrides.
+    pub fn policy(&self) -> Policy {
+        self.overrides.apply(self.preset.policy())
+    }
+
+    /// Checks every field; reports every problem at once.
+    pub fn validate(&self) -> Result<(), ScenarioErrors> {
+        use limits::*;
+        let mut e = Vec::new();
+        let m = &self.machine;
+        check(&mut e, "ram", m.ram_mb, RAM_MB, "M");
+        check(&mut e, "seek", m.disk_seek_ms, DISK_SEEK_MS, "ms");
+        check(&mut e, "bw", m.disk_mb_s, DISK_MB_S, "M/s");
+        let w = &self.workload;
+        check(&mut e, "writers", w.writers, WRITERS, "");
+        check(&mut e, "wfile", w.writer_file_mb, FILE_MB, "M");
+        check(&mut e, "wrate", w.writer_kb_s, WRITER_KB_S, "K/s");
+        check(&mut e, "mmap", w.mmap_writers, MMAP_WRITERS, "");
+        check(&mut e, "mfile", w.mmap_file_mb, FILE_MB, "M");
+        check(&mut e, "mrate", w.mmap_pages_s, MMAP_PAGES_S, "/s");
+        check(&mut e, "hogs", w.hogs, HOGS, "");
+        check(&mut e, "hog", w.hog_mb, HOG_MB, "M");
+        check(&mut e, "hograte", w.hog_mb_s, HOG_MB_S, "M/s");
+        check(&mut e, "hogat", w.hog_start_ms, (0, DURATION_MS.1), "ms");
+        check(&mut e, "until", self.duration_ms, DURATION_MS, "ms");
+        check(&mut e, "window", self.hang_window_ms, HANG_WINDOW_MS, "ms");
+        for (field, v) in [
+            ("until", self.duration_ms),
+            ("window", self.hang_window_ms),
+            ("hogat", w.hog_start_ms),
+        ] {
+            if v % MS_PER_TICK != 0 {
+                e.push(FieldError {
+                    field: field.into(),
+                    given: format!("{v}ms"),
+                    allowed: format!("a multiple of {MS_PER_TICK}ms (one tick at hz={HZ})"),
+                });
+            }
+        }
+        let total_hog = u64::from(w.hogs) * u64::from(w.hog_mb);
+        if total_hog > u64::from(m.ram_mb) * 2 {
+            e.push(FieldError {
+                field: "hog".into(),
+                given: format!("{}M x {} hogs", w.hog_mb, w.hogs),
+                allowed: format!("at most twice ram ({}M) in all", u64::from(m.ram_mb) * 2),
+            });
+        }
+        for (field, msg) in self.policy().conflicts() {
+            e.push(FieldError {
+                field: field.into(),
+                given: "on".into(),
+                allowed: msg.into(),
+            });
+        }
+        if e.is_empty() {
+            Ok(())
+        } else {
+            Err(ScenarioErrors(e))
+        }
+    }
+
+    /// Duration in ticks.
+    pub fn duration_ticks(&self) -> u64 {
+        self.duration_ms / MS_PER_TICK
+    }
+
+    /// Hang window in ticks.
+    pub fn hang_window_ticks(&self) -> u64 {
+        self.hang_window_ms / MS_PER_TICK
+    }
+}
+
+impl Default for Scenario {
+    /// The HAMMER lockup of the post on a small machine, under the kernel it was reported on.
+    fn default() -> Self {
+        ScenarioPreset::HammerLockup.scenario()
+    }
+}
+
+/// Named scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ScenarioPreset {
+    /// The lockup of the post: a shared writable mapping of a large HAMMER file on a small machine
+    /// under memory pressure, with write(2) writers keeping the buffer cache busy.
+    #[serde(rename = "hammer-lockup")]
+    HammerLockup,
+    /// The same workload on UFS (16 KB blocks, pageout data written at once).
+    #[serde(rename = "ufs-same-load")]
+    UfsSameLoad,
+    /// Only write(2) writers: the buffer cache throttles them; the pageout path is never reached.
+    #[serde(rename = "writers-only")]
+    WritersOnly,
+    /// A bigger machine under heavy HAMMER load for ten minutes.
+    #[serde(rename = "hammer-512m")]
+    Hammer512M,
+}
+
+impl ScenarioPreset {
+    /// All scenario presets.
+    pub const ALL: [ScenarioPreset; 4] = [
+        ScenarioPreset::HammerLockup,
+        ScenarioPreset::UfsSameLoad,
+        ScenarioPreset::WritersOnly,
+        ScenarioPreset::Hammer512M,
+    ];
+
+    /// Name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScenarioPreset::HammerLockup => "hammer-lockup",
+            ScenarioPreset::UfsSameLoad => "ufs-same-load",
+            ScenarioPreset::WritersOnly => "writers-only",
+            ScenarioPreset::Hammer512M => "hammer-512m",
+        }
+    }
+
+    /// Parses a scenario preset name.
+    pub fn from_name(name: &str) -> Option<ScenarioPreset> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// One line describing the scenario.
+    pub fn description(self) -> &'static str {
+        match self {
+            ScenarioPreset::HammerLockup => {
+                "the post: mmap writer on a large HAMMER file + write(2) writers, 128 MB machine"
+            }
+            ScenarioPreset::UfsSameLoad => "the same load on UFS (16 KB blocks, written at once)",
+            ScenarioPreset::WritersOnly => "write(2) writers only: the pageout path is not reached",
+            ScenarioPreset::Hammer512M => "512 MB machine, heavy HAMMER load for 600 s",
+        }
+    }
+
+    /// The scenario.
+    pub fn scenario(self) -> Scenario {
+        let base = Scenario {
+            preset: KernelPreset::Dfly20080630,
+            overrides: PolicyOverrides::default(),
+            machine: Machine { ram_mb: 128, disk_seek_ms: 8, disk_mb_s: 40 },
+            fs: FsKind::Hammer,
+            workload: Workload {
+                writers: 2,
+                writer_file_mb: 256,
+                writer_kb_s: 0,
+                mmap_writers: 1,
+                mmap_file_mb: 512,
+                mmap_pages_s: 4000,
+                hogs: 1,
+                hog_mb: 64,
+                hog_mb_s: 8,
+                hog_start_ms: 0,
+            },
+            seed: 1,
+            duration_ms: 300_000,
+            hang_window_ms: 10_000,
+        };
+        match self {
+            ScenarioPreset::HammerLockup => base,
+            ScenarioPreset::UfsSameLoad => Scenario { fs: FsKind::Ufs, ..base },
+            ScenarioPreset::WritersOnly => Scenario {
+                workload: Workload { mmap_writers: 0, hogs: 0, ..base.workload },
+                ..base
+            },
+            ScenarioPreset::Hammer512M => Scenario {
+                machine: Machine { ram_mb: 512, ..base.machine },
+                workload: Workload { writers: 4, hog_mb: 256, ..base.workload },
+                duration_ms: 600_000,
+                ..base
+            },
+        }
+    }
+}
+
+mod seed_string {
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum SeedRepr {
+        Str(String),
+        Num(u64),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        match SeedRepr::deserialize(d)? {
+            SeedRepr::Num(n) => Ok(n),
+            SeedRepr::Str(s) => s.parse().map_err(|_| {
+                de::Error::custom(format!(
+                    "seed: got {s:?}, allowed a whole number 0..={}",
+                    u64::MAX
+                ))
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_scenario_is_valid() {
+        for p in ScenarioPreset::ALL {
+            assert_eq!(p.scenario().validate(), Ok(()), "{}", p.name());
+        }
+    }
+
+    #[test]
+    fn validation_reports_every_problem_with_its_field() {
+        let mut s = Scenario::default();
+        s.machine.ram_mb = 8;
+        s.duration_ms = 15;
+        let e = s.validate().unwrap_err().0;
+        let fields: Vec<_> = e.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"ram"), "{fields:?}");
+        assert!(fields.contains(&"until"), "{fields:?}");
+        let ram = e.iter().find(|e| e.field == "ram").unwrap();
+        assert_eq!(ram.given, "8M");
+        assert_eq!(ram.allowed, "32M..=4096M");
+    }
+
+    #[test]
+    fn seeds_cross_as_strings() {
+        let s = Scenario { seed: u64::MAX, ..Scenario::default() };
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains(&format!("\"seed\":\"{}\"", u64::MAX)), "{json}");
+        let back: Scenario = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+    }
+}
