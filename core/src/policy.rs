@@ -297,3 +297,271 @@ mod tests {
         assert_eq!(KernelPreset::from_name("dfly-2009"), None);
     }
 }
+
+/// One mechanism of the fix, for toggles and links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mechanism {
+    /// Link key (`recoverbufpages=off`).
+    pub key: &'static str,
+    /// `Policy` field name as serde writes it (camelCase).
+    pub field: &'static str,
+    /// Short label for a toggle.
+    pub label: &'static str,
+    /// One line: what it does and which link of the deadlock it breaks.
+    pub explain: &'static str,
+    /// The commit that introduced it.
+    pub commit: &'static str,
+    /// Allowed values, first = the pre-fix value.
+    pub values: &'static [&'static str],
+}
+
+/// Every mechanism, in link-key order.
+pub const MECHANISMS: [Mechanism; 11] = [
+    Mechanism {
+        key: "bio",
+        field: "bio",
+        label: "bio_page_alloc()",
+        explain: "pre-0630: allocbuf sleeps forever in vm_wait when a page is missing; fix-0701/0708: try harder, then retry",
+        commit: "4ecf7cc9c0, 02dede15d4",
+        values: &["pre-0630", "fix-0701", "fix-0708"],
+    },
+    Mechanism {
+        key: "recoverbufpages",
+        field: "recoverbufpages",
+        label: "recoverbufpages()",
+        explain: "free pages of clean buffers before the second try, so the pageout daemon makes its own memory",
+        commit: "4ecf7cc9c0",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "interrupt",
+        field: "interruptRetry",
+        label: "interrupt reserve",
+        explain: "the second try may take the last 2 pages (VM_ALLOC_INTERRUPT): slack, not a cure",
+        commit: "4ecf7cc9c0",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "timedwait",
+        field: "timedVmWait",
+        label: "timed vm_wait",
+        explain: "bio_page_alloc sleeps at most 5 s (1/20 s after a severe success) and retries, instead of forever",
+        commit: "4ecf7cc9c0",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "systhread",
+        field: "systhreadBufdaemons",
+        label: "buf daemons are system threads",
+        explain: "bufdaemon and bufdaemon_hw allocate with VM_ALLOC_SYSTEM, so flushing never waits on the pageout daemon",
+        commit: "4ecf7cc9c0",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "bdexempt",
+        field: "bdWaitExempt",
+        label: "buf daemons skip bd_wait",
+        explain: "the flushers are never throttled by bwillwrite",
+        commit: "4ecf7cc9c0",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "hammerbwill",
+        field: "hammerPageoutBwillwrite",
+        label: "HAMMER bwillwrite on pageout",
+        explain: "the pageout path is throttled too, so at least half the buffer cache stays clean and recoverable",
+        commit: "df3016149e",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "usereserve",
+        field: "hammerUseReserve",
+        label: "HAMMER M_USE_RESERVE",
+        explain: "HAMMER's backend kmallocs may use the system reserve, so buffer flushes complete",
+        commit: "df3016149e",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "dirtylimit",
+        field: "dirtyLimit",
+        label: "dirty-buffer limit",
+        explain: "bytes: at most half of hibufspace dirty; bytes+count: also at most nbuf/2 dirty buffers",
+        commit: "868d24aff2, 70ac7d6c75",
+        values: &["bytes", "bytes+count"],
+    },
+    Mechanism {
+        key: "bdspeedup",
+        field: "bdSpeedup",
+        label: "bd_speedup() guard",
+        explain: "any: wake flushers whenever dirty; inverted: only below lodirtybufspace (1 s polling); fixed",
+        commit: "cd08334035, 70ac7d6c75",
+        values: &["any", "inverted", "fixed"],
+    },
+    Mechanism {
+        key: "vlocktimo",
+        field: "vnodeLockTimeout",
+        label: "vnode lock timeout",
+        explain: "the pageout daemon gives up a vnode lock after hz/10 instead of waiting behind its holder forever",
+        commit: "f043c4c79c",
+        values: &["off", "on"],
+    },
+];
+
+fn onoff(v: bool) -> &'static str {
+    if v {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+impl Policy {
+    /// The value of a mechanism by link key, as its link value (`on`, `fix-0701`, ...).
+    pub fn get(&self, key: &str) -> Option<&'static str> {
+        Some(match key {
+            "bio" => match self.bio {
+                BioVariant::Pre0630 => "pre-0630",
+                BioVariant::Fix0701 => "fix-0701",
+                BioVariant::Fix0708 => "fix-0708",
+            },
+            "recoverbufpages" => onoff(self.recoverbufpages),
+            "interrupt" => onoff(self.interrupt_retry),
+            "timedwait" => onoff(self.timed_vm_wait),
+            "systhread" => onoff(self.systhread_bufdaemons),
+            "bdexempt" => onoff(self.bd_wait_exempt),
+            "hammerbwill" => onoff(self.hammer_pageout_bwillwrite),
+            "usereserve" => onoff(self.hammer_use_reserve),
+            "dirtylimit" => match self.dirty_limit {
+                DirtyLimit::Bytes0628 => "bytes",
+                DirtyLimit::BytesCount0707 => "bytes+count",
+            },
+            "bdspeedup" => match self.bd_speedup {
+                BdSpeedup::Any0628 => "any",
+                BdSpeedup::Inverted0630 => "inverted",
+                BdSpeedup::Fixed0707 => "fixed",
+            },
+            "vlocktimo" => onoff(self.vnode_lock_timeout),
+            _ => return None,
+        })
+    }
+}
+
+impl PolicyOverrides {
+    /// The override of a mechanism by link key, as its link value; `None` when not overridden
+    /// (or the key is unknown).
+    pub fn get(&self, key: &str) -> Option<&'static str> {
+        let set = match key {
+            "bio" => self.bio.is_some(),
+            "recoverbufpages" => self.recoverbufpages.is_some(),
+            "interrupt" => self.interrupt_retry.is_some(),
+            "timedwait" => self.timed_vm_wait.is_some(),
+            "systhread" => self.systhread_bufdaemons.is_some(),
+            "bdexempt" => self.bd_wait_exempt.is_some(),
+            "hammerbwill" => self.hammer_pageout_bwillwrite.is_some(),
+            "usereserve" => self.hammer_use_reserve.is_some(),
+            "dirtylimit" => self.dirty_limit.is_some(),
+            "bdspeedup" => self.bd_speedup.is_some(),
+            "vlocktimo" => self.vnode_lock_timeout.is_some(),
+            _ => false,
+        };
+        if set {
+            self.apply(KernelPreset::Dfly20080630.policy()).get(key)
+        } else {
+            None
+        }
+    }
+
+    /// Sets a mechanism by link key from its link value. The error says what is allowed.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let m = MECHANISMS
+            .iter()
+            .find(|m| m.key == key)
+            .ok_or_else(|| format!("unknown mechanism {key:?}"))?;
+        if !m.values.contains(&value) {
+            return Err(m.values.join(" | "));
+        }
+        let on = value == "on";
+        match key {
+            "bio" => {
+                self.bio = Some(match value {
+                    "pre-0630" => BioVariant::Pre0630,
+                    "fix-0701" => BioVariant::Fix0701,
+                    _ => BioVariant::Fix0708,
+                })
+            }
+            "recoverbufpages" => self.recoverbufpages = Some(on),
+            "interrupt" => self.interrupt_retry = Some(on),
+            "timedwait" => self.timed_vm_wait = Some(on),
+            "systhread" => self.systhread_bufdaemons = Some(on),
+            "bdexempt" => self.bd_wait_exempt = Some(on),
+            "hammerbwill" => self.hammer_pageout_bwillwrite = Some(on),
+            "usereserve" => self.hammer_use_reserve = Some(on),
+            "dirtylimit" => {
+                self.dirty_limit = Some(if value == "bytes" {
+                    DirtyLimit::Bytes0628
+                } else {
+                    DirtyLimit::BytesCount0707
+                })
+            }
+            "bdspeedup" => {
+                self.bd_speedup = Some(match value {
+                    "any" => BdSpeedup::Any0628,
+                    "inverted" => BdSpeedup::Inverted0630,
+                    _ => BdSpeedup::Fixed0707,
+                })
+            }
+            _ => self.vnode_lock_timeout = Some(on),
+        }
+        Ok(())
+    }
+
+    /// Drops overrides that equal the preset's value (the canonical form).
+    pub fn normalized(&self, preset: KernelPreset) -> PolicyOverrides {
+        let base = preset.policy();
+        let p = self.apply(base);
+        let mut out = PolicyOverrides::default();
+        for m in MECHANISMS {
+            let v = p.get(m.key).unwrap_or_default();
+            if base.get(m.key) != Some(v) {
+                // every value produced by get() is accepted by set()
+                let _ = out.set(m.key, v);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod mechanism_tests {
+    use super::*;
+
+    #[test]
+    fn every_mechanism_value_round_trips_through_set_and_get() {
+        for m in MECHANISMS {
+            for v in m.values {
+                let mut o = PolicyOverrides::default();
+                o.set(m.key, v).unwrap();
+                assert_eq!(o.get(m.key), Some(*v), "{}", m.key);
+                assert_eq!(o.apply(KernelPreset::Dfly20080630.policy()).get(m.key), Some(*v));
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_value_names_what_is_allowed() {
+        let mut o = PolicyOverrides::default();
+        assert_eq!(o.set("recoverbufpages", "maybe"), Err("off | on".to_string()));
+        assert!(o.set("nosuch", "on").is_err());
+    }
+
+    #[test]
+    fn normalizing_drops_overrides_equal_to_the_preset() {
+        let mut o = PolicyOverrides::default();
+        o.set("recoverbufpages", "on").unwrap();
+        o.set("systhread", "off").unwrap();
+        let n = o.normalized(KernelPreset::Dfly20080701);
+        assert_eq!(n.recoverbufpages, None);
+        assert_eq!(n.systhread_bufdaemons, Some(false));
+    }
+}
