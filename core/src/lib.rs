@@ -10,6 +10,16 @@ pub mod policy;
 pub mod scenario;
 pub mod trace;
 
+mod buf;
+mod disk;
+mod fs;
+mod kernel;
+mod list;
+mod pageout;
+mod sched;
+mod vm;
+mod workload;
+
 pub use detect::{Outcome, OutcomeKind, WaitEdge, WaitGraph, WaitNode};
 pub use policy::{BdSpeedup, BioVariant, DirtyLimit, KernelPreset, Policy, PolicyOverrides};
 pub use scenario::{
@@ -118,29 +128,26 @@ pub struct Stats {
     pub io_completed: u64,
     /// User data written, KiB.
     pub user_kb: u64,
+    /// Page faults satisfied.
+    pub faults: u64,
+    /// Clusters the pageout daemon handed to the filesystem.
+    pub pageouts: u64,
+    /// Vnode locks the pageout daemon gave up on (LK_TIMELOCK).
+    pub pageout_lock_miss: u64,
 }
 
 /// A run of a scenario: `new`, then `advance` until `finished`.
 #[derive(Debug)]
 pub struct Simulation {
     scenario: Scenario,
-    tick: u64,
-    samples: Samples,
-    console: trace::Console,
-    outcome: Option<Outcome>,
+    m: kernel::Machine,
 }
 
 impl Simulation {
     /// Builds the machine of a scenario and boots it (tick 0). Fails with every problem found.
     pub fn new(scenario: &Scenario) -> Result<Simulation, ScenarioErrors> {
         scenario.validate()?;
-        Ok(Simulation {
-            scenario: scenario.clone(),
-            tick: 0,
-            samples: Samples::default(),
-            console: trace::Console::default(),
-            outcome: None,
-        })
+        Ok(Simulation { scenario: scenario.clone(), m: kernel::Machine::boot(scenario) })
     }
 
     /// The scenario being run.
@@ -150,42 +157,26 @@ impl Simulation {
 
     /// Current tick.
     pub fn tick(&self) -> u64 {
-        self.tick
+        self.m.tick()
     }
 
     /// Where the run stands.
     pub fn status(&self) -> Status {
         Status {
-            tick: self.tick,
-            finished: self.outcome.is_some(),
-            outcome: self.outcome.as_ref().map(|o| o.kind),
+            tick: self.tick(),
+            finished: self.m.outcome.is_some(),
+            outcome: self.m.outcome.as_ref().map(|o| o.kind),
         }
     }
 
     /// Runs `ticks` more ticks, or until the outcome is decided.
     pub fn advance(&mut self, ticks: u64) -> Status {
-        self.run_until(self.tick.saturating_add(ticks))
+        self.run_until(self.tick().saturating_add(ticks))
     }
 
     /// Runs until `tick`, or until the outcome is decided.
     pub fn run_until(&mut self, tick: u64) -> Status {
-        while self.tick < tick && self.outcome.is_none() {
-            self.tick += 1;
-            if self.tick % trace::SAMPLE_EVERY == 0 {
-                let mut row = [0u32; trace::NCOLS];
-                row[0] = self.tick as u32;
-                self.samples.push(row);
-            }
-            if self.tick >= self.scenario.duration_ticks() {
-                self.outcome = Some(Outcome {
-                    kind: OutcomeKind::Survived,
-                    tick: self.tick,
-                    detected_at: self.tick,
-                    summary: "survived".into(),
-                    graph: WaitGraph::default(),
-                });
-            }
-        }
+        self.m.run_until(tick);
         self.status()
     }
 
@@ -196,59 +187,55 @@ impl Simulation {
 
     /// The outcome, once decided.
     pub fn outcome(&self) -> Option<&Outcome> {
-        self.outcome.as_ref()
+        self.m.outcome.as_ref()
     }
 
     /// Sampled counters.
     pub fn samples(&self) -> &Samples {
-        &self.samples
+        &self.m.samples
     }
 
     /// Console lines so far.
-    pub fn log(&self) -> &[LogLine] {
-        self.console.lines()
+    pub fn log(&self) -> Vec<LogLine> {
+        self.m.k.borrow().console.lines().to_vec()
+    }
+
+    /// Console lines from index `from` on.
+    pub fn log_since(&self, from: usize) -> Vec<LogLine> {
+        let k = self.m.k.borrow();
+        k.console.lines().get(from..).map(<[LogLine]>::to_vec).unwrap_or_default()
+    }
+
+    /// Number of console lines so far.
+    pub fn log_len(&self) -> usize {
+        self.m.k.borrow().console.lines().len()
     }
 
     /// Every kernel thread and what it is doing.
     pub fn threads(&self) -> Vec<ThreadInfo> {
-        Vec::new()
+        self.m.k.borrow().thread_infos()
     }
 
     /// Boot-time thresholds.
     pub fn thresholds(&self) -> Thresholds {
-        Thresholds {
-            v_page_count: 0,
-            v_interrupt_free_min: 2,
-            v_pageout_free_min: 34,
-            v_free_reserved: 0,
-            v_free_severe: 0,
-            v_free_min: 0,
-            v_free_target: 0,
-            v_cache_min: 0,
-            v_inactive_target: 0,
-            cluster: 16,
-            nbuf: 0,
-            hibufspace: 0,
-            lobufspace: 0,
-            hidirtybufspace: 0,
-            lodirtybufspace: 0,
-        }
+        self.m.k.borrow().thresholds()
     }
 
     /// Summary counts.
     pub fn stats(&self) -> Stats {
-        Stats::default()
+        self.m.k.borrow().public_stats()
     }
 
     /// A hash of every sample and log line so far (same on every platform).
     pub fn trace_hash(&self) -> u64 {
         let mut h = trace::Fnv::default();
-        for i in 0..self.samples.len() {
-            for v in self.samples.row(i) {
+        let s = &self.m.samples;
+        for i in 0..s.len() {
+            for v in s.row(i) {
                 h.write(&v.to_le_bytes());
             }
         }
-        for l in self.console.lines() {
+        for l in self.m.k.borrow().console.lines() {
             h.write(&l.tick.to_le_bytes());
             h.write(l.text.as_bytes());
         }
@@ -257,14 +244,28 @@ impl Simulation {
 
     /// Bytes of engine memory (page, buffer and file tables).
     pub fn memory_bytes(&self) -> usize {
-        0
+        self.m.k.borrow().memory_bytes()
     }
 
-    /// Checks the invariants of kernel-2008.md §9.9 now.
+    /// Checks the invariants of kernel-2008.md §9.9 now, and reports the first violation seen
+    /// by per-event checking if that was on.
     pub fn check_invariants(&self) -> Result<(), String> {
-        Ok(())
+        if let Some(e) = &self.m.invariant_error {
+            return Err(e.clone());
+        }
+        self.m.k.borrow().check_invariants()
     }
 
-    /// Checks the invariants after every event (slow; for tests).
-    pub fn set_check_invariants(&mut self, _on: bool) {}
+    /// Checks the invariants after every thread step (slow; for tests).
+    pub fn set_check_invariants(&mut self, on: bool) {
+        self.m.set_check(on);
+    }
+}
+
+impl Simulation {
+    /// Internal state for debugging the engine.
+    #[doc(hidden)]
+    pub fn debug_dump(&self) -> String {
+        self.m.k.borrow().debug_dump()
+    }
 }

@@ -1,0 +1,622 @@
+//! The simulated machine: all kernel state in one struct, the boot sequence, and the event loop
+//! that drives the kernel threads (see `sched.rs`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use crate::buf::daemon::buf_daemon;
+use crate::buf::{BufCache, BufLimits, B_DELWRI, B_HEAVY, B_WRITEIO, LK_FREE, LK_IO};
+use crate::detect::{find_cycle, Outcome, OutcomeKind, WaitEdge, WaitGraph, WaitNode};
+use crate::disk::Disk;
+use crate::fs::Vnode;
+use crate::pageout::vm_pageout;
+use crate::policy::Policy;
+use crate::sched::{Kc, Sched, TKind, TState, ThreadFuture, Tid, EV_DISK, TICK_US};
+use crate::trace::{Col, Console, Samples, NCOLS, SAMPLE_EVERY};
+use crate::vm::{
+    Vm, VmThresholds, NONE, OBJ_KERNEL, PG_BUSY, PG_DIRTY, PG_VALID, PQ_CACHE, PQ_FREE, PQ_HELD,
+    PQ_WIRED,
+};
+use crate::workload::{hog, mmap_writer, writer};
+use crate::{Scenario, Stats, ThreadInfo, Thresholds};
+
+/// splitmix64: the one seeded PRNG every random choice comes from.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n`.
+    pub fn below(&mut self, n: u32) -> u32 {
+        ((self.next_u64() >> 32) * u64::from(n) >> 32) as u32
+    }
+}
+
+/// Counters beyond the public `Stats`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KStats {
+    pub emerg_allocs: u64,
+    pub emerg_fails: u64,
+    pub recoverbufcalls: u64,
+    pub recovered_pages: u64,
+    pub pages_freed: u64,
+    pub io_completed: u64,
+    pub user_kb: u64,
+    pub faults: u64,
+    pub pageouts: u64,
+    pub pageout_lock_miss: u64,
+    pub peak_dirtybufspace: u64,
+    pub min_fc: u32,
+}
+
+/// All kernel state.
+#[derive(Debug)]
+pub struct Kernel {
+    pub sched: Sched,
+    pub vm: Vm,
+    pub bc: BufCache,
+    pub disk: Disk,
+    pub vnodes: Vec<Vnode>,
+    pub policy: Policy,
+    pub rng: Rng,
+    pub console: Console,
+    pub stats: KStats,
+    pub pagedaemon: Tid,
+}
+
+impl Kernel {
+    /// `printf` to the console.
+    pub fn printf(&mut self, text: &str) {
+        let tick = self.sched.tick();
+        self.console.print(tick, text);
+    }
+
+    /// Progress measure for hang detection.
+    fn progress(&self) -> u64 {
+        self.stats.pages_freed + self.stats.io_completed + self.stats.user_kb + self.stats.faults
+    }
+}
+
+/// Wait channels whose sleepers wait for a resource (as opposed to idling or working).
+fn demand(wmesg: &str) -> bool {
+    !matches!(wmesg, "psleep" | "" | "copy" | "think")
+}
+
+/// The machine and its threads.
+pub struct Machine {
+    pub k: Kc,
+    futs: Vec<Option<ThreadFuture>>,
+    pub samples: Samples,
+    pub outcome: Option<Outcome>,
+    end_tick: u64,
+    window: u64,
+    last_progress: u64,
+    last_progress_tick: u64,
+    timeouts_at_progress: u64,
+    check: bool,
+    pub invariant_error: Option<String>,
+}
+
+impl std::fmt::Debug for Machine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Machine").field("tick", &self.k.borrow().sched.tick()).finish()
+    }
+}
+
+impl Machine {
+    /// Boots the machine of a (validated) scenario.
+    pub fn boot(s: &Scenario) -> Machine {
+        let physmem = s.machine.ram_mb * 256;
+        let (n, f0) = VmThresholds::pages_for_ram(s.machine.ram_mb);
+        let t = VmThresholds::compute(n, f0);
+        let mut vnodes = Vec::new();
+        let w = &s.workload;
+        for _ in 0..w.writers {
+            vnodes.push(Vnode::new(s.fs, w.writer_file_mb * 256));
+        }
+        for _ in 0..w.mmap_writers {
+            vnodes.push(Vnode::new(s.fs, w.mmap_file_mb * 256));
+        }
+        let kernel = Kernel {
+            sched: Sched::default(),
+            vm: Vm::new(n, t),
+            bc: BufCache::new(BufLimits::compute(physmem)),
+            disk: Disk::new(s.machine.disk_seek_ms, s.machine.disk_mb_s),
+            vnodes,
+            policy: s.policy(),
+            rng: Rng::new(s.seed),
+            console: Console::default(),
+            stats: KStats { min_fc: u32::MAX, ..KStats::default() },
+            pagedaemon: 0,
+        };
+        let k: Kc = Rc::new(RefCell::new(kernel));
+        let mut futs: Vec<Option<ThreadFuture>> = Vec::new();
+        {
+            let mut kk = k.borrow_mut();
+            // the kernel's own memory: wired at boot, so F0 pages are free when the daemon starts
+            for _ in 0..n - f0 {
+                let m = kk.vm_page_alloc(OBJ_KERNEL, 0, crate::vm::VM_ALLOC_INTERRUPT);
+                kk.vm.pages[m as usize].flags = PG_VALID;
+                kk.vm_page_wire(m);
+                kk.vm.pages[m as usize].flags &= !PG_BUSY;
+            }
+            kk.printf(&format!(
+                "real memory  = {} ({} MB)",
+                u64::from(physmem) * 4096,
+                s.machine.ram_mb
+            ));
+            kk.printf(&format!(
+                "avail memory = {} ({} MB)",
+                u64::from(f0) * 4096,
+                u64::from(f0) * 4096 / (1024 * 1024)
+            ));
+            kk.pagedaemon = kk.sched.spawn("pagedaemon".into(), TKind::PageDaemon);
+            kk.sched.spawn("bufdaemon".into(), TKind::BufDaemon);
+            kk.sched.spawn("bufdaemon_hw".into(), TKind::BufDaemonHw);
+        }
+        futs.push(Some(Box::pin(vm_pageout(Rc::clone(&k)))));
+        futs.push(Some(Box::pin(buf_daemon(Rc::clone(&k), false))));
+        futs.push(Some(Box::pin(buf_daemon(Rc::clone(&k), true))));
+        let mut vp = 0u16;
+        for i in 0..w.writers {
+            k.borrow_mut().sched.spawn(format!("writer{i}"), TKind::Writer);
+            futs.push(Some(Box::pin(writer(Rc::clone(&k), vp, w.writer_kb_s))));
+            vp += 1;
+        }
+        for i in 0..w.mmap_writers {
+            k.borrow_mut().sched.spawn(format!("mmap{i}"), TKind::Mmap);
+            futs.push(Some(Box::pin(mmap_writer(Rc::clone(&k), vp, w.mmap_pages_s))));
+            vp += 1;
+        }
+        let hog_pages = w.hog_mb * 256;
+        if hog_pages > 0 {
+            for i in 0..w.hogs {
+                k.borrow_mut().sched.spawn(format!("hog{i}"), TKind::Hog);
+                let f = hog(Rc::clone(&k), hog_pages, w.hog_mb_s * 256, w.hog_start_ms * 1000);
+                futs.push(Some(Box::pin(f)));
+            }
+        }
+        Machine {
+            k,
+            futs,
+            samples: Samples::default(),
+            outcome: None,
+            end_tick: s.duration_ticks(),
+            window: s.hang_window_ticks(),
+            last_progress: 0,
+            last_progress_tick: 0,
+            timeouts_at_progress: 0,
+            check: false,
+            invariant_error: None,
+        }
+    }
+
+    /// Checks invariants after every event (tests).
+    pub fn set_check(&mut self, on: bool) {
+        self.check = on;
+    }
+
+    /// Runs until `tick` (exclusive of events after it) or the outcome.
+    pub fn run_until(&mut self, tick: u64) {
+        let tick = tick.min(self.end_tick);
+        let end_us = tick.saturating_mul(TICK_US);
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        while self.outcome.is_none() {
+            // run every runnable thread at the current instant
+            loop {
+                let t = {
+                    let mut kk = self.k.borrow_mut();
+                    let Some(t) = kk.sched.runq.pop_front() else { break };
+                    kk.sched.cur = t;
+                    kk.sched.threads[t].state = TState::Running;
+                    kk.sched.nevents += 1;
+                    t
+                };
+                let done = match self.futs[t].as_mut() {
+                    Some(f) => matches!(f.as_mut().poll(&mut cx), Poll::Ready(())),
+                    None => true,
+                };
+                let mut kk = self.k.borrow_mut();
+                if done {
+                    kk.sched.threads[t].state = TState::Exited;
+                    self.futs[t] = None;
+                }
+                debug_assert_ne!(kk.sched.threads[t].state, TState::Running, "thread {t}");
+                if self.check && self.invariant_error.is_none() {
+                    if let Err(e) = kk.check_invariants() {
+                        self.invariant_error = Some(format!("after {}: {e}", kk.sched.threads[t].name));
+                    }
+                }
+            }
+            let (next_ev, next_sample) = {
+                let kk = self.k.borrow();
+                let ev = kk.sched.events.peek().map_or(u64::MAX, |e| e.0 .0);
+                let last = self.samples.len() as u64 * SAMPLE_EVERY;
+                (ev, (last + SAMPLE_EVERY) * TICK_US)
+            };
+            if next_sample <= next_ev {
+                if next_sample > end_us {
+                    self.k.borrow_mut().sched.now = end_us;
+                    break;
+                }
+                self.k.borrow_mut().sched.now = next_sample;
+                self.sample();
+                continue;
+            }
+            if next_ev > end_us {
+                self.k.borrow_mut().sched.now = end_us;
+                break;
+            }
+            let mut kk = self.k.borrow_mut();
+            let std::cmp::Reverse((time, class, _, a, b)) = kk.sched.events.pop().expect("peeked");
+            kk.sched.now = time;
+            kk.sched.nevents += 1;
+            if class == EV_DISK {
+                kk.disk_intr();
+            } else {
+                kk.sched.timeout(a as Tid, b);
+            }
+        }
+    }
+
+    /// Takes a sample at the current tick, and decides whether the run has ended.
+    fn sample(&mut self) {
+        let mut kk = self.k.borrow_mut();
+        let tick = kk.sched.tick();
+        let fc = kk.vm.fc();
+        kk.stats.min_fc = kk.stats.min_fc.min(fc);
+        let s = kk.stats;
+        let mut row = [0u32; NCOLS];
+        let clamp = |v: u64| v.min(u64::from(u32::MAX)) as u32;
+        for c in Col::ALL {
+            row[c as usize] = match c {
+                Col::Tick => clamp(tick),
+                Col::Free => kk.vm.free_count(),
+                Col::Cache => kk.vm.cache_count(),
+                Col::Inactive => kk.vm.count[crate::vm::PQ_INACTIVE as usize],
+                Col::Active => kk.vm.count[crate::vm::PQ_ACTIVE as usize],
+                Col::Wired => kk.vm.count[PQ_WIRED as usize] + kk.vm.count[PQ_HELD as usize],
+                Col::Bufspace => clamp(kk.bc.bufspace),
+                Col::Dirtybufspace => clamp(kk.bc.dirtybufspace),
+                Col::Dirtybufspacehw => clamp(kk.bc.dirtybufspacehw),
+                Col::Runningbufspace => clamp(kk.bc.runningbufspace),
+                Col::EmergAllocs => clamp(s.emerg_allocs),
+                Col::EmergFails => clamp(s.emerg_fails),
+                Col::Recoverbufcalls => clamp(s.recoverbufcalls),
+                Col::RecoveredPages => clamp(s.recovered_pages),
+                Col::PagesFreed => clamp(s.pages_freed),
+                Col::UserKb => clamp(s.user_kb),
+            };
+        }
+        self.samples.push(row);
+        kk.console.flush_repeats(tick, false);
+
+        let progress = kk.progress();
+        let timeouts: u64 = kk.sched.threads.iter().map(|t| t.timeouts).sum();
+        if progress != self.last_progress {
+            self.last_progress = progress;
+            self.last_progress_tick = tick;
+            self.timeouts_at_progress = timeouts;
+        }
+        let waiting = kk
+            .sched
+            .threads
+            .iter()
+            .any(|t| t.state == TState::Sleeping && demand(t.wmesg));
+        if !waiting {
+            self.last_progress_tick = tick;
+            self.timeouts_at_progress = timeouts;
+        }
+        if tick >= self.last_progress_tick + self.window {
+            let outcome = kk.hang_outcome(self.last_progress_tick, tick, timeouts > self.timeouts_at_progress);
+            kk.console.flush_repeats(tick, true);
+            self.outcome = Some(outcome);
+        } else if tick >= self.end_tick {
+            kk.console.flush_repeats(tick, true);
+            self.outcome = Some(Outcome {
+                kind: OutcomeKind::Survived,
+                tick,
+                detected_at: tick,
+                summary: format!(
+                    "Survived {:.2} s: memory kept being freed and written; nothing hung.",
+                    tick as f64 / 100.0
+                ),
+                graph: WaitGraph::default(),
+            });
+        }
+    }
+
+    pub fn tick(&self) -> u64 {
+        self.k.borrow().sched.tick()
+    }
+}
+
+/// Which threads can produce what a wmesg waits for.
+fn wakers(kind: TKind, wmesg: &str) -> (&'static str, &'static [TKind]) {
+    use TKind::*;
+    match wmesg {
+        "VMWait" => ("free+cache >= v_pageout_free_min (34 pages)", &[PageDaemon, BufDaemon, BufDaemonHw]),
+        "vmwait" | "pfault" => ("free+cache >= v_free_min", &[PageDaemon, BufDaemon, BufDaemonHw]),
+        "flstik" => ("dirty buffer space to drain below the high-water mark", &[BufDaemon, BufDaemonHw]),
+        "newbuf" | "nbufbs" => ("a buffer to be released", &[BufDaemon, BufDaemonHw]),
+        "wdrain" | "wdrain2" | "biord" | "biowr" => ("the disk", &[]),
+        "vnlock" => ("the vnode lock", &[]),
+        "getblk" | "pgtblk" => ("a busy buffer or page", &[]),
+        _ => {
+            let _ = kind;
+            ("", &[])
+        }
+    }
+}
+
+fn describe(kind: TKind) -> &'static str {
+    match kind {
+        TKind::PageDaemon => "frees pages by laundering and caching them",
+        TKind::BufDaemon => "writes light dirty buffers, whose pages are released on completion",
+        TKind::BufDaemonHw => "writes heavy (HAMMER) dirty buffers, whose pages are released on completion",
+        _ => "",
+    }
+}
+
+impl Kernel {
+    /// Builds the wait-for graph and classifies the hang.
+    fn hang_outcome(&self, since: u64, now: u64, timeouts_fired: bool) -> Outcome {
+        let mut graph = WaitGraph::default();
+        let mut ids: Vec<usize> = Vec::new(); // node -> tid
+        for (t, th) in self.sched.threads.iter().enumerate() {
+            if th.state == TState::Sleeping && demand(th.wmesg) {
+                let (what, _) = wakers(th.kind, th.wmesg);
+                graph.nodes.push(WaitNode {
+                    thread: th.name.clone(),
+                    wmesg: th.wmesg.to_string(),
+                    timed: th.timed,
+                    waits_for: what.to_string(),
+                    since: th.since_us / TICK_US,
+                });
+                ids.push(t);
+            }
+        }
+        for (i, &t) in ids.iter().enumerate() {
+            let th = &self.sched.threads[t];
+            let (what, kinds) = wakers(th.kind, th.wmesg);
+            let mut holders: Vec<usize> = Vec::new();
+            if th.wmesg == "vnlock" {
+                if let crate::sched::Chan::Vnode(v) = th.chan {
+                    holders.extend(self.vnodes[v as usize].lock);
+                }
+            }
+            if th.wmesg == "getblk" {
+                if let crate::sched::Chan::Buf(b) = th.chan {
+                    let l = self.bc.bufs[b as usize].lock;
+                    if l != LK_FREE && l != LK_IO {
+                        holders.push(l as usize);
+                    }
+                }
+            }
+            for (j, &u) in ids.iter().enumerate() {
+                if u == t {
+                    continue;
+                }
+                let uk = self.sched.threads[u].kind;
+                let uth = &self.sched.threads[u];
+                let why = if holders.contains(&u) {
+                    format!("{} holds what {} waits for, but sleeps in {}", uth.name, th.name, uth.wmesg)
+                } else if kinds.contains(&uk) {
+                    format!(
+                        "{} waits in {} for {}; {} {}, but sleeps in {}",
+                        th.name, th.wmesg, what, uth.name, describe(uk), uth.wmesg
+                    )
+                } else {
+                    continue;
+                };
+                graph.edges.push(WaitEdge { from: i, to: j, why });
+            }
+        }
+        graph.cycle = find_cycle(graph.nodes.len(), &graph.edges);
+        let untimed: Vec<bool> = ids.iter().map(|&t| !self.sched.threads[t].timed).collect();
+        let all_stuck = (0..ids.len()).all(|i| {
+            untimed[i] || graph.edges.iter().any(|e| e.from == i && untimed[e.to])
+        });
+        // a producer (pageout daemon, buf daemons) asleep with a timeout keeps retrying: that is
+        // a stall; when every producer that waits sleeps forever, it is a deadlock
+        let producer_retrying = ids.iter().any(|&t| {
+            let th = &self.sched.threads[t];
+            th.timed && matches!(th.kind, TKind::PageDaemon | TKind::BufDaemon | TKind::BufDaemonHw)
+        });
+        let deadlock = all_stuck && self.disk.in_flight() == 0 && !producer_retrying;
+        let _ = timeouts_fired;
+        let secs = since as f64 / 100.0;
+        let pd = ids.iter().position(|&t| t == self.pagedaemon);
+        let (kind, summary) = if deadlock {
+            let s = match pd.map(|i| graph.nodes[i].wmesg.as_str()) {
+                Some("VMWait") => format!(
+                    "Deadlock at {secs:.2} s: the pageout daemon sleeps in VMWait waiting for free pages that only it can produce"
+                ),
+                Some(w) => format!("Deadlock at {secs:.2} s: the pageout daemon sleeps in {w}; nothing can wake it"),
+                None => format!("Deadlock at {secs:.2} s: {}", graph.cycle_text()),
+            };
+            (OutcomeKind::Deadlock, s)
+        } else {
+            let fails = self.stats.emerg_fails;
+            (
+                OutcomeKind::Stall,
+                format!(
+                    "Stall at {secs:.2} s: threads keep waking up and retrying, but no page is freed, no buffer written and no user data moves ({fails} failed emergency allocations)"
+                ),
+            )
+        };
+        let _ = now;
+        Outcome { kind, tick: since, detected_at: now, summary, graph }
+    }
+
+    /// The invariants of kernel-2008.md §9.9.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let v = &self.vm;
+        let sum: u32 = v.count.iter().sum();
+        if sum != v.npages {
+            return Err(format!("page conservation: queues hold {sum} of {} pages", v.npages));
+        }
+        let mut counted = [0u32; 6];
+        for (i, pg) in v.pages[..v.npages as usize].iter().enumerate() {
+            counted[pg.queue as usize] += 1;
+            if (pg.queue == PQ_FREE || pg.queue == PQ_CACHE)
+                && (pg.flags & (PG_DIRTY | PG_BUSY) != 0 || pg.busy != 0 || pg.wire != 0)
+            {
+                return Err(format!("page {i} in FREE/CACHE is dirty, busy or wired"));
+            }
+            if pg.queue == PQ_HELD && pg.flags & PG_BUSY == 0 {
+                return Err(format!("page {i} is in no queue but not busy in transit"));
+            }
+            if (pg.queue == PQ_WIRED) != (pg.wire > 0) {
+                return Err(format!("page {i}: wire count {} but queue {}", pg.wire, pg.queue));
+            }
+        }
+        if counted != v.count {
+            return Err(format!("queue counts {:?} but pages say {counted:?}", v.count));
+        }
+        let (mut dirty, mut dirtyhw, mut running, mut ndirty) = (0u64, 0u64, 0u64, 0u32);
+        for (b, bp) in self.bc.bufs.iter().enumerate() {
+            if bp.has(B_DELWRI) {
+                dirty += u64::from(bp.bufsize);
+                ndirty += 1;
+                if bp.has(B_HEAVY) {
+                    dirtyhw += u64::from(bp.bufsize);
+                }
+            }
+            if bp.has(B_WRITEIO) {
+                running += u64::from(bp.bufsize);
+            }
+            if u32::from(bp.npages) * 4096 != bp.bufsize {
+                return Err(format!("buf {b}: {} pages but bufsize {}", bp.npages, bp.bufsize));
+            }
+            for &p in &bp.pages[..bp.npages as usize] {
+                if p == NONE || v.pages[p as usize].wire == 0 {
+                    return Err(format!("buf {b} holds page {p} that is not wired"));
+                }
+            }
+        }
+        if dirty != self.bc.dirtybufspace || dirtyhw != self.bc.dirtybufspacehw {
+            return Err(format!(
+                "dirtybufspace {} (hw {}) but DELWRI buffers hold {dirty} (hw {dirtyhw})",
+                self.bc.dirtybufspace, self.bc.dirtybufspacehw
+            ));
+        }
+        if ndirty != self.bc.dirtybufcount {
+            return Err(format!("dirtybufcount {} but {ndirty} DELWRI buffers", self.bc.dirtybufcount));
+        }
+        if running != self.bc.runningbufspace {
+            return Err(format!(
+                "runningbufspace {} but writes in flight hold {running}",
+                self.bc.runningbufspace
+            ));
+        }
+        Ok(())
+    }
+
+    /// Public thresholds.
+    pub fn thresholds(&self) -> Thresholds {
+        let t = self.vm.t;
+        let l = self.bc.lim;
+        Thresholds {
+            v_page_count: t.v_page_count,
+            v_interrupt_free_min: t.v_interrupt_free_min,
+            v_pageout_free_min: t.v_pageout_free_min,
+            v_free_reserved: t.v_free_reserved,
+            v_free_severe: t.v_free_severe,
+            v_free_min: t.v_free_min,
+            v_free_target: t.v_free_target,
+            v_cache_min: t.v_cache_min,
+            v_inactive_target: t.v_inactive_target,
+            cluster: t.cluster,
+            nbuf: l.nbuf,
+            hibufspace: l.hibufspace,
+            lobufspace: l.lobufspace,
+            hidirtybufspace: l.hidirtybufspace,
+            lodirtybufspace: l.lodirtybufspace,
+        }
+    }
+
+    /// Public stats.
+    pub fn public_stats(&self) -> Stats {
+        let s = self.stats;
+        Stats {
+            emerg_allocs: s.emerg_allocs,
+            emerg_fails: s.emerg_fails,
+            recoverbufcalls: s.recoverbufcalls,
+            recovered_pages: s.recovered_pages,
+            min_free_cache: if s.min_fc == u32::MAX { self.vm.fc() } else { s.min_fc },
+            peak_dirtybufspace: s.peak_dirtybufspace,
+            events: self.sched.nevents,
+            pages_freed: s.pages_freed,
+            io_completed: s.io_completed,
+            user_kb: s.user_kb,
+            faults: s.faults,
+            pageouts: s.pageouts,
+            pageout_lock_miss: s.pageout_lock_miss,
+        }
+    }
+
+    /// Public thread list.
+    pub fn thread_infos(&self) -> Vec<ThreadInfo> {
+        self.sched
+            .threads
+            .iter()
+            .map(|th| ThreadInfo {
+                name: th.name.clone(),
+                state: match th.state {
+                    TState::Runnable => "runnable",
+                    TState::Running => "running",
+                    TState::Sleeping => "sleeping",
+                    TState::Busy => "running",
+                    TState::Exited => "exited",
+                }
+                .to_string(),
+                wmesg: if th.state == TState::Sleeping { th.wmesg.to_string() } else { String::new() },
+                timed: th.state == TState::Sleeping && th.timed,
+                since: th.since_us / TICK_US,
+            })
+            .collect()
+    }
+
+    /// Engine memory in bytes.
+    pub fn memory_bytes(&self) -> usize {
+        self.vm.memory_bytes()
+            + self.bc.memory_bytes()
+            + self.vnodes.iter().map(Vnode::memory_bytes).sum::<usize>()
+    }
+}
+
+
+impl Kernel {
+    pub fn debug_dump(&self) -> String {
+        let evs: Vec<_> = self.sched.events.iter().filter(|e| e.0 .1 == EV_DISK).map(|e| e.0 .0).collect();
+        let mut s = format!(
+            "now {} disk events {evs:?}\ndisk busy={} queue={:?}\nbufq counts {:?} bufspace {} dirty {} running {} ({})\n",
+            self.sched.now,
+            self.disk.busy,
+            self.disk.queue.iter().take(5).collect::<Vec<_>>(),
+            self.bc.qcount,
+            self.bc.bufspace,
+            self.bc.dirtybufspace,
+            self.bc.runningbufspace,
+            self.bc.runningbufcount
+        );
+        for (b, bp) in self.bc.bufs.iter().enumerate() {
+            if bp.has(B_WRITEIO) || (bp.lock != LK_FREE) {
+                s += &format!("buf {b}: {:?}\n", (bp.flags, bp.lock, bp.vp, bp.lblk, bp.npages, bp.queue));
+            }
+        }
+        s
+    }
+}

@@ -1,0 +1,223 @@
+//! Intrusive doubly linked lists over dense `u32` indices (the kernel's TAILQs) and a fixed-size
+//! open-addressing index: O(1) moves and lookups, no allocation per operation.
+
+/// "No element".
+pub const NIL: u32 = u32::MAX;
+
+/// An element that can sit on one list at a time.
+pub trait Link {
+    fn next(&self) -> u32;
+    fn prev(&self) -> u32;
+    fn set_next(&mut self, v: u32);
+    fn set_prev(&mut self, v: u32);
+}
+
+/// `N` list heads over one element array.
+#[derive(Clone, Debug)]
+pub struct Lists<const N: usize> {
+    heads: [u32; N],
+    tails: [u32; N],
+}
+
+impl<const N: usize> Default for Lists<N> {
+    fn default() -> Self {
+        Lists { heads: [NIL; N], tails: [NIL; N] }
+    }
+}
+
+impl<const N: usize> Lists<N> {
+    pub fn head(&self, q: usize) -> u32 {
+        self.heads[q]
+    }
+
+    pub fn push_tail<T: Link>(&mut self, items: &mut [T], q: usize, i: u32) {
+        let tail = self.tails[q];
+        items[i as usize].set_prev(tail);
+        items[i as usize].set_next(NIL);
+        if tail == NIL {
+            self.heads[q] = i;
+        } else {
+            items[tail as usize].set_next(i);
+        }
+        self.tails[q] = i;
+    }
+
+    pub fn push_head<T: Link>(&mut self, items: &mut [T], q: usize, i: u32) {
+        let head = self.heads[q];
+        items[i as usize].set_next(head);
+        items[i as usize].set_prev(NIL);
+        if head == NIL {
+            self.tails[q] = i;
+        } else {
+            items[head as usize].set_prev(i);
+        }
+        self.heads[q] = i;
+    }
+
+    /// Inserts `i` right after `after`, both on list `q`.
+    pub fn insert_after<T: Link>(&mut self, items: &mut [T], q: usize, after: u32, i: u32) {
+        let next = items[after as usize].next();
+        items[i as usize].set_prev(after);
+        items[i as usize].set_next(next);
+        items[after as usize].set_next(i);
+        if next == NIL {
+            self.tails[q] = i;
+        } else {
+            items[next as usize].set_prev(i);
+        }
+    }
+
+    pub fn remove<T: Link>(&mut self, items: &mut [T], q: usize, i: u32) {
+        let (next, prev) = (items[i as usize].next(), items[i as usize].prev());
+        if prev == NIL {
+            self.heads[q] = next;
+        } else {
+            items[prev as usize].set_next(next);
+        }
+        if next == NIL {
+            self.tails[q] = prev;
+        } else {
+            items[next as usize].set_prev(prev);
+        }
+    }
+}
+
+/// Fixed-capacity linear-probing index from a 64-bit key to an element id; the key of an element
+/// is recomputed from the element itself, so a slot holds only the id (4 bytes).
+#[derive(Clone, Debug)]
+pub struct Index {
+    slots: Vec<u32>,
+}
+
+impl Index {
+    /// Room for `cap` slots (keep the load below ~0.7).
+    pub fn new(cap: usize) -> Index {
+        Index { slots: vec![NIL; cap.max(8)] }
+    }
+
+    fn home(&self, key: u64) -> usize {
+        let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (((h >> 32) * self.slots.len() as u64) >> 32) as usize
+    }
+
+    fn step(&self, i: usize) -> usize {
+        if i + 1 == self.slots.len() {
+            0
+        } else {
+            i + 1
+        }
+    }
+
+    pub fn get(&self, key: u64, key_of: impl Fn(u32) -> u64) -> u32 {
+        let mut i = self.home(key);
+        loop {
+            let id = self.slots[i];
+            if id == NIL || key_of(id) == key {
+                return id;
+            }
+            i = self.step(i);
+        }
+    }
+
+    pub fn insert(&mut self, key: u64, id: u32) {
+        let mut i = self.home(key);
+        while self.slots[i] != NIL {
+            i = self.step(i);
+        }
+        self.slots[i] = id;
+    }
+
+    /// Removes `id` (stored under `key`) with backward-shift deletion.
+    pub fn remove(&mut self, key: u64, id: u32, key_of: impl Fn(u32) -> u64) {
+        let mut i = self.home(key);
+        while self.slots[i] != id {
+            i = self.step(i);
+        }
+        let mut j = i;
+        loop {
+            j = self.step(j);
+            let q = self.slots[j];
+            if q == NIL {
+                break;
+            }
+            let k = self.home(key_of(q));
+            let stays = if i <= j { i < k && k <= j } else { i < k || k <= j };
+            if !stays {
+                self.slots[i] = q;
+                i = j;
+            }
+        }
+        self.slots[i] = NIL;
+    }
+
+    pub fn memory_bytes(&self) -> usize {
+        self.slots.len() * 4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Copy, Default)]
+    struct E {
+        n: u32,
+        p: u32,
+    }
+    impl Link for E {
+        fn next(&self) -> u32 {
+            self.n
+        }
+        fn prev(&self) -> u32 {
+            self.p
+        }
+        fn set_next(&mut self, v: u32) {
+            self.n = v
+        }
+        fn set_prev(&mut self, v: u32) {
+            self.p = v
+        }
+    }
+
+    fn walk(l: &Lists<1>, items: &[E]) -> Vec<u32> {
+        let mut out = vec![];
+        let mut i = l.head(0);
+        while i != NIL {
+            out.push(i);
+            i = items[i as usize].n;
+        }
+        out
+    }
+
+    #[test]
+    fn lists_keep_order_through_inserts_and_removals() {
+        let mut items = vec![E::default(); 5];
+        let mut l = Lists::<1>::default();
+        for i in 0..3 {
+            l.push_tail(&mut items, 0, i);
+        }
+        l.push_head(&mut items, 0, 3);
+        l.insert_after(&mut items, 0, 0, 4);
+        assert_eq!(walk(&l, &items), vec![3, 0, 4, 1, 2]);
+        l.remove(&mut items, 0, 2);
+        l.remove(&mut items, 0, 3);
+        assert_eq!(walk(&l, &items), vec![0, 4, 1]);
+    }
+
+    #[test]
+    fn index_finds_everything_after_mixed_removals() {
+        let keys: Vec<u64> = (0..200u64).map(|i| i * 7919 % 1000).collect();
+        let mut ix = Index::new(300);
+        for (id, &k) in keys.iter().enumerate() {
+            ix.insert(k, id as u32);
+        }
+        let key_of = |id: u32| keys[id as usize];
+        for id in (0..200u32).filter(|i| i % 3 == 0) {
+            ix.remove(keys[id as usize], id, key_of);
+        }
+        for id in 0..200u32 {
+            let want = if id % 3 == 0 { NIL } else { id };
+            assert_eq!(ix.get(keys[id as usize], key_of), want, "id {id}");
+        }
+    }
+}

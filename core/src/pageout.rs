@@ -1,0 +1,282 @@
+//! The pageout daemon (kernel-2008.md §3): the main loop, the inactive and active scans,
+//! clustering of dirty pages and putpages as a UIO_NOCOPY write into the filesystem.
+
+use crate::fs::{putpages, vn_lock, vn_unlock};
+use crate::kernel::Kernel;
+use crate::sched::{tsleep, Chan, Kc, Wake};
+use crate::vm::{
+    ACT_ADVANCE, ACT_MAX, MARKER_SCAN, NONE, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_MARKER,
+    PG_REFERENCED, PG_VALID, PG_WINATCFLS, PQ_ACTIVE, PQ_CACHE, PQ_FREE, PQ_INACTIVE,
+};
+use crate::HZ;
+
+/// `vm_max_launder`.
+const VM_MAX_LAUNDER: i64 = 32;
+
+/// `vm_pageout()`: the daemon's main loop (§3.1).
+pub async fn vm_pageout(k: Kc) {
+    let mut pass: u32 = 0;
+    loop {
+        let needed = {
+            let mut kk = k.borrow_mut();
+            if kk.vm.vm_pages_needed && !kk.vm.count_min() {
+                kk.sched.wakeup(Chan::FreeCount);
+                if !kk.vm.paging_needed() {
+                    kk.vm.vm_pages_needed = false;
+                }
+            }
+            kk.vm.vm_pages_needed
+        };
+        if needed {
+            pass += 1;
+            if pass > 1 {
+                tsleep(&k, Chan::PageDaemon, "psleep", HZ / 2).await;
+            }
+        } else {
+            pass = if pass > 1 { 1 } else { 0 };
+            let w = tsleep(&k, Chan::PageDaemon, "psleep", 5 * HZ).await;
+            if w == Wake::Timeout && !k.borrow().vm.vm_pages_needed {
+                // vm_pageout_page_stats(): active-queue aging is not modelled
+                continue;
+            }
+        }
+        vm_pageout_scan(&k, pass).await;
+        k.borrow_mut().vm.vm_pageout_deficit = 0;
+    }
+}
+
+/// What the inactive scan decided for one page without blocking.
+enum Step {
+    /// Go on with the next page.
+    Next(u32),
+    /// A dirty vnode page to launder: (page, vnode).
+    Launder(u32, u16),
+    /// Scan over.
+    Done,
+}
+
+/// `vm_pageout_scan(pass)` (§3.2).
+pub async fn vm_pageout_scan(k: &Kc, pass: u32) {
+    let (mut page_shortage, mut maxscan, mut m) = {
+        let mut kk = k.borrow_mut();
+        let shortage = kk.vm.paging_target() + kk.vm.vm_pageout_deficit;
+        kk.vm.vm_pageout_deficit = 0;
+        let maxscan = kk.vm.count[PQ_INACTIVE as usize];
+        (shortage, maxscan, kk.vm.head(PQ_INACTIVE))
+    };
+    let mut maxlaunder = if pass == 0 { VM_MAX_LAUNDER } else { 10_000 };
+    let mut addl_page_shortage: i64 = 0;
+
+    while m != NONE && maxscan > 0 && page_shortage > 0 {
+        maxscan -= 1;
+        let step = k.borrow_mut().inactive_step(
+            m,
+            pass,
+            maxlaunder,
+            &mut page_shortage,
+            &mut addl_page_shortage,
+        );
+        match step {
+            Step::Next(next) => m = next,
+            Step::Done => break,
+            Step::Launder(p, vp) => {
+                let timo = if k.borrow().policy.vnode_lock_timeout { HZ / 10 } else { 0 };
+                // vget(LK_EXCLUSIVE|LK_TIMELOCK); the marker keeps our place while we block
+                let marker = {
+                    let mut kk = k.borrow_mut();
+                    let mk = kk.vm.marker(MARKER_SCAN);
+                    kk.vm.insert_marker_after(p, mk);
+                    mk
+                };
+                if vn_lock(k, vp, timo).await {
+                    let still = {
+                        let kk = k.borrow();
+                        let pg = kk.vm.pages[p as usize];
+                        pg.queue == PQ_INACTIVE
+                            && pg.obj == OBJ_VNODE0 + vp as u8
+                            && pg.flags & (PG_BUSY | PG_DIRTY) == PG_DIRTY
+                            && pg.busy == 0
+                    };
+                    if still && vm_pageout_clean(k, p, vp).await > 0 {
+                        page_shortage -= 1;
+                        maxlaunder -= 1;
+                    }
+                    vn_unlock(k, vp);
+                } else {
+                    k.borrow_mut().stats.pageout_lock_miss += 1;
+                }
+                let mut kk = k.borrow_mut();
+                let next = kk.vm.pages[marker as usize].next;
+                kk.vm.unqueue(marker);
+                m = next;
+            }
+        }
+    }
+
+    let mut kk = k.borrow_mut();
+    kk.active_scan(pass, addl_page_shortage);
+    // free-reserve top-up: move CACHE pages to FREE while free < reserved
+    while kk.vm.free_count() < kk.vm.t.v_free_reserved {
+        let p = kk.vm.head(PQ_CACHE);
+        if p == NONE {
+            break;
+        }
+        kk.vm.unqueue(p);
+        kk.vm.remove(p);
+        kk.vm.pages[p as usize].flags = 0;
+        kk.vm.enqueue_tail(p, PQ_FREE);
+        kk.vm_page_free_wakeup();
+    }
+}
+
+impl Kernel {
+    /// One page of the inactive scan, everything that does not block.
+    fn inactive_step(
+        &mut self,
+        m: u32,
+        pass: u32,
+        maxlaunder: i64,
+        page_shortage: &mut i64,
+        addl: &mut i64,
+    ) -> Step {
+        let pg = self.vm.pages[m as usize];
+        let next = pg.next;
+        if pg.queue != PQ_INACTIVE {
+            return Step::Done;
+        }
+        if pg.flags & PG_MARKER != 0 {
+            return Step::Next(next);
+        }
+        if pg.flags & PG_BUSY != 0 || pg.busy != 0 {
+            *addl += 1;
+            return Step::Next(next);
+        }
+        if pg.flags & PG_REFERENCED != 0 {
+            let p = &mut self.vm.pages[m as usize];
+            p.flags &= !PG_REFERENCED;
+            self.vm_page_activate(m);
+            let p = &mut self.vm.pages[m as usize];
+            p.act = (p.act + ACT_ADVANCE + 1).min(ACT_MAX);
+            return Step::Next(next);
+        }
+        if pg.flags & PG_VALID == 0 {
+            self.vm_page_free(m);
+            *page_shortage -= 1;
+            return Step::Next(next);
+        }
+        if pg.flags & PG_DIRTY == 0 {
+            self.vm_page_cache(m);
+            *page_shortage -= 1;
+            return Step::Next(next);
+        }
+        if pass == 0 && pg.flags & PG_WINATCFLS == 0 {
+            // dirty pages go around twice before being laundered
+            self.vm.pages[m as usize].flags |= PG_WINATCFLS;
+            self.vm.requeue(m, PQ_INACTIVE);
+            return Step::Next(next);
+        }
+        if maxlaunder <= 0 || pg.obj < OBJ_VNODE0 {
+            // anonymous memory: swap is not modelled, so it stays where it is
+            self.vm.requeue(m, PQ_INACTIVE);
+            return Step::Next(next);
+        }
+        Step::Launder(m, u16::from(pg.obj - OBJ_VNODE0))
+    }
+
+    /// The active scan (§3.2).
+    fn active_scan(&mut self, pass: u32, addl: i64) {
+        let mut shortage = self.vm.paging_target() + i64::from(self.vm.t.v_inactive_target)
+            - i64::from(self.vm.count[PQ_INACTIVE as usize])
+            + addl;
+        let mut n = self.vm.count[PQ_ACTIVE as usize];
+        let mut m = self.vm.head(PQ_ACTIVE);
+        while m != NONE && n > 0 && shortage > 0 {
+            n -= 1;
+            let pg = self.vm.pages[m as usize];
+            let next = pg.next;
+            if pg.flags & PG_BUSY != 0 || pg.busy != 0 {
+                self.vm.requeue(m, PQ_ACTIVE);
+            } else if pg.flags & PG_REFERENCED != 0 {
+                let p = &mut self.vm.pages[m as usize];
+                p.flags &= !PG_REFERENCED;
+                p.act = (p.act + ACT_ADVANCE + 1).min(ACT_MAX);
+                self.vm.requeue(m, PQ_ACTIVE);
+            } else {
+                let p = &mut self.vm.pages[m as usize];
+                p.act = p.act.saturating_sub(1);
+                if u32::from(p.act) < pass {
+                    self.vm_page_deactivate(m);
+                    shortage -= 1;
+                } else {
+                    self.vm.requeue(m, PQ_ACTIVE);
+                }
+            }
+            m = next;
+        }
+    }
+
+    /// The cluster around `m` (§3.3): up to `vm_pageout_page_count` contiguous pages that are
+    /// resident, dirty, inactive, unwired and not busy; first backward to an aligned boundary,
+    /// then forward, then backward again past the boundary if there is room.
+    fn cluster(&self, m: u32, vp: u16) -> (u32, u32) {
+        let obj = OBJ_VNODE0 + vp as u8;
+        let size = self.vnodes[vp as usize].size_pages;
+        let ppc = self.vm.t.cluster;
+        let qualifies = |pi: u32| {
+            let p = self.vm.lookup(obj, pi);
+            if p == NONE {
+                return false;
+            }
+            let pg = self.vm.pages[p as usize];
+            pg.queue == PQ_INACTIVE
+                && pg.flags & (PG_DIRTY | PG_BUSY) == PG_DIRTY
+                && pg.busy == 0
+                && pg.wire == 0
+        };
+        let pi = self.vm.pages[m as usize].pindex;
+        let mut first = pi;
+        while first % ppc != 0 && first > 0 && qualifies(first - 1) {
+            first -= 1;
+        }
+        let mut last = pi;
+        while last + 1 < size && last + 1 - first < ppc && qualifies(last + 1) {
+            last += 1;
+        }
+        while last + 1 - first < ppc && first > 0 && qualifies(first - 1) {
+            first -= 1;
+        }
+        (first, last + 1 - first)
+    }
+}
+
+/// `vm_pageout_clean(m)` + `vm_pageout_flush()` (§3.3, §3.4): soft-busy the cluster and hand it
+/// to the filesystem, synchronously below `v_pageout_free_min`. Returns the pages written.
+async fn vm_pageout_clean(k: &Kc, m: u32, vp: u16) -> u32 {
+    let (first, n, sync) = {
+        let mut kk = k.borrow_mut();
+        let (first, n) = kk.cluster(m, vp);
+        let obj = OBJ_VNODE0 + vp as u8;
+        for pi in first..first + n {
+            let p = kk.vm.lookup(obj, pi);
+            kk.vm.pages[p as usize].busy += 1;
+        }
+        let sync = kk.vm.fc() < kk.vm.t.v_pageout_free_min;
+        kk.stats.pageouts += 1;
+        (first, n, sync)
+    };
+    putpages(k, vp, first, n, sync).await;
+    let mut kk = k.borrow_mut();
+    let obj = OBJ_VNODE0 + vp as u8;
+    let severe = kk.vm.count_severe();
+    for pi in first..first + n {
+        let p = kk.vm.lookup(obj, pi);
+        if p == NONE {
+            continue;
+        }
+        kk.vm.pages[p as usize].busy -= 1;
+        if severe && kk.vm.pages[p as usize].wire == 0 {
+            kk.vm_page_deactivate(p);
+        }
+    }
+    n
+}

@@ -1,0 +1,278 @@
+//! Simulated time, kernel threads, sleep channels and the deterministic executor.
+//!
+//! Every kernel thread is an `async fn` that sleeps where the kernel sleeps: a blocking point
+//! six frames down (`getblk → allocbuf → bio_page_alloc → vm_wait`) is simply a pending future.
+//! One simulated CPU: a thread runs until it sleeps. Time is in microseconds; `hz` = 100.
+//! Events are ordered by (time, class, sequence): interrupts before thread timeouts at the same
+//! instant; a wakeup makes the sleepers on a channel runnable in the order they went to sleep.
+
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use crate::kernel::Kernel;
+
+/// Microseconds per tick (hz = 100).
+pub const TICK_US: u64 = 10_000;
+
+/// Thread id.
+pub type Tid = usize;
+
+/// The shared kernel state, as every thread sees it. Never hold a borrow across an `.await`.
+pub type Kc = Rc<RefCell<Kernel>>;
+
+/// Sleep channels: the addresses the kernel `tsleep()`s on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chan {
+    /// No channel: a pure delay (CPU work, think time).
+    None,
+    /// `&vm_pages_needed`: the pageout daemon's "psleep".
+    PageDaemon,
+    /// `&vm_pageout_pages_needed`: the pageout daemon's own "VMWait".
+    PageoutPagesNeeded,
+    /// `&vmstats.v_free_count`: everyone else's "vmwait" and "pfault".
+    FreeCount,
+    /// `&bd_request` (0) / `&bd_request_hw` (1): buf daemon "psleep".
+    BdRequest(u8),
+    /// `&bd_wake_ary[i]`: "flstik".
+    BdWake(u8),
+    /// `&needsbuffer`: "newbuf" / "nbufbs".
+    Needsbuffer,
+    /// `&runningbufreq`: "wdrain".
+    Wdrain,
+    /// A vnode lock.
+    Vnode(u16),
+    /// A buffer lock ("getblk").
+    Buf(u32),
+    /// A hard-busy page ("pgtblk").
+    Page(u32),
+    /// I/O completion of a buffer ("biord"/"biowr").
+    Io(u32),
+}
+
+/// Why a sleep ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wake {
+    /// Someone called `wakeup()` on the channel.
+    Woken,
+    /// The timeout expired.
+    Timeout,
+}
+
+/// What kind of kernel thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TKind {
+    /// `vm_pageout()`.
+    PageDaemon,
+    /// `buf_daemon()` (light buffers).
+    BufDaemon,
+    /// `buf_daemon_hw()` (heavy buffers).
+    BufDaemonHw,
+    /// A write(2) writer.
+    Writer,
+    /// A process dirtying a shared writable mapping.
+    Mmap,
+    /// An anonymous-memory consumer.
+    Hog,
+}
+
+/// Thread state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TState {
+    /// On the run queue.
+    Runnable,
+    /// Being polled.
+    Running,
+    /// In `tsleep`.
+    Sleeping,
+    /// Doing CPU work or thinking (a delay, not a wait).
+    Busy,
+    /// Finished.
+    Exited,
+}
+
+/// A kernel thread's scheduling record.
+#[derive(Clone, Debug)]
+pub struct Thread {
+    pub name: String,
+    pub kind: TKind,
+    pub state: TState,
+    pub chan: Chan,
+    pub wmesg: &'static str,
+    pub timed: bool,
+    pub since_us: u64,
+    /// Bumped on every sleep; a timeout event carries it so stale timeouts are ignored.
+    pub sleep_seq: u64,
+    pub wake: Option<Wake>,
+    /// Timed sleeps that ended by timeout while a hang was building (stall evidence).
+    pub timeouts: u64,
+}
+
+/// Event classes, in the order they run at the same instant.
+pub const EV_DISK: u8 = 0;
+pub const EV_TIMEOUT: u8 = 1;
+
+/// A timed event: (time µs, class, sequence, thread, sleep sequence).
+pub type Event = Reverse<(u64, u8, u64, u32, u64)>;
+
+/// Scheduler state, part of the kernel.
+#[derive(Debug, Default)]
+pub struct Sched {
+    pub now: u64,
+    pub cur: Tid,
+    pub threads: Vec<Thread>,
+    pub runq: VecDeque<Tid>,
+    pub events: BinaryHeap<Event>,
+    pub seq: u64,
+    pub global_sleep_seq: u64,
+    /// Thread resumptions and interrupts handled.
+    pub nevents: u64,
+}
+
+impl Sched {
+    /// Current tick.
+    pub fn tick(&self) -> u64 {
+        self.now / TICK_US
+    }
+
+    /// Adds a thread; it becomes runnable at once.
+    pub fn spawn(&mut self, name: String, kind: TKind) -> Tid {
+        let t = self.threads.len();
+        self.threads.push(Thread {
+            name,
+            kind,
+            state: TState::Runnable,
+            chan: Chan::None,
+            wmesg: "",
+            timed: false,
+            since_us: self.now,
+            sleep_seq: 0,
+            wake: None,
+            timeouts: 0,
+        });
+        self.runq.push_back(t);
+        t
+    }
+
+    /// Schedules an event.
+    pub fn at(&mut self, time: u64, class: u8, a: u32, b: u64) {
+        self.seq += 1;
+        self.events.push(Reverse((time, class, self.seq, a, b)));
+    }
+
+    /// Puts the current thread to sleep on `chan` (timeout in µs, 0 = forever).
+    fn sleep(&mut self, chan: Chan, wmesg: &'static str, timo_us: u64, state: TState) {
+        let t = self.cur;
+        self.global_sleep_seq += 1;
+        let seq = self.global_sleep_seq;
+        let now = self.now;
+        let th = &mut self.threads[t];
+        if th.state != TState::Sleeping || th.chan != chan || th.wmesg != wmesg {
+            th.since_us = now;
+        }
+        th.state = state;
+        th.chan = chan;
+        th.wmesg = wmesg;
+        th.timed = timo_us > 0;
+        th.sleep_seq = seq;
+        th.wake = None;
+        if timo_us > 0 {
+            self.at(now + timo_us, EV_TIMEOUT, t as u32, seq);
+        }
+    }
+
+    /// `wakeup(chan)`: every sleeper on `chan` becomes runnable, in the order it slept.
+    /// Returns how many were woken.
+    pub fn wakeup(&mut self, chan: Chan) -> usize {
+        let mut woken: Vec<(u64, Tid)> = self
+            .threads
+            .iter()
+            .enumerate()
+            .filter(|(_, th)| th.state == TState::Sleeping && th.chan == chan)
+            .map(|(t, th)| (th.sleep_seq, t))
+            .collect();
+        woken.sort_unstable();
+        for &(_, t) in &woken {
+            self.make_runnable(t, Wake::Woken);
+        }
+        woken.len()
+    }
+
+    fn make_runnable(&mut self, t: Tid, why: Wake) {
+        let th = &mut self.threads[t];
+        th.state = TState::Runnable;
+        th.wake = Some(why);
+        self.runq.push_back(t);
+    }
+
+    /// A timeout event fired.
+    pub fn timeout(&mut self, t: Tid, seq: u64) {
+        let th = &self.threads[t];
+        if matches!(th.state, TState::Sleeping | TState::Busy) && th.sleep_seq == seq {
+            if th.state == TState::Sleeping {
+                self.threads[t].timeouts += 1;
+            }
+            self.make_runnable(t, Wake::Timeout);
+        }
+    }
+}
+
+/// The future of one `tsleep`.
+#[derive(Debug)]
+pub struct Sleep {
+    k: Kc,
+    chan: Chan,
+    wmesg: &'static str,
+    timo_us: u64,
+    state: TState,
+    armed: bool,
+}
+
+impl Future for Sleep {
+    type Output = Wake;
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Wake> {
+        let k = Rc::clone(&self.k);
+        let mut kk = k.borrow_mut();
+        if !self.armed {
+            self.armed = true;
+            kk.sched.sleep(self.chan, self.wmesg, self.timo_us, self.state);
+            return Poll::Pending;
+        }
+        let t = kk.sched.cur;
+        match kk.sched.threads[t].wake.take() {
+            Some(w) => Poll::Ready(w),
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// `tsleep(chan, wmesg, timo)`: timo in ticks, 0 = forever.
+pub fn tsleep(k: &Kc, chan: Chan, wmesg: &'static str, timo_ticks: u64) -> Sleep {
+    Sleep {
+        k: Rc::clone(k),
+        chan,
+        wmesg,
+        timo_us: timo_ticks * TICK_US,
+        state: TState::Sleeping,
+        armed: false,
+    }
+}
+
+/// A delay of `us` microseconds spent working (CPU) or thinking; not a wait for a resource.
+pub fn delay(k: &Kc, us: u64, what: &'static str) -> Sleep {
+    Sleep {
+        k: Rc::clone(k),
+        chan: Chan::None,
+        wmesg: what,
+        timo_us: us.max(1),
+        state: TState::Busy,
+        armed: false,
+    }
+}
+
+/// A boxed kernel thread.
+pub type ThreadFuture = Pin<Box<dyn Future<Output = ()>>>;

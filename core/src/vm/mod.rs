@@ -1,0 +1,508 @@
+//! Pages, page queues, boot thresholds, `vm_page_alloc`/free/cache, `vm_wait` and the wakeups
+//! (kernel-2008.md §2). Pages are dense `u32` indices; queues are intrusive doubly linked lists
+//! over them (the kernel's TAILQs); resident pages are found through a fixed-size open-addressing
+//! table keyed by (object, pindex) built at boot, so no page operation allocates.
+
+pub mod thresholds;
+
+pub use thresholds::VmThresholds;
+
+use crate::list::{Index, Link, Lists};
+use crate::sched::{tsleep, Chan, Kc, TKind, Tid};
+
+/// "No page" / "no buffer".
+pub const NONE: u32 = crate::list::NIL;
+
+/// Page queues. `WIRED` and `HELD` are not linked lists, only counts.
+pub const PQ_FREE: u8 = 0;
+pub const PQ_CACHE: u8 = 1;
+pub const PQ_INACTIVE: u8 = 2;
+pub const PQ_ACTIVE: u8 = 3;
+/// Wired (`wire_count > 0`): held by a buffer or by kernel memory; invisible to the daemon.
+pub const PQ_WIRED: u8 = 4;
+/// Just allocated, not yet placed (never seen between two events).
+pub const PQ_HELD: u8 = 5;
+const NLISTS: usize = 4;
+
+/// Page flags.
+pub const PG_VALID: u8 = 1;
+pub const PG_DIRTY: u8 = 2;
+pub const PG_REFERENCED: u8 = 4;
+/// `PG_BUSY`: hard-busy (being paged in).
+pub const PG_BUSY: u8 = 8;
+pub const PG_WINATCFLS: u8 = 16;
+pub const PG_MARKER: u8 = 32;
+
+/// Object ids: 0 none, 1 anonymous, 2 kernel, 3.. vnodes.
+pub const OBJ_NONE: u8 = 0;
+pub const OBJ_ANON: u8 = 1;
+pub const OBJ_KERNEL: u8 = 2;
+pub const OBJ_VNODE0: u8 = 3;
+
+/// `vm_page_alloc` flags.
+pub const VM_ALLOC_NORMAL: u8 = 1;
+pub const VM_ALLOC_SYSTEM: u8 = 2;
+pub const VM_ALLOC_INTERRUPT: u8 = 4;
+
+/// `ACT_ADVANCE`, `ACT_MAX`.
+pub const ACT_ADVANCE: u8 = 3;
+pub const ACT_MAX: u8 = 64;
+
+/// One page: 20 bytes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Page {
+    pub next: u32,
+    pub prev: u32,
+    pub pindex: u32,
+    pub obj: u8,
+    pub flags: u8,
+    pub queue: u8,
+    /// Soft-busy count (`m->busy`): pages under paging I/O. `allocbuf` ignores it on purpose.
+    pub busy: u8,
+    pub wire: u8,
+    pub act: u8,
+    _pad: [u8; 2],
+}
+
+impl Link for Page {
+    fn next(&self) -> u32 {
+        self.next
+    }
+    fn prev(&self) -> u32 {
+        self.prev
+    }
+    fn set_next(&mut self, v: u32) {
+        self.next = v;
+    }
+    fn set_prev(&mut self, v: u32) {
+        self.prev = v;
+    }
+}
+
+/// The VM system's state.
+#[derive(Debug)]
+pub struct Vm {
+    /// Managed pages, then the markers.
+    pub pages: Vec<Page>,
+    pub npages: u32,
+    lists: Lists<NLISTS>,
+    /// Counts per queue (FREE, CACHE, INACTIVE, ACTIVE, WIRED, HELD).
+    pub count: [u32; 6],
+    /// Resident-page table (object, pindex) → page, linear probing.
+    table: Index,
+    pub t: VmThresholds,
+    /// `vm_pages_needed`.
+    pub vm_pages_needed: bool,
+    /// `vm_pageout_pages_needed`.
+    pub vm_pageout_pages_needed: bool,
+    /// `vm_pageout_deficit`.
+    pub vm_pageout_deficit: i64,
+}
+
+/// The marker page the pageout daemon's inactive scan uses to keep its place.
+pub const MARKER_SCAN: u32 = 0;
+
+impl Vm {
+    /// `npages` managed pages, all free.
+    pub fn new(npages: u32, t: VmThresholds) -> Vm {
+        let nmarkers = 1;
+        let total = npages as usize + nmarkers;
+        let mut vm = Vm {
+            pages: vec![Page::default(); total],
+            npages,
+            lists: Lists::default(),
+            count: [0; 6],
+            table: Index::new(npages as usize * 3 / 2),
+            t,
+            vm_pages_needed: false,
+            vm_pageout_pages_needed: false,
+            vm_pageout_deficit: 0,
+        };
+        for p in 0..npages {
+            vm.pages[p as usize].queue = PQ_HELD;
+            vm.count[PQ_HELD as usize] += 1;
+            vm.enqueue_tail(p, PQ_FREE);
+        }
+        let m = vm.marker(MARKER_SCAN);
+        vm.pages[m as usize].flags = PG_MARKER;
+        vm.pages[m as usize].queue = PQ_HELD;
+        vm
+    }
+
+    /// Page index of marker `i`.
+    pub fn marker(&self, i: u32) -> u32 {
+        self.npages + i
+    }
+
+    pub fn free_count(&self) -> u32 {
+        self.count[PQ_FREE as usize]
+    }
+    pub fn cache_count(&self) -> u32 {
+        self.count[PQ_CACHE as usize]
+    }
+    /// free + cache: what every predicate compares.
+    pub fn fc(&self) -> u32 {
+        self.free_count() + self.cache_count()
+    }
+    /// `vm_page_count_severe()`.
+    pub fn count_severe(&self) -> bool {
+        self.fc() < self.t.v_free_severe
+    }
+    /// `vm_page_count_min()`.
+    pub fn count_min(&self) -> bool {
+        self.fc() < self.t.v_free_min
+    }
+    /// `vm_paging_target()`: positive = shortage.
+    pub fn paging_target(&self) -> i64 {
+        i64::from(self.t.v_free_target + self.t.v_cache_min) - i64::from(self.fc())
+    }
+    /// `vm_paging_needed()`.
+    pub fn paging_needed(&self) -> bool {
+        self.fc() < self.t.v_free_reserved + self.t.v_cache_min
+    }
+
+    // ---- queues and the resident-page index ---------------------------------------------------
+
+    /// Removes `p` from its queue (list or count).
+    pub fn unqueue(&mut self, p: u32) {
+        let pg = self.pages[p as usize];
+        if (pg.queue as usize) < NLISTS {
+            self.lists.remove(&mut self.pages, pg.queue as usize, p);
+        }
+        if pg.flags & PG_MARKER == 0 {
+            self.count[pg.queue as usize] -= 1;
+            self.count[PQ_HELD as usize] += 1;
+        }
+        self.pages[p as usize].queue = PQ_HELD;
+    }
+
+    /// Appends a held page (or marker) to queue `q`.
+    pub fn enqueue_tail(&mut self, p: u32, q: u8) {
+        debug_assert_eq!(self.pages[p as usize].queue, PQ_HELD);
+        if self.pages[p as usize].flags & PG_MARKER == 0 {
+            self.count[PQ_HELD as usize] -= 1;
+            self.count[q as usize] += 1;
+        }
+        self.pages[p as usize].queue = q;
+        if (q as usize) < NLISTS {
+            self.lists.push_tail(&mut self.pages, q as usize, p);
+        }
+    }
+
+    /// Inserts the held marker `p` right after `after` in `after`'s queue.
+    pub fn insert_marker_after(&mut self, after: u32, p: u32) {
+        let q = self.pages[after as usize].queue;
+        debug_assert!((q as usize) < NLISTS);
+        self.pages[p as usize].queue = q;
+        self.lists.insert_after(&mut self.pages, q as usize, after, p);
+    }
+
+    /// Moves `p` to the tail of `q`.
+    pub fn requeue(&mut self, p: u32, q: u8) {
+        self.unqueue(p);
+        self.enqueue_tail(p, q);
+    }
+
+    pub fn head(&self, q: u8) -> u32 {
+        self.lists.head(q as usize)
+    }
+
+    fn key(obj: u8, pindex: u32) -> u64 {
+        (u64::from(obj) << 32) | u64::from(pindex)
+    }
+
+    /// `vm_page_lookup(obj, pindex)`.
+    pub fn lookup(&self, obj: u8, pindex: u32) -> u32 {
+        let pages = &self.pages;
+        self.table.get(Self::key(obj, pindex), |p| {
+            Self::key(pages[p as usize].obj, pages[p as usize].pindex)
+        })
+    }
+
+    /// `vm_page_insert`. Only vnode pages are looked up, so only they enter the index.
+    pub fn insert(&mut self, p: u32, obj: u8, pindex: u32) {
+        self.pages[p as usize].obj = obj;
+        self.pages[p as usize].pindex = pindex;
+        if obj >= OBJ_VNODE0 {
+            self.table.insert(Self::key(obj, pindex), p);
+        }
+    }
+
+    /// `vm_page_remove`: the page leaves its object.
+    pub fn remove(&mut self, p: u32) {
+        let (obj, pindex) = (self.pages[p as usize].obj, self.pages[p as usize].pindex);
+        if obj >= OBJ_VNODE0 {
+            let pages = &self.pages;
+            self.table.remove(Self::key(obj, pindex), p, |q| {
+                Self::key(pages[q as usize].obj, pages[q as usize].pindex)
+            });
+        }
+        self.pages[p as usize].obj = OBJ_NONE;
+    }
+
+    /// Bytes of page and table memory.
+    pub fn memory_bytes(&self) -> usize {
+        self.pages.len() * size_of::<Page>() + self.table.memory_bytes()
+    }
+}
+
+// ---- allocation, freeing, waiting: methods on the kernel --------------------------------------
+
+use crate::kernel::Kernel;
+
+impl Kernel {
+    /// Whether thread `t` gets VM_ALLOC_SYSTEM on every allocation (`TDF_SYSTHREAD`; before the
+    /// fix only `curthread == pagethread`).
+    pub fn systhread(&self, t: Tid) -> bool {
+        let Some(th) = self.sched.threads.get(t) else {
+            return false; // boot, before any thread exists
+        };
+        match th.kind {
+            TKind::PageDaemon => true,
+            TKind::BufDaemon | TKind::BufDaemonHw => self.policy.systhread_bufdaemons,
+            _ => false,
+        }
+    }
+
+    /// `vm_page_alloc(obj, pindex, flags)` (§2.2, §9.4). Returns a hard-busy page in no queue,
+    /// or NONE after `vm_pageout_deficit++` and `pagedaemon_wakeup()`.
+    pub fn vm_page_alloc(&mut self, obj: u8, pindex: u32, mut flags: u8) -> u32 {
+        if self.systhread(self.sched.cur) {
+            flags |= VM_ALLOC_SYSTEM;
+        }
+        let r = self.vm.t.v_free_reserved;
+        let i = self.vm.t.v_interrupt_free_min;
+        loop {
+            let f = self.vm.free_count();
+            let c = self.vm.cache_count();
+            if f > r
+                || (flags & VM_ALLOC_INTERRUPT != 0 && f > 0)
+                || (flags & VM_ALLOC_SYSTEM != 0 && c == 0 && f > i)
+            {
+                let p = self.vm.head(PQ_FREE);
+                self.vm.unqueue(p);
+                let pg = &mut self.vm.pages[p as usize];
+                debug_assert!(pg.obj == OBJ_NONE && pg.flags & PG_DIRTY == 0);
+                pg.flags = PG_BUSY;
+                pg.busy = 0;
+                pg.wire = 0;
+                pg.act = 0;
+                self.vm.insert(p, obj, pindex);
+                if self.vm.paging_needed() {
+                    self.pagedaemon_wakeup();
+                }
+                return p;
+            }
+            if flags & VM_ALLOC_NORMAL != 0 && c > 0 {
+                // vm_page_select_cache: free the head of the cache queue into FREE and retry
+                let p = self.vm.head(PQ_CACHE);
+                self.vm.unqueue(p);
+                self.vm.remove(p);
+                self.vm.pages[p as usize].flags = 0;
+                self.vm.enqueue_tail(p, PQ_FREE);
+                continue;
+            }
+            self.vm.vm_pageout_deficit += 1;
+            self.pagedaemon_wakeup();
+            return NONE;
+        }
+    }
+
+    /// `vm_page_free`: the page leaves its object and goes to FREE.
+    pub fn vm_page_free(&mut self, p: u32) {
+        debug_assert_eq!(self.vm.pages[p as usize].wire, 0);
+        if self.vm.pages[p as usize].queue != PQ_HELD {
+            self.vm.unqueue(p);
+        }
+        self.vm.remove(p);
+        let pg = &mut self.vm.pages[p as usize];
+        pg.flags = 0;
+        pg.busy = 0;
+        pg.act = 0;
+        self.vm.enqueue_tail(p, PQ_FREE);
+        self.stats.pages_freed += 1;
+        self.vm_page_free_wakeup();
+    }
+
+    /// `vm_page_cache`: a clean, unbusy, unwired page moves to CACHE (counts as free).
+    pub fn vm_page_cache(&mut self, p: u32) {
+        let pg = self.vm.pages[p as usize];
+        debug_assert!(pg.flags & (PG_DIRTY | PG_BUSY) == 0 && pg.busy == 0 && pg.wire == 0);
+        if pg.queue != PQ_HELD {
+            self.vm.unqueue(p);
+        }
+        self.vm.pages[p as usize].flags &= !(PG_REFERENCED | PG_WINATCFLS);
+        self.vm.enqueue_tail(p, PQ_CACHE);
+        self.stats.pages_freed += 1;
+        self.vm_page_free_wakeup();
+    }
+
+    /// `vm_page_try_to_cache`.
+    pub fn vm_page_try_to_cache(&mut self, p: u32) -> bool {
+        let pg = self.vm.pages[p as usize];
+        if pg.flags & (PG_DIRTY | PG_BUSY) != 0 || pg.busy != 0 || pg.wire != 0 {
+            return false;
+        }
+        if pg.flags & PG_VALID == 0 {
+            self.vm_page_free(p);
+        } else {
+            self.vm_page_cache(p);
+        }
+        true
+    }
+
+    /// `vm_page_try_to_free`: only clean, unbusy, unwired pages.
+    pub fn vm_page_try_to_free(&mut self, p: u32) -> bool {
+        let pg = self.vm.pages[p as usize];
+        if pg.flags & (PG_DIRTY | PG_BUSY) != 0 || pg.busy != 0 || pg.wire != 0 {
+            return false;
+        }
+        self.vm_page_free(p);
+        true
+    }
+
+    /// `vm_page_activate`.
+    pub fn vm_page_activate(&mut self, p: u32) {
+        let pg = &mut self.vm.pages[p as usize];
+        if pg.wire > 0 {
+            return;
+        }
+        pg.act = (pg.act + ACT_ADVANCE + 1).min(ACT_MAX);
+        pg.flags &= !PG_WINATCFLS;
+        if pg.queue == PQ_CACHE || pg.queue == PQ_FREE {
+            // leaving CACHE: it no longer counts as free
+            debug_assert_ne!(pg.queue, PQ_FREE);
+        }
+        self.vm.requeue(p, PQ_ACTIVE);
+    }
+
+    /// `vm_page_deactivate`.
+    pub fn vm_page_deactivate(&mut self, p: u32) {
+        let pg = &mut self.vm.pages[p as usize];
+        if pg.wire > 0 {
+            return;
+        }
+        pg.flags &= !PG_WINATCFLS;
+        self.vm.requeue(p, PQ_INACTIVE);
+    }
+
+    /// `vm_page_wire`: removes the page from its queue (CACHE included).
+    pub fn vm_page_wire(&mut self, p: u32) {
+        let pg = self.vm.pages[p as usize];
+        if pg.wire == 0 {
+            if pg.queue != PQ_HELD {
+                self.vm.unqueue(p);
+            }
+            self.vm.enqueue_tail(p, PQ_WIRED);
+        }
+        self.vm.pages[p as usize].wire += 1;
+    }
+
+    /// `vm_page_unwire(m, 0)`: at zero the page goes to the tail of INACTIVE.
+    pub fn vm_page_unwire(&mut self, p: u32) {
+        let pg = &mut self.vm.pages[p as usize];
+        debug_assert!(pg.wire > 0);
+        pg.wire -= 1;
+        if pg.wire == 0 {
+            pg.flags &= !PG_WINATCFLS;
+            self.vm.unqueue(p);
+            self.vm.enqueue_tail(p, PQ_INACTIVE);
+        }
+    }
+
+    /// `vm_page_wakeup`: clears PG_BUSY and wakes "pgtblk" sleepers.
+    pub fn vm_page_wakeup(&mut self, p: u32) {
+        self.vm.pages[p as usize].flags &= !PG_BUSY;
+        self.sched.wakeup(Chan::Page(p));
+    }
+
+    /// `vm_page_free_wakeup()` (§2.4): runs whenever a page enters FREE or CACHE.
+    pub fn vm_page_free_wakeup(&mut self) {
+        if self.vm.vm_pageout_pages_needed && self.vm.fc() >= self.vm.t.v_pageout_free_min {
+            self.vm.vm_pageout_pages_needed = false;
+            self.sched.wakeup(Chan::PageoutPagesNeeded);
+        }
+        if self.vm.vm_pages_needed && !self.vm.count_min() {
+            self.vm.vm_pages_needed = false;
+            self.sched.wakeup(Chan::FreeCount);
+        }
+    }
+
+    /// `pagedaemon_wakeup()`: a no-op from the daemon itself.
+    pub fn pagedaemon_wakeup(&mut self) {
+        if !self.vm.vm_pages_needed && self.sched.cur != self.pagedaemon {
+            self.vm.vm_pages_needed = true;
+            self.sched.wakeup(Chan::PageDaemon);
+        }
+    }
+}
+
+/// `vm_wait(timo)`: the pageout daemon sleeps on its own channel ("VMWait") until
+/// free+cache ≥ `v_pageout_free_min`; anyone else wakes the daemon and sleeps "vmwait" until
+/// not `vm_page_count_min()`. `timo` in ticks, 0 = forever.
+pub async fn vm_wait(k: &Kc, timo: u64) {
+    let (chan, wmesg) = {
+        let mut kk = k.borrow_mut();
+        if kk.sched.cur == kk.pagedaemon {
+            kk.vm.vm_pageout_pages_needed = true;
+            (Chan::PageoutPagesNeeded, "VMWait")
+        } else {
+            if !kk.vm.vm_pages_needed {
+                kk.vm.vm_pages_needed = true;
+                kk.sched.wakeup(Chan::PageDaemon);
+            }
+            (Chan::FreeCount, "vmwait")
+        }
+    };
+    tsleep(k, chan, wmesg, timo).await;
+}
+
+/// `vm_waitpfault()`: like `vm_wait(0)` for a faulting process, wmesg "pfault".
+pub async fn vm_waitpfault(k: &Kc) {
+    {
+        let mut kk = k.borrow_mut();
+        if !kk.vm.vm_pages_needed {
+            kk.vm.vm_pages_needed = true;
+            kk.sched.wakeup(Chan::PageDaemon);
+        }
+    }
+    tsleep(k, Chan::FreeCount, "pfault", 0).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vm(n: u32) -> Vm {
+        Vm::new(n, VmThresholds::compute(n, n))
+    }
+
+    #[test]
+    fn queues_are_intrusive_lists_with_counts() {
+        let mut v = vm(10);
+        assert_eq!(v.free_count(), 10);
+        let p = v.head(PQ_FREE);
+        v.unqueue(p);
+        v.enqueue_tail(p, PQ_INACTIVE);
+        assert_eq!(v.count[PQ_INACTIVE as usize], 1);
+        assert_eq!(v.free_count(), 9);
+        v.requeue(p, PQ_ACTIVE);
+        assert_eq!(v.head(PQ_ACTIVE), p);
+        assert_eq!(v.head(PQ_INACTIVE), NONE);
+    }
+
+    #[test]
+    fn resident_table_survives_inserts_and_removals_in_any_order() {
+        let mut v = vm(64);
+        for p in 0..64 {
+            v.insert(p, OBJ_VNODE0 + (p % 3) as u8, p * 7);
+        }
+        for p in (0..64).step_by(2) {
+            v.remove(p);
+        }
+        for p in 0..64u32 {
+            let found = v.lookup(OBJ_VNODE0 + (p % 3) as u8, p * 7);
+            assert_eq!(found, if p % 2 == 0 { NONE } else { p }, "page {p}");
+        }
+    }
+}

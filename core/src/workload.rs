@@ -1,0 +1,156 @@
+//! User processes: write(2) writers, writers that dirty pages of a shared writable mapping of a
+//! large file (the path that reaches the pageout daemon), and anonymous-memory consumers.
+
+use crate::buf::daemon::bwillwrite;
+use crate::buf::PAGE_SIZE;
+use crate::fs::{vn_lock, vn_unlock, write_block};
+use crate::sched::{delay, tsleep, Chan, Kc, TICK_US};
+use crate::vm::{
+    vm_waitpfault, NONE, OBJ_ANON, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_REFERENCED, PG_VALID,
+    PQ_CACHE, PQ_INACTIVE, VM_ALLOC_NORMAL,
+};
+
+/// Memory copy bandwidth for write(2) (bytes per second): the CPU cost of a block.
+const COPY_BYTES_S: u64 = 400 * 1024 * 1024;
+
+/// A process doing sequential write(2)s of one block each to its own file, rewriting it from
+/// the start when it reaches the end.
+pub async fn writer(k: Kc, vp: u16, kb_s: u32) {
+    let mut pi = 0u32;
+    loop {
+        let (blk, bs, size) = {
+            let kk = k.borrow();
+            let v = &kk.vnodes[vp as usize];
+            let (blk, bs) = v.block(pi);
+            (blk, bs, v.size_pages)
+        };
+        let bytes = u64::from(bs * PAGE_SIZE);
+        // vn_write: bwillwrite() for regular files
+        bwillwrite(&k, bytes).await;
+        vn_lock(&k, vp, 0).await;
+        write_block(&k, vp, blk, bs).await;
+        vn_unlock(&k, vp);
+        delay(&k, bytes * 1_000_000 / COPY_BYTES_S, "copy").await;
+        if kb_s > 0 {
+            delay(&k, bytes * 1_000_000 / (u64::from(kb_s) * 1024), "think").await;
+        }
+        pi = blk + bs;
+        if pi >= size {
+            pi = 0;
+        }
+    }
+}
+
+/// A process dirtying random pages of a MAP_SHARED writable mapping of its file, `pages_s`
+/// touches per second in one batch per tick. A fault on a missing page allocates with
+/// VM_ALLOC_NORMAL, but first waits in "pfault" while memory is severe.
+pub async fn mmap_writer(k: Kc, vp: u16, pages_s: u32) {
+    let per_tick = pages_s.div_ceil(100).max(1);
+    let every_us = (u64::from(per_tick) * 1_000_000 / u64::from(pages_s)).max(1);
+    loop {
+        for _ in 0..per_tick {
+            let pi = {
+                let mut kk = k.borrow_mut();
+                let size = kk.vnodes[vp as usize].size_pages;
+                kk.rng.below(size)
+            };
+            touch(&k, vp, pi).await;
+        }
+        delay(&k, every_us.min(TICK_US * 100), "think").await;
+    }
+}
+
+/// One store into page `pi` of the mapping.
+async fn touch(k: &Kc, vp: u16, pi: u32) {
+    let obj = OBJ_VNODE0 + vp as u8;
+    loop {
+        let (m, severe) = {
+            let kk = k.borrow();
+            (kk.vm.lookup(obj, pi), kk.vm.count_severe())
+        };
+        if m != NONE {
+            let pg = k.borrow().vm.pages[m as usize];
+            if pg.flags & PG_BUSY != 0 {
+                tsleep(k, Chan::Page(m), "pgtblk", 0).await;
+                continue;
+            }
+            if pg.queue == PQ_CACHE {
+                // reactivating a cache page under severe pressure waits too
+                if severe {
+                    vm_waitpfault(k).await;
+                    continue;
+                }
+                k.borrow_mut().vm_page_activate(m);
+            }
+            let mut kk = k.borrow_mut();
+            kk.vm.pages[m as usize].flags |= PG_DIRTY | PG_REFERENCED;
+            kk.stats.user_kb += 4;
+            return;
+        }
+        if severe {
+            vm_waitpfault(k).await;
+            continue;
+        }
+        let (m, read) = {
+            let mut kk = k.borrow_mut();
+            let m = kk.vm_page_alloc(obj, pi, VM_ALLOC_NORMAL);
+            let read = m != NONE && kk.vnodes[vp as usize].on_disk(pi);
+            if read {
+                kk.disk_pagein(m, vp, pi);
+            }
+            (m, read)
+        };
+        if m == NONE {
+            vm_waitpfault(k).await;
+            continue;
+        }
+        if read {
+            while k.borrow().vm.pages[m as usize].flags & PG_BUSY != 0 {
+                tsleep(k, Chan::Page(m), "biord", 0).await;
+            }
+        }
+        let mut kk = k.borrow_mut();
+        kk.vm.pages[m as usize].flags |= PG_VALID | PG_DIRTY | PG_REFERENCED;
+        kk.vm_page_wakeup(m);
+        kk.vm.requeue(m, PQ_INACTIVE);
+        kk.vm_page_activate(m);
+        kk.stats.faults += 1;
+        kk.stats.user_kb += 4;
+        return;
+    }
+}
+
+/// A process that allocates `pages` anonymous pages at `pages_s` per second after `start_us`,
+/// then keeps them (swap is not modelled).
+pub async fn hog(k: Kc, pages: u32, pages_s: u32, start_us: u64) {
+    if start_us > 0 {
+        delay(&k, start_us, "think").await;
+    }
+    let per_tick = pages_s.div_ceil(100).max(1);
+    let mut have = 0;
+    while have < pages {
+        let mut batch = per_tick.min(pages - have);
+        while batch > 0 {
+            let m = {
+                let mut kk = k.borrow_mut();
+                if kk.vm.count_severe() {
+                    NONE
+                } else {
+                    kk.vm_page_alloc(OBJ_ANON, have, VM_ALLOC_NORMAL)
+                }
+            };
+            if m == NONE {
+                vm_waitpfault(&k).await;
+                continue;
+            }
+            let mut kk = k.borrow_mut();
+            kk.vm.pages[m as usize].flags = PG_VALID | PG_DIRTY | PG_REFERENCED;
+            kk.vm.requeue(m, PQ_INACTIVE);
+            kk.vm_page_activate(m);
+            kk.stats.faults += 1;
+            have += 1;
+            batch -= 1;
+        }
+        delay(&k, TICK_US, "think").await;
+    }
+}
