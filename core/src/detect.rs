@@ -150,7 +150,11 @@ mod tests {
     use super::*;
 
     fn e(from: usize, to: usize) -> WaitEdge {
-        WaitEdge { from, to, why: String::new() }
+        WaitEdge {
+            from,
+            to,
+            why: String::new(),
+        }
     }
 
     #[test]

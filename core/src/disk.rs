@@ -48,7 +48,11 @@ impl Disk {
 
     /// Service time of a request: a seek unless it continues the previous one, plus transfer.
     fn service_us(&mut self, r: &Request) -> u64 {
-        let seek = if r.pos == self.last_end { 0 } else { self.seek_us };
+        let seek = if r.pos == self.last_end {
+            0
+        } else {
+            self.seek_us
+        };
         self.last_end = (r.pos.0, r.pos.1 + r.bytes.div_ceil(4096));
         seek + (u64::from(r.bytes) * 1_000_000).div_ceil(self.bytes_per_s)
     }
@@ -64,12 +68,20 @@ impl Kernel {
     pub fn disk_start(&mut self, b: u32, _write: bool, bytes: u32) {
         let bp = &self.bc.bufs[b as usize];
         let pos = (bp.vp, bp.lblk);
-        self.disk_submit(Request { req: Req::Buf(b), bytes, pos });
+        self.disk_submit(Request {
+            req: Req::Buf(b),
+            bytes,
+            pos,
+        });
     }
 
     /// Queues a page-in of page `p` (vnode `vp`, page `pi`).
     pub fn disk_pagein(&mut self, p: u32, vp: u16, pi: u32) {
-        self.disk_submit(Request { req: Req::PageIn(p), bytes: 4096, pos: (vp, pi) });
+        self.disk_submit(Request {
+            req: Req::PageIn(p),
+            bytes: 4096,
+            pos: (vp, pi),
+        });
     }
 
     fn disk_submit(&mut self, r: Request) {
@@ -115,8 +127,16 @@ mod tests {
     #[test]
     fn contiguous_requests_skip_the_seek() {
         let mut d = Disk::new(8, 40);
-        let a = Request { req: Req::Buf(0), bytes: 65536, pos: (0, 256) };
-        let b = Request { req: Req::Buf(1), bytes: 65536, pos: (0, 272) };
+        let a = Request {
+            req: Req::Buf(0),
+            bytes: 65536,
+            pos: (0, 256),
+        };
+        let b = Request {
+            req: Req::Buf(1),
+            bytes: 65536,
+            pos: (0, 272),
+        };
         let transfer = (65536u64 * 1_000_000).div_ceil(40 * 1024 * 1024);
         assert_eq!(d.service_us(&a), 8000 + transfer);
         assert_eq!(d.service_us(&b), transfer);

@@ -38,7 +38,7 @@ impl Rng {
     }
     /// Uniform in `0..n`.
     pub fn below(&mut self, n: u32) -> u32 {
-        ((self.next_u64() >> 32) * u64::from(n) >> 32) as u32
+        (((self.next_u64() >> 32) * u64::from(n)) >> 32) as u32
     }
 }
 
@@ -109,7 +109,9 @@ pub struct Machine {
 
 impl std::fmt::Debug for Machine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Machine").field("tick", &self.k.borrow().sched.tick()).finish()
+        f.debug_struct("Machine")
+            .field("tick", &self.k.borrow().sched.tick())
+            .finish()
     }
 }
 
@@ -136,7 +138,10 @@ impl Machine {
             policy: s.policy(),
             rng: Rng::new(s.seed),
             console: Console::default(),
-            stats: KStats { min_fc: u32::MAX, ..KStats::default() },
+            stats: KStats {
+                min_fc: u32::MAX,
+                ..KStats::default()
+            },
             pagedaemon: 0,
         };
         let k: Kc = Rc::new(RefCell::new(kernel));
@@ -169,20 +174,31 @@ impl Machine {
         futs.push(Some(Box::pin(buf_daemon(Rc::clone(&k), true))));
         let mut vp = 0u16;
         for i in 0..w.writers {
-            k.borrow_mut().sched.spawn(format!("writer{i}"), TKind::Writer);
+            k.borrow_mut()
+                .sched
+                .spawn(format!("writer{i}"), TKind::Writer);
             futs.push(Some(Box::pin(writer(Rc::clone(&k), vp, w.writer_kb_s))));
             vp += 1;
         }
         for i in 0..w.mmap_writers {
             k.borrow_mut().sched.spawn(format!("mmap{i}"), TKind::Mmap);
-            futs.push(Some(Box::pin(mmap_writer(Rc::clone(&k), vp, w.mmap_pages_s))));
+            futs.push(Some(Box::pin(mmap_writer(
+                Rc::clone(&k),
+                vp,
+                w.mmap_pages_s,
+            ))));
             vp += 1;
         }
         let hog_pages = w.hog_mb * 256;
         if hog_pages > 0 {
             for i in 0..w.hogs {
                 k.borrow_mut().sched.spawn(format!("hog{i}"), TKind::Hog);
-                let f = hog(Rc::clone(&k), hog_pages, w.hog_mb_s * 256, w.hog_start_ms * 1000);
+                let f = hog(
+                    Rc::clone(&k),
+                    hog_pages,
+                    w.hog_mb_s * 256,
+                    w.hog_start_ms * 1000,
+                );
                 futs.push(Some(Box::pin(f)));
             }
         }
@@ -217,7 +233,9 @@ impl Machine {
             loop {
                 let t = {
                     let mut kk = self.k.borrow_mut();
-                    let Some(t) = kk.sched.runq.pop_front() else { break };
+                    let Some(t) = kk.sched.runq.pop_front() else {
+                        break;
+                    };
                     kk.sched.cur = t;
                     kk.sched.threads[t].state = TState::Running;
                     kk.sched.nevents += 1;
@@ -235,7 +253,8 @@ impl Machine {
                 debug_assert_ne!(kk.sched.threads[t].state, TState::Running, "thread {t}");
                 if self.check && self.invariant_error.is_none() {
                     if let Err(e) = kk.check_invariants() {
-                        self.invariant_error = Some(format!("after {}: {e}", kk.sched.threads[t].name));
+                        self.invariant_error =
+                            Some(format!("after {}: {e}", kk.sched.threads[t].name));
                     }
                 }
             }
@@ -319,7 +338,11 @@ impl Machine {
             self.timeouts_at_progress = timeouts;
         }
         if tick >= self.last_progress_tick + self.window {
-            let outcome = kk.hang_outcome(self.last_progress_tick, tick, timeouts > self.timeouts_at_progress);
+            let outcome = kk.hang_outcome(
+                self.last_progress_tick,
+                tick,
+                timeouts > self.timeouts_at_progress,
+            );
             kk.console.flush_repeats(tick, true);
             self.outcome = Some(outcome);
         } else if tick >= self.end_tick {
@@ -346,9 +369,18 @@ impl Machine {
 fn wakers(kind: TKind, wmesg: &str) -> (&'static str, &'static [TKind]) {
     use TKind::*;
     match wmesg {
-        "VMWait" => ("free+cache >= v_pageout_free_min (34 pages)", &[PageDaemon, BufDaemon, BufDaemonHw]),
-        "vmwait" | "pfault" => ("free+cache >= v_free_min", &[PageDaemon, BufDaemon, BufDaemonHw]),
-        "flstik" => ("dirty buffer space to drain below the high-water mark", &[BufDaemon, BufDaemonHw]),
+        "VMWait" => (
+            "free+cache >= v_pageout_free_min (34 pages)",
+            &[PageDaemon, BufDaemon, BufDaemonHw],
+        ),
+        "vmwait" | "pfault" => (
+            "free+cache >= v_free_min",
+            &[PageDaemon, BufDaemon, BufDaemonHw],
+        ),
+        "flstik" => (
+            "dirty buffer space to drain below the high-water mark",
+            &[BufDaemon, BufDaemonHw],
+        ),
         "newbuf" | "nbufbs" => ("a buffer to be released", &[BufDaemon, BufDaemonHw]),
         "wdrain" | "wdrain2" | "biord" | "biowr" => ("the disk", &[]),
         "vnlock" => ("the vnode lock", &[]),
@@ -364,7 +396,9 @@ fn describe(kind: TKind) -> &'static str {
     match kind {
         TKind::PageDaemon => "frees pages by laundering and caching them",
         TKind::BufDaemon => "writes light dirty buffers, whose pages are released on completion",
-        TKind::BufDaemonHw => "writes heavy (HAMMER) dirty buffers, whose pages are released on completion",
+        TKind::BufDaemonHw => {
+            "writes heavy (HAMMER) dirty buffers, whose pages are released on completion"
+        }
         _ => "",
     }
 }
@@ -404,6 +438,14 @@ impl Kernel {
                     }
                 }
             }
+            if th.wmesg.starts_with("wdrain") {
+                // writes counted in runningbufspace but not yet on the disk: their writer holds them
+                for bp in &self.bc.bufs {
+                    if bp.has(B_WRITEIO) && bp.lock != LK_FREE && bp.lock != LK_IO {
+                        holders.push(bp.lock as usize);
+                    }
+                }
+            }
             for (j, &u) in ids.iter().enumerate() {
                 if u == t {
                     continue;
@@ -411,30 +453,62 @@ impl Kernel {
                 let uk = self.sched.threads[u].kind;
                 let uth = &self.sched.threads[u];
                 let why = if holders.contains(&u) {
-                    format!("{} holds what {} waits for, but sleeps in {}", uth.name, th.name, uth.wmesg)
+                    format!(
+                        "{} holds what {} waits for, but sleeps in {}",
+                        uth.name, th.name, uth.wmesg
+                    )
                 } else if kinds.contains(&uk) {
                     format!(
                         "{} waits in {} for {}; {} {}, but sleeps in {}",
-                        th.name, th.wmesg, what, uth.name, describe(uk), uth.wmesg
+                        th.name,
+                        th.wmesg,
+                        what,
+                        uth.name,
+                        describe(uk),
+                        uth.wmesg
                     )
                 } else {
                     continue;
                 };
-                graph.edges.push(WaitEdge { from: i, to: j, why });
+                graph.edges.push(WaitEdge {
+                    from: i,
+                    to: j,
+                    why,
+                });
             }
         }
         graph.cycle = find_cycle(graph.nodes.len(), &graph.edges);
-        let untimed: Vec<bool> = ids.iter().map(|&t| !self.sched.threads[t].timed).collect();
-        let all_stuck = (0..ids.len()).all(|i| {
-            untimed[i] || graph.edges.iter().any(|e| e.from == i && untimed[e.to])
-        });
-        // a producer (pageout daemon, buf daemons) asleep with a timeout keeps retrying: that is
-        // a stall; when every producer that waits sleeps forever, it is a deadlock
-        let producer_retrying = ids.iter().any(|&t| {
-            let th = &self.sched.threads[t];
-            th.timed && matches!(th.kind, TKind::PageDaemon | TKind::BufDaemon | TKind::BufDaemonHw)
-        });
-        let deadlock = all_stuck && self.disk.in_flight() == 0 && !producer_retrying;
+        // Greatest fixpoint: a waiter is stuck if it sleeps forever, or if it polls (a timed
+        // sleep that is not a memory retry) and everything it waits on is stuck. A timed
+        // vm_wait is the fix's retry loop: it keeps trying, so it is never "stuck" — a hang with
+        // such a retry in it is a stall, not a deadlock.
+        let n = ids.len();
+        let timed: Vec<bool> = ids.iter().map(|&t| self.sched.threads[t].timed).collect();
+        let retry: Vec<bool> = ids
+            .iter()
+            .map(|&t| {
+                let th = &self.sched.threads[t];
+                th.timed && matches!(th.wmesg, "VMWait" | "vmwait" | "pfault")
+            })
+            .collect();
+        let mut stuck: Vec<bool> = (0..n).map(|i| !retry[i]).collect();
+        loop {
+            let mut changed = false;
+            for i in 0..n {
+                if stuck[i] && timed[i] {
+                    let mut out = graph.edges.iter().filter(|e| e.from == i).peekable();
+                    let ok = out.peek().is_some() && out.all(|e| stuck[e.to]);
+                    if !ok {
+                        stuck[i] = false;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let deadlock = n > 0 && stuck.iter().all(|&s| s) && self.disk.in_flight() == 0;
         let _ = timeouts_fired;
         let secs = since as f64 / 100.0;
         let pd = ids.iter().position(|&t| t == self.pagedaemon);
@@ -457,7 +531,13 @@ impl Kernel {
             )
         };
         let _ = now;
-        Outcome { kind, tick: since, detected_at: now, summary, graph }
+        Outcome {
+            kind,
+            tick: since,
+            detected_at: now,
+            summary,
+            graph,
+        }
     }
 
     /// The invariants of kernel-2008.md §9.9.
@@ -465,7 +545,10 @@ impl Kernel {
         let v = &self.vm;
         let sum: u32 = v.count.iter().sum();
         if sum != v.npages {
-            return Err(format!("page conservation: queues hold {sum} of {} pages", v.npages));
+            return Err(format!(
+                "page conservation: queues hold {sum} of {} pages",
+                v.npages
+            ));
         }
         let mut counted = [0u32; 6];
         for (i, pg) in v.pages[..v.npages as usize].iter().enumerate() {
@@ -479,11 +562,17 @@ impl Kernel {
                 return Err(format!("page {i} is in no queue but not busy in transit"));
             }
             if (pg.queue == PQ_WIRED) != (pg.wire > 0) {
-                return Err(format!("page {i}: wire count {} but queue {}", pg.wire, pg.queue));
+                return Err(format!(
+                    "page {i}: wire count {} but queue {}",
+                    pg.wire, pg.queue
+                ));
             }
         }
         if counted != v.count {
-            return Err(format!("queue counts {:?} but pages say {counted:?}", v.count));
+            return Err(format!(
+                "queue counts {:?} but pages say {counted:?}",
+                v.count
+            ));
         }
         let (mut dirty, mut dirtyhw, mut running, mut ndirty) = (0u64, 0u64, 0u64, 0u32);
         for (b, bp) in self.bc.bufs.iter().enumerate() {
@@ -498,7 +587,10 @@ impl Kernel {
                 running += u64::from(bp.bufsize);
             }
             if u32::from(bp.npages) * 4096 != bp.bufsize {
-                return Err(format!("buf {b}: {} pages but bufsize {}", bp.npages, bp.bufsize));
+                return Err(format!(
+                    "buf {b}: {} pages but bufsize {}",
+                    bp.npages, bp.bufsize
+                ));
             }
             for &p in &bp.pages[..bp.npages as usize] {
                 if p == NONE || v.pages[p as usize].wire == 0 {
@@ -513,7 +605,10 @@ impl Kernel {
             ));
         }
         if ndirty != self.bc.dirtybufcount {
-            return Err(format!("dirtybufcount {} but {ndirty} DELWRI buffers", self.bc.dirtybufcount));
+            return Err(format!(
+                "dirtybufcount {} but {ndirty} DELWRI buffers",
+                self.bc.dirtybufcount
+            ));
         }
         if running != self.bc.runningbufspace {
             return Err(format!(
@@ -555,7 +650,11 @@ impl Kernel {
             emerg_fails: s.emerg_fails,
             recoverbufcalls: s.recoverbufcalls,
             recovered_pages: s.recovered_pages,
-            min_free_cache: if s.min_fc == u32::MAX { self.vm.fc() } else { s.min_fc },
+            min_free_cache: if s.min_fc == u32::MAX {
+                self.vm.fc()
+            } else {
+                s.min_fc
+            },
             peak_dirtybufspace: s.peak_dirtybufspace,
             events: self.sched.nevents,
             pages_freed: s.pages_freed,
@@ -582,7 +681,11 @@ impl Kernel {
                     TState::Exited => "exited",
                 }
                 .to_string(),
-                wmesg: if th.state == TState::Sleeping { th.wmesg.to_string() } else { String::new() },
+                wmesg: if th.state == TState::Sleeping {
+                    th.wmesg.to_string()
+                } else {
+                    String::new()
+                },
                 timed: th.state == TState::Sleeping && th.timed,
                 since: th.since_us / TICK_US,
             })
@@ -597,10 +700,15 @@ impl Kernel {
     }
 }
 
-
 impl Kernel {
     pub fn debug_dump(&self) -> String {
-        let evs: Vec<_> = self.sched.events.iter().filter(|e| e.0 .1 == EV_DISK).map(|e| e.0 .0).collect();
+        let evs: Vec<_> = self
+            .sched
+            .events
+            .iter()
+            .filter(|e| e.0 .1 == EV_DISK)
+            .map(|e| e.0 .0)
+            .collect();
         let mut s = format!(
             "now {} disk events {evs:?}\ndisk busy={} queue={:?}\nbufq counts {:?} bufspace {} dirty {} running {} ({})\n",
             self.sched.now,
@@ -614,7 +722,10 @@ impl Kernel {
         );
         for (b, bp) in self.bc.bufs.iter().enumerate() {
             if bp.has(B_WRITEIO) || (bp.lock != LK_FREE) {
-                s += &format!("buf {b}: {:?}\n", (bp.flags, bp.lock, bp.vp, bp.lblk, bp.npages, bp.queue));
+                s += &format!(
+                    "buf {b}: {:?}\n",
+                    (bp.flags, bp.lock, bp.vp, bp.lblk, bp.npages, bp.queue)
+                );
             }
         }
         s

@@ -147,7 +147,10 @@ impl Simulation {
     /// Builds the machine of a scenario and boots it (tick 0). Fails with every problem found.
     pub fn new(scenario: &Scenario) -> Result<Simulation, ScenarioErrors> {
         scenario.validate()?;
-        Ok(Simulation { scenario: scenario.clone(), m: kernel::Machine::boot(scenario) })
+        Ok(Simulation {
+            scenario: scenario.clone(),
+            m: kernel::Machine::boot(scenario),
+        })
     }
 
     /// The scenario being run.
@@ -203,7 +206,11 @@ impl Simulation {
     /// Console lines from index `from` on.
     pub fn log_since(&self, from: usize) -> Vec<LogLine> {
         let k = self.m.k.borrow();
-        k.console.lines().get(from..).map(<[LogLine]>::to_vec).unwrap_or_default()
+        k.console
+            .lines()
+            .get(from..)
+            .map(<[LogLine]>::to_vec)
+            .unwrap_or_default()
     }
 
     /// Number of console lines so far.

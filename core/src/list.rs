@@ -21,7 +21,10 @@ pub struct Lists<const N: usize> {
 
 impl<const N: usize> Default for Lists<N> {
     fn default() -> Self {
-        Lists { heads: [NIL; N], tails: [NIL; N] }
+        Lists {
+            heads: [NIL; N],
+            tails: [NIL; N],
+        }
     }
 }
 
@@ -92,7 +95,9 @@ pub struct Index {
 impl Index {
     /// Room for `cap` slots (keep the load below ~0.7).
     pub fn new(cap: usize) -> Index {
-        Index { slots: vec![NIL; cap.max(8)] }
+        Index {
+            slots: vec![NIL; cap.max(8)],
+        }
     }
 
     fn home(&self, key: u64) -> usize {
@@ -141,7 +146,11 @@ impl Index {
                 break;
             }
             let k = self.home(key_of(q));
-            let stays = if i <= j { i < k && k <= j } else { i < k || k <= j };
+            let stays = if i <= j {
+                i < k && k <= j
+            } else {
+                i < k || k <= j
+            };
             if !stays {
                 self.slots[i] = q;
                 i = j;

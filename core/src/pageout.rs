@@ -80,7 +80,11 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) {
             Step::Next(next) => m = next,
             Step::Done => break,
             Step::Launder(p, vp) => {
-                let timo = if k.borrow().policy.vnode_lock_timeout { HZ / 10 } else { 0 };
+                let timo = if k.borrow().policy.vnode_lock_timeout {
+                    HZ / 10
+                } else {
+                    0
+                };
                 // vget(LK_EXCLUSIVE|LK_TIMELOCK); the marker keeps our place while we block
                 let marker = {
                     let mut kk = k.borrow_mut();

@@ -78,7 +78,10 @@ impl Policy {
         let mut out = Vec::new();
         if self.bio == BioVariant::Pre0630 {
             if self.recoverbufpages {
-                out.push(("recoverbufpages", "recoverbufpages=on needs bio=fix-0701 or fix-0708"));
+                out.push((
+                    "recoverbufpages",
+                    "recoverbufpages=on needs bio=fix-0701 or fix-0708",
+                ));
             }
             if self.interrupt_retry {
                 out.push(("interrupt", "interrupt=on needs bio=fix-0701 or fix-0708"));
@@ -232,7 +235,9 @@ impl PolicyOverrides {
             recoverbufpages: self.recoverbufpages.unwrap_or(base.recoverbufpages),
             interrupt_retry: self.interrupt_retry.unwrap_or(base.interrupt_retry),
             timed_vm_wait: self.timed_vm_wait.unwrap_or(base.timed_vm_wait),
-            systhread_bufdaemons: self.systhread_bufdaemons.unwrap_or(base.systhread_bufdaemons),
+            systhread_bufdaemons: self
+                .systhread_bufdaemons
+                .unwrap_or(base.systhread_bufdaemons),
             bd_wait_exempt: self.bd_wait_exempt.unwrap_or(base.bd_wait_exempt),
             hammer_pageout_bwillwrite: self
                 .hammer_pageout_bwillwrite
@@ -275,16 +280,28 @@ mod tests {
 
     #[test]
     fn overrides_change_only_their_field() {
-        let o = PolicyOverrides { recoverbufpages: Some(false), ..Default::default() };
+        let o = PolicyOverrides {
+            recoverbufpages: Some(false),
+            ..Default::default()
+        };
         let base = KernelPreset::Dfly20080701.policy();
         let p = o.apply(base);
         assert!(!p.recoverbufpages);
-        assert_eq!(Policy { recoverbufpages: true, ..p }, base);
+        assert_eq!(
+            Policy {
+                recoverbufpages: true,
+                ..p
+            },
+            base
+        );
     }
 
     #[test]
     fn recoverbufpages_without_bio_page_alloc_is_a_conflict() {
-        let o = PolicyOverrides { recoverbufpages: Some(true), ..Default::default() };
+        let o = PolicyOverrides {
+            recoverbufpages: Some(true),
+            ..Default::default()
+        };
         let p = o.apply(KernelPreset::Dfly20080630.policy());
         assert_eq!(p.conflicts()[0].0, "recoverbufpages");
     }
@@ -543,7 +560,10 @@ mod mechanism_tests {
                 let mut o = PolicyOverrides::default();
                 o.set(m.key, v).unwrap();
                 assert_eq!(o.get(m.key), Some(*v), "{}", m.key);
-                assert_eq!(o.apply(KernelPreset::Dfly20080630.policy()).get(m.key), Some(*v));
+                assert_eq!(
+                    o.apply(KernelPreset::Dfly20080630.policy()).get(m.key),
+                    Some(*v)
+                );
             }
         }
     }
@@ -551,7 +571,10 @@ mod mechanism_tests {
     #[test]
     fn a_bad_value_names_what_is_allowed() {
         let mut o = PolicyOverrides::default();
-        assert_eq!(o.set("recoverbufpages", "maybe"), Err("off | on".to_string()));
+        assert_eq!(
+            o.set("recoverbufpages", "maybe"),
+            Err("off | on".to_string())
+        );
         assert!(o.set("nosuch", "on").is_err());
     }
 

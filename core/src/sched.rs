@@ -239,7 +239,8 @@ impl Future for Sleep {
         let mut kk = k.borrow_mut();
         if !self.armed {
             self.armed = true;
-            kk.sched.sleep(self.chan, self.wmesg, self.timo_us, self.state);
+            kk.sched
+                .sleep(self.chan, self.wmesg, self.timo_us, self.state);
             return Poll::Pending;
         }
         let t = kk.sched.cur;

@@ -114,7 +114,10 @@ impl Samples {
 
     /// One column by name.
     pub fn column(&self, name: &str) -> Option<&[u32]> {
-        Col::ALL.iter().find(|c| c.name() == name).map(|&c| self.col(c))
+        Col::ALL
+            .iter()
+            .find(|c| c.name() == name)
+            .map(|&c| self.col(c))
     }
 
     /// Appends a row (values in `Col::ALL` order).
@@ -175,7 +178,10 @@ impl Console {
             }
         }
         self.flush();
-        self.lines.push(LogLine { tick, text: text.to_string() });
+        self.lines.push(LogLine {
+            tick,
+            text: text.to_string(),
+        });
     }
 
     /// Prints the repeat count if repeats have waited long enough (syslogd's 30 s), or `force`.
@@ -191,11 +197,17 @@ impl Console {
             self.pending = 0;
             let text = if n == 1 {
                 // syslog prints a single repeat as the message again
-                self.lines.last().map(|l| l.text.clone()).unwrap_or_default()
+                self.lines
+                    .last()
+                    .map(|l| l.text.clone())
+                    .unwrap_or_default()
             } else {
                 format!("last message repeated {n} times")
             };
-            self.lines.push(LogLine { tick: self.pending_tick, text });
+            self.lines.push(LogLine {
+                tick: self.pending_tick,
+                text,
+            });
         }
     }
 
@@ -231,7 +243,10 @@ mod tests {
 
     #[test]
     fn dmesg_timestamps_have_six_decimals() {
-        let l = LogLine { tick: 1234, text: "x".into() };
+        let l = LogLine {
+            tick: 1234,
+            text: "x".into(),
+        };
         assert_eq!(l.dmesg(), "[   12.340000] x");
     }
 

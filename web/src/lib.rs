@@ -1,8 +1,334 @@
 //! pageout-web: the wasm facade over pageout-core. Translation only; no simulation logic.
+//!
+//! Values go in through serde-wasm-bindgen and come out as plain JSON-compatible objects (maps
+//! become objects, `None` becomes `null`); sampled columns come out as `Uint32Array` copies.
+//! Every error becomes a JS `Error` carrying the engine's message, in [`js_error`]. The shapes of
+//! the returned values are declared in `api.d.ts`, which wasm-bindgen appends to
+//! `pageout_web.d.ts`.
+
+use std::fmt::Display;
+
+use js_sys::{Object, Reflect, Uint32Array};
+use pageout_core::policy::{Mechanism, MECHANISMS};
+use pageout_core::scenario::link::{self, LinkError};
+use pageout_core::scenario::ScenarioPreset;
+use pageout_core::{Col, KernelPreset, Policy, Scenario, Simulation as Engine};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const API_TYPES: &str = include_str!("api.d.ts");
+
+/// Installs the panic hook, so a Rust panic shows its message in the browser console.
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The one place a Rust error becomes a JS `Error`: the message is the engine's.
+fn js_error(message: impl Display) -> js_sys::Error {
+    js_sys::Error::new(&message.to_string())
+}
+
+/// Serializes an outgoing value as plain JS (objects, arrays, numbers, strings, `null`).
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, js_sys::Error> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(js_error)
+}
+
+/// Reads a scenario object (the seed may be a string, a safe integer or a BigInt) and validates
+/// it. Type errors name the path of the bad field (`workload.writers: invalid type: ...`),
+/// unknown fields are refused by name, and validation errors name the field, what was given and
+/// what is allowed.
+///
+/// The object goes through a `serde_json::Value` on its way in: serde-wasm-bindgen reads only
+/// the fields a struct declares, so on its own it would silently drop a misspelt field
+/// (`overrides.recoverBufPages`) instead of honouring the engine's `deny_unknown_fields`.
+fn scenario_from_js(value: JsValue) -> Result<Scenario, js_sys::Error> {
+    let bad = |e: &dyn Display| js_error(format_args!("invalid scenario: {e}"));
+    let tree: serde_json::Value = serde_wasm_bindgen::from_value(value).map_err(|e| bad(&e))?;
+    let scenario: Scenario = serde_path_to_error::deserialize(tree).map_err(|e| bad(&e))?;
+    scenario.validate().map_err(|e| bad(&e))?;
+    Ok(scenario)
+}
+
+/// A whole, non-negative number of ticks or rows from JS (`Infinity` means "no limit").
+fn whole(name: &str, value: f64) -> Result<u64, js_sys::Error> {
+    if value == f64::INFINITY || (value >= 0.0 && value.fract() == 0.0) {
+        // `as` saturates: Infinity and anything beyond u64 become u64::MAX
+        Ok(value as u64)
+    } else {
+        Err(js_error(format_args!(
+            "{name}: got {value}, allowed a whole number >= 0"
+        )))
+    }
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    Reflect::set(target, &JsValue::from_str(key), value)
+        .expect_throw("setting a property of a plain object");
+}
+
+#[derive(Serialize)]
+struct LogLineJs<'a> {
+    index: usize,
+    tick: u64,
+    text: &'a str,
+    dmesg: String,
+}
+
+#[derive(Serialize)]
+struct KernelPresetJs {
+    name: &'static str,
+    description: &'static str,
+    policy: Policy,
+}
+
+#[derive(Serialize)]
+struct ScenarioPresetJs {
+    name: &'static str,
+    description: &'static str,
+    scenario: Scenario,
+}
+
+#[derive(Serialize)]
+struct PresetsJs {
+    kernels: Vec<KernelPresetJs>,
+    scenarios: Vec<ScenarioPresetJs>,
+    mechanisms: &'static [Mechanism],
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum DecodeResultJs {
+    Ok {
+        ok: bool,
+        scenario: Scenario,
+        link: String,
+    },
+    Err {
+        ok: bool,
+        errors: Vec<LinkError>,
+    },
+}
+
+/// A run of a scenario: construct, then `advance` or `runUntil` until `finished`.
+#[wasm_bindgen(js_name = Simulation)]
+#[derive(Debug)]
+pub struct Simulation {
+    engine: Engine,
+}
+
+#[wasm_bindgen(js_class = Simulation)]
+impl Simulation {
+    /// Boots the machine of a scenario at tick 0. Throws an `Error` naming every problem.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ScenarioInput")] scenario: JsValue,
+    ) -> Result<Simulation, js_sys::Error> {
+        let scenario = scenario_from_js(scenario)?;
+        Ok(Simulation {
+            engine: Engine::new(&scenario).map_err(js_error)?,
+        })
+    }
+
+    /// Boots the scenario of a link (a fragment with or without `#`, or a whole URL). Throws an
+    /// `Error` listing every problem with the link.
+    #[wasm_bindgen(js_name = fromLink)]
+    pub fn from_link(fragment: &str) -> Result<Simulation, js_sys::Error> {
+        let scenario =
+            link::decode(fragment).map_err(|e| js_error(format_args!("invalid link: {e}")))?;
+        Ok(Simulation {
+            engine: Engine::new(&scenario).map_err(js_error)?,
+        })
+    }
+
+    /// Runs `ticks` more ticks, or until the outcome is decided.
+    #[wasm_bindgen(unchecked_return_type = "Status")]
+    pub fn advance(&mut self, ticks: f64) -> Result<JsValue, js_sys::Error> {
+        let ticks = whole("ticks", ticks)?;
+        to_js(&self.engine.advance(ticks))
+    }
+
+    /// Runs until tick `tick`, but at most `maxTicks` more ticks (no limit when left out), or
+    /// until the outcome is decided.
+    #[wasm_bindgen(js_name = runUntil, unchecked_return_type = "Status")]
+    pub fn run_until(
+        &mut self,
+        tick: f64,
+        #[wasm_bindgen(js_name = maxTicks)] max_ticks: Option<f64>,
+    ) -> Result<JsValue, js_sys::Error> {
+        let mut target = whole("tick", tick)?;
+        if let Some(max) = max_ticks {
+            target = target.min(self.engine.tick().saturating_add(whole("maxTicks", max)?));
+        }
+        to_js(&self.engine.run_until(target))
+    }
+
+    /// Where the run stands.
+    #[wasm_bindgen(unchecked_return_type = "Status")]
+    pub fn status(&self) -> Result<JsValue, js_sys::Error> {
+        to_js(&self.engine.status())
+    }
+
+    /// Current tick.
+    pub fn tick(&self) -> f64 {
+        self.engine.tick() as f64
+    }
+
+    /// Sample rows from `row` on, as fresh `Uint32Array` copies. `start + rows` is where the next
+    /// call should begin; a `row` past the end gives no rows and `start` = the row count.
+    #[wasm_bindgen(js_name = samplesSince, unchecked_return_type = "Samples")]
+    pub fn samples_since(&self, row: f64) -> Result<JsValue, js_sys::Error> {
+        let samples = self.engine.samples();
+        let len = samples.len();
+        let start = usize::try_from(whole("row", row)?)
+            .unwrap_or(usize::MAX)
+            .min(len);
+        let columns = Object::new();
+        for col in Col::ALL {
+            // a copy, never a view: a view would go stale when wasm memory grows
+            set(
+                &columns,
+                col.name(),
+                &Uint32Array::from(&samples.col(col)[start..]).into(),
+            );
+        }
+        let out = Object::new();
+        set(&out, "start", &JsValue::from(start as f64));
+        set(&out, "rows", &JsValue::from((len - start) as f64));
+        set(&out, "columns", &columns);
+        Ok(out.into())
+    }
+
+    /// Console lines from index `line` on.
+    #[wasm_bindgen(js_name = logSince, unchecked_return_type = "LogLine[]")]
+    pub fn log_since(&self, line: f64) -> Result<JsValue, js_sys::Error> {
+        let log = self.engine.log();
+        let start = usize::try_from(whole("line", line)?)
+            .unwrap_or(usize::MAX)
+            .min(log.len());
+        let lines: Vec<LogLineJs<'_>> = log[start..]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| LogLineJs {
+                index: start + i,
+                tick: l.tick,
+                text: &l.text,
+                dmesg: l.dmesg(),
+            })
+            .collect();
+        to_js(&lines)
+    }
+
+    /// Every kernel thread and what it is doing.
+    #[wasm_bindgen(unchecked_return_type = "ThreadInfo[]")]
+    pub fn threads(&self) -> Result<JsValue, js_sys::Error> {
+        to_js(&self.engine.threads())
+    }
+
+    /// The outcome with its wait-for graph, or `null` while the run goes on.
+    #[wasm_bindgen(unchecked_return_type = "Outcome | null")]
+    pub fn outcome(&self) -> Result<JsValue, js_sys::Error> {
+        to_js(&self.engine.outcome())
+    }
+
+    /// Boot-time thresholds.
+    #[wasm_bindgen(unchecked_return_type = "Thresholds")]
+    pub fn thresholds(&self) -> Result<JsValue, js_sys::Error> {
+        to_js(&self.engine.thresholds())
+    }
+
+    /// Summary counts (plain numbers; see `api.d.ts`).
+    #[wasm_bindgen(unchecked_return_type = "Stats")]
+    pub fn stats(&self) -> Result<JsValue, js_sys::Error> {
+        to_js(&self.engine.stats())
+    }
+
+    /// The hash of every sample and console line so far, as 16 lower-case hex digits.
+    #[wasm_bindgen(js_name = traceHash)]
+    pub fn trace_hash(&self) -> String {
+        format!("{:016x}", self.engine.trace_hash())
+    }
+
+    /// The share link of this run's scenario, with its leading `#`.
+    #[wasm_bindgen(js_name = toLink)]
+    pub fn to_link(&self) -> String {
+        format!("#{}", link::encode(self.engine.scenario()))
+    }
+
+    /// The scenario being run (seed as a string).
+    #[wasm_bindgen(unchecked_return_type = "Scenario")]
+    pub fn scenario(&self) -> Result<JsValue, js_sys::Error> {
+        to_js(self.engine.scenario())
+    }
+}
+
+/// Kernel presets, scenario presets and the mechanism table, for the controls.
+#[wasm_bindgen(unchecked_return_type = "Presets")]
+pub fn presets() -> Result<JsValue, js_sys::Error> {
+    to_js(&PresetsJs {
+        kernels: KernelPreset::ALL
+            .into_iter()
+            .map(|k| KernelPresetJs {
+                name: k.name(),
+                description: k.description(),
+                policy: k.policy(),
+            })
+            .collect(),
+        scenarios: ScenarioPreset::ALL
+            .into_iter()
+            .map(|s| ScenarioPresetJs {
+                name: s.name(),
+                description: s.description(),
+                scenario: s.scenario(),
+            })
+            .collect(),
+        mechanisms: &MECHANISMS,
+    })
+}
+
+/// The default scenario.
+#[wasm_bindgen(js_name = defaultScenario, unchecked_return_type = "Scenario")]
+pub fn default_scenario() -> Result<JsValue, js_sys::Error> {
+    to_js(&Scenario::default())
+}
+
+/// Decodes a link (a fragment with or without `#`, or a whole URL). Never throws: gives
+/// `{ok: true, scenario, link}` with the canonical fragment (without `#`), or
+/// `{ok: false, errors}` with every problem.
+#[wasm_bindgen(js_name = decodeLink, unchecked_return_type = "DecodeResult")]
+pub fn decode_link(fragment: &str) -> Result<JsValue, js_sys::Error> {
+    to_js(&match link::decode(fragment) {
+        Ok(scenario) => DecodeResultJs::Ok {
+            ok: true,
+            link: link::encode(&scenario),
+            scenario,
+        },
+        Err(errors) => DecodeResultJs::Err {
+            ok: false,
+            errors: errors.0,
+        },
+    })
+}
+
+/// The link fragment of a scenario, without `#`. Throws when the scenario is invalid.
+#[wasm_bindgen(js_name = encodeLink)]
+pub fn encode_link(
+    #[wasm_bindgen(unchecked_param_type = "ScenarioInput")] scenario: JsValue,
+) -> Result<String, js_sys::Error> {
+    Ok(link::encode(&scenario_from_js(scenario)?))
+}
 
 /// The engine version.
 #[wasm_bindgen(js_name = engineVersion)]
 pub fn engine_version() -> String {
     pageout_core::ENGINE_VERSION.to_string()
+}
+
+/// The sample column names, in order.
+#[wasm_bindgen(unchecked_return_type = "ColumnName[]")]
+pub fn columns() -> Vec<String> {
+    Col::ALL.iter().map(|c| c.name().to_string()).collect()
 }

@@ -1,4 +1,601 @@
 //! `pageout-sim`: run scenarios from the terminal.
-fn main() {
-    println!("pageout-sim {}", pageout_core::ENGINE_VERSION);
+//!
+//! ```text
+//! pageout-sim run   [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
+//!                   [--seed N] [--until 300s] [--set KEY=VALUE]... [--json]
+//! pageout-sim sweep [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
+//!                   --seeds A..B [--until 300s] [--set KEY=VALUE]... [--jobs N] [--json]
+//! pageout-sim presets
+//! ```
+//!
+//! The scenario is built the way a link is read: the source (a scenario preset, a link, a JSON
+//! file, or the default scenario), then `--kernel`, `--seed`, `--until` and every `--set` as link
+//! keys (`--kernel X` is `preset=X`), checked by the link codec. Every run prints its canonical link
+//! first, so the page and the terminal can repeat it. Exit status: 0 for a completed run whatever
+//! its outcome, 2 for bad input, with one message per line on stderr.
+
+use std::io::{IsTerminal, Write};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use clap::{Args, Parser, Subcommand};
+use pageout_core::policy::MECHANISMS;
+use pageout_core::scenario::link;
+use pageout_core::{
+    KernelPreset, LogLine, Outcome, OutcomeKind, Scenario, ScenarioPreset, Simulation, Stats, HZ,
+};
+use serde_json::json;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pageout-sim",
+    version,
+    about = "Deterministic simulator of the DragonFly BSD 2008 HAMMER lockup"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run one scenario to its outcome: print its link, the console log and a summary.
+    Run {
+        #[command(flatten)]
+        source: Source,
+        /// The seed every random choice derives from (link key `seed`).
+        #[arg(long, value_name = "N")]
+        seed: Option<String>,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a range of seeds of one scenario in parallel and print how often it hangs.
+    Sweep {
+        #[command(flatten)]
+        source: Source,
+        /// Seeds to run: `A..B` (B excluded) or `A..=B` (B included).
+        #[arg(long, value_name = "A..B", value_parser = parse_seeds)]
+        seeds: Seeds,
+        /// Runs at once (default: the number of CPUs).
+        #[arg(long, value_name = "N")]
+        jobs: Option<NonZeroUsize>,
+        /// Print one JSON document instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the scenario presets, the kernel presets and the mechanisms of the fix.
+    Presets,
+}
+
+/// Where the scenario comes from, and the link keys set on top of it.
+#[derive(Args, Debug)]
+struct Source {
+    /// A scenario preset (see `presets`); a kernel preset name means the default scenario on it.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["link", "scenario"])]
+    preset: Option<String>,
+    /// A share link: the fragment (`#v=1&…`, quote it for the shell) or the page's whole URL.
+    #[arg(long, value_name = "LINK", conflicts_with = "scenario")]
+    link: Option<String>,
+    /// A scenario as JSON (the page's and the engine's serde form).
+    #[arg(long, value_name = "FILE.json")]
+    scenario: Option<PathBuf>,
+    /// The kernel preset (link key `preset`), e.g. dfly-2008-07-01.
+    #[arg(long, value_name = "NAME")]
+    kernel: Option<String>,
+    /// How long to run, e.g. 300s (link key `until`).
+    #[arg(long, value_name = "DURATION")]
+    until: Option<String>,
+    /// Any link key, e.g. --set ram=256M --set recoverbufpages=off (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
+/// A seed range, `A..B` or `A..=B`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Seeds {
+    first: u64,
+    last: u64,
+}
+
+impl Seeds {
+    /// How many seeds the range holds.
+    fn count(self) -> u64 {
+        self.last - self.first + 1
+    }
+}
+
+/// At most this many runs in one sweep.
+const MAX_SWEEP: u64 = 1_000_000;
+
+fn parse_seeds(text: &str) -> Result<Seeds, String> {
+    let syntax = "a seed range A..B (B excluded) or A..=B (B included), e.g. 1..101";
+    let (a, b, inclusive) = if let Some((a, b)) = text.split_once("..=") {
+        (a, b, true)
+    } else if let Some((a, b)) = text.split_once("..") {
+        (a, b, false)
+    } else {
+        return Err(format!("{text:?} is not {syntax}"));
+    };
+    let number = |s: &str| -> Result<u64, String> {
+        if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(format!(
+                "{s:?} in {text:?} is not a seed 0..={}; allowed {syntax}",
+                u64::MAX
+            ));
+        }
+        s.parse()
+            .map_err(|_| format!("{s:?} in {text:?} is beyond the largest seed {}", u64::MAX))
+    };
+    let (first, end) = (number(a)?, number(b)?);
+    let last = if inclusive {
+        Some(end)
+    } else {
+        end.checked_sub(1)
+    };
+    match last {
+        Some(last) if last >= first => {
+            let seeds = Seeds { first, last };
+            if seeds.count() > MAX_SWEEP {
+                Err(format!(
+                    "{text} holds {} seeds; at most {MAX_SWEEP} per sweep",
+                    seeds.count()
+                ))
+            } else {
+                Ok(seeds)
+            }
+        }
+        _ => Err(format!("{text} holds no seed; allowed {syntax}")),
+    }
+}
+
+/// Bad input: the messages to print, one per line.
+struct BadInput(Vec<String>);
+
+impl From<link::LinkErrors> for BadInput {
+    fn from(e: link::LinkErrors) -> Self {
+        BadInput(e.0.into_iter().map(|e| e.message).collect())
+    }
+}
+
+/// The scenario of a source plus the keys set on it.
+fn scenario_of(src: &Source, seed: Option<&str>) -> Result<Scenario, BadInput> {
+    let base = if let Some(name) = &src.preset {
+        if let Some(p) = ScenarioPreset::from_name(name) {
+            p.scenario()
+        } else if let Some(k) = KernelPreset::from_name(name) {
+            Scenario {
+                preset: k,
+                ..Scenario::default()
+            }
+        } else {
+            let scenarios = ScenarioPreset::ALL.map(ScenarioPreset::name).join(", ");
+            let kernels = KernelPreset::ALL.map(KernelPreset::name).join(", ");
+            return Err(BadInput(vec![format!(
+                "--preset {name:?} is not a preset: allowed are the scenario presets {scenarios} \
+                 and the kernel presets {kernels}"
+            )]));
+        }
+    } else if let Some(l) = &src.link {
+        link::decode(l)?
+    } else if let Some(path) = &src.scenario {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| BadInput(vec![format!("--scenario {shown}: cannot read it: {e}")]))?;
+        serde_json::from_str(&text).map_err(|e| {
+            BadInput(vec![format!(
+                "--scenario {shown}: not a scenario in JSON: {e}"
+            )])
+        })?
+    } else {
+        Scenario::default()
+    };
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    pairs.extend(src.kernel.as_deref().map(|k| ("preset", k)));
+    pairs.extend(seed.map(|s| ("seed", s)));
+    pairs.extend(src.until.as_deref().map(|u| ("until", u)));
+    let mut bad = Vec::new();
+    for kv in &src.set {
+        match kv.split_once('=') {
+            Some(pair) => pairs.push(pair),
+            None => bad.push(format!(
+                "--set {kv:?} is not KEY=VALUE: allowed are link keys like --set ram=256M"
+            )),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(BadInput(bad));
+    }
+    Ok(link::apply(&base, &pairs)?)
+}
+
+/// What a finished run leaves behind.
+#[derive(Debug)]
+struct Report {
+    outcome: Option<Outcome>,
+    log: Vec<LogLine>,
+    stats: Stats,
+    trace_hash: u64,
+}
+
+fn run(s: &Scenario) -> Result<Report, BadInput> {
+    let mut sim = Simulation::new(s).map_err(|e| {
+        BadInput(
+            e.0.iter()
+                .map(|fe| format!("{}: got {}, allowed {}", fe.field, fe.given, fe.allowed))
+                .collect(),
+        )
+    })?;
+    sim.run();
+    Ok(Report {
+        outcome: sim.outcome().cloned(),
+        log: sim.log().to_vec(),
+        stats: sim.stats(),
+        trace_hash: sim.trace_hash(),
+    })
+}
+
+/// A tick as seconds with two decimals: `123.45`.
+fn seconds(tick: u64) -> String {
+    let cs = u128::from(tick) * 100 / u128::from(HZ);
+    format!("{}.{:02}", cs / 100, cs % 100)
+}
+
+fn hash_text(h: u64) -> String {
+    format!("{h:016x}")
+}
+
+fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String, BadInput> {
+    let s = scenario_of(source, seed)?;
+    let link = link::encode(&s);
+    let r = run(&s)?;
+    if as_json {
+        let log: Vec<_> = r
+            .log
+            .iter()
+            .map(|l| json!({ "tick": l.tick, "text": l.text, "dmesg": l.dmesg() }))
+            .collect();
+        let doc = json!({
+            "engineVersion": pageout_core::ENGINE_VERSION,
+            "link": link,
+            "scenario": s,
+            "log": log,
+            "outcome": r.outcome,
+            "stats": r.stats,
+            "traceHash": hash_text(r.trace_hash),
+        });
+        return Ok(format!("{doc:#}\n"));
+    }
+    let mut out = format!("link: #{link}\n");
+    for l in &r.log {
+        out += &l.dmesg();
+        out.push('\n');
+    }
+    out.push('\n');
+    match &r.outcome {
+        Some(o) => {
+            out += &format!("outcome: {} at {} s", o.kind.name(), seconds(o.tick));
+            if o.kind != OutcomeKind::Survived {
+                out += &format!(" (detected at {} s)", seconds(o.detected_at));
+            }
+            out += &format!("\n  {}\n", o.summary);
+            let g = &o.graph;
+            if !g.cycle.is_empty() {
+                out += &format!("wait-for cycle: {}\n", g.cycle_text());
+            }
+            let name = |i: usize| g.nodes.get(i).map_or("?", |n| n.thread.as_str());
+            for e in &g.edges {
+                out += &format!("  {} waits on {}: {}\n", name(e.from), name(e.to), e.why);
+            }
+        }
+        None => out += "outcome: none (the run ended without one)\n",
+    }
+    let st = &r.stats;
+    out += &format!(
+        "emergency allocations: {} ({} failed)\n\
+         recoverbufpages calls: {} ({} pages recovered)\n\
+         min free+cache: {} pages ({} KiB)\n\
+         peak dirty buffer space: {} bytes ({:.1} MiB)\n\
+         trace hash: {}\n",
+        st.emerg_allocs,
+        st.emerg_fails,
+        st.recoverbufcalls,
+        st.recovered_pages,
+        st.min_free_cache,
+        u64::from(st.min_free_cache) * 4,
+        st.peak_dirtybufspace,
+        st.peak_dirtybufspace as f64 / 1_048_576.0,
+        hash_text(r.trace_hash),
+    );
+    if r.outcome
+        .as_ref()
+        .is_some_and(|o| o.kind != OutcomeKind::Survived)
+    {
+        out += &format!("reproduce: pageout-sim run --link '#{link}'\n");
+    }
+    Ok(out)
+}
+
+/// One run of a sweep.
+#[derive(Clone, Copy, Debug)]
+struct SeedRun {
+    seed: u64,
+    kind: Option<OutcomeKind>,
+    tick: u64,
+    trace_hash: u64,
+}
+
+fn sweep_runs(base: &Scenario, seeds: Seeds, jobs: usize) -> Result<Vec<SeedRun>, BadInput> {
+    let n = usize::try_from(seeds.count()).unwrap_or(usize::MAX);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let progress = std::io::stderr().is_terminal();
+    let worker = || -> Result<Vec<(usize, SeedRun)>, BadInput> {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                return Ok(mine);
+            }
+            let seed = seeds.first + i as u64;
+            let r = run(&Scenario {
+                seed,
+                ..base.clone()
+            })?;
+            let (kind, tick) = r.outcome.map_or((None, 0), |o| (Some(o.kind), o.tick));
+            mine.push((
+                i,
+                SeedRun {
+                    seed,
+                    kind,
+                    tick,
+                    trace_hash: r.trace_hash,
+                },
+            ));
+            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if progress {
+                eprint!("\r{d}/{n} seeds");
+            }
+        }
+    };
+    let mut slots: Vec<Option<SeedRun>> = vec![None; n];
+    let results: Vec<_> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..jobs.min(n)).map(|_| sc.spawn(worker)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    for r in results {
+        for (i, run) in r? {
+            slots[i] = Some(run);
+        }
+    }
+    Ok(slots.into_iter().flatten().collect())
+}
+
+fn cmd_sweep(
+    source: &Source,
+    seeds: Seeds,
+    jobs: Option<NonZeroUsize>,
+    as_json: bool,
+) -> Result<String, BadInput> {
+    if source
+        .set
+        .iter()
+        .any(|kv| kv.split_once('=').is_some_and(|(k, _)| k == "seed"))
+    {
+        return Err(BadInput(vec![
+            "--set seed=… is not allowed in a sweep: --seeds chooses the seed of each run".into(),
+        ]));
+    }
+    let base = Scenario {
+        seed: seeds.first,
+        ..scenario_of(source, None)?
+    };
+    let jobs = jobs
+        .or_else(|| std::thread::available_parallelism().ok())
+        .map_or(1, NonZeroUsize::get);
+    let runs = sweep_runs(&base, seeds, jobs)?;
+    let link = link::encode(&base);
+    let count = |k: OutcomeKind| runs.iter().filter(|r| r.kind == Some(k)).count();
+    let kinds = [
+        OutcomeKind::Deadlock,
+        OutcomeKind::Stall,
+        OutcomeKind::Survived,
+    ];
+    let total = runs.len();
+    let rate = |c: usize| {
+        if total == 0 {
+            0.0
+        } else {
+            c as f64 / total as f64
+        }
+    };
+    let hung: Vec<&SeedRun> = runs
+        .iter()
+        .filter(|r| matches!(r.kind, Some(OutcomeKind::Deadlock | OutcomeKind::Stall)))
+        .collect();
+    let mut ticks: Vec<u64> = hung.iter().map(|r| r.tick).collect();
+    ticks.sort_unstable();
+    let secs = |t: f64| t / HZ as f64;
+    let mean = (!ticks.is_empty())
+        .then(|| secs(ticks.iter().map(|&t| t as f64).sum::<f64>() / ticks.len() as f64));
+    let median = (!ticks.is_empty()).then(|| {
+        let m = ticks.len() / 2;
+        if ticks.len() % 2 == 1 {
+            secs(ticks[m] as f64)
+        } else {
+            secs((ticks[m - 1] as f64 + ticks[m] as f64) / 2.0)
+        }
+    });
+    let range = format!("{}..={}", seeds.first, seeds.last);
+    if as_json {
+        let counts: serde_json::Map<_, _> = kinds
+            .iter()
+            .map(|&k| (k.name().to_string(), json!(count(k))))
+            .collect();
+        let rates: serde_json::Map<_, _> = kinds
+            .iter()
+            .map(|&k| (k.name().to_string(), json!(rate(count(k)))))
+            .collect();
+        let per_run: Vec<_> = runs
+            .iter()
+            .map(|r| {
+                json!({
+                    "seed": r.seed.to_string(),
+                    "outcome": r.kind.map(OutcomeKind::name),
+                    "tick": r.tick,
+                    "traceHash": hash_text(r.trace_hash),
+                })
+            })
+            .collect();
+        let doc = json!({
+            "engineVersion": pageout_core::ENGINE_VERSION,
+            "link": link,
+            "seeds": { "first": seeds.first.to_string(), "last": seeds.last.to_string(), "count": total },
+            "counts": counts,
+            "rates": rates,
+            "timeToHang": mean.zip(median).map(|(mean, median)| json!({
+                "hangs": hung.len(), "meanS": mean, "medianS": median,
+            })),
+            "hungSeeds": hung.iter().map(|r| r.seed.to_string()).collect::<Vec<_>>(),
+            "runs": per_run,
+        });
+        return Ok(format!("{doc:#}\n"));
+    }
+    let mut out =
+        format!("link: #{link}\nseeds: {range} ({total} runs; the link is the first)\n\n");
+    out += "outcome     runs    rate\n";
+    for k in kinds {
+        let c = count(k);
+        out += &format!("{:<10} {:>5}  {:>5.1}%\n", k.name(), c, rate(c) * 100.0);
+    }
+    out.push('\n');
+    match mean.zip(median) {
+        Some((mean, median)) => {
+            out += &format!(
+                "time to hang: mean {mean:.2} s, median {median:.2} s ({} hangs)\n",
+                hung.len()
+            );
+            const SHOWN: usize = 20;
+            let list: Vec<String> = hung
+                .iter()
+                .take(SHOWN)
+                .map(|r| r.seed.to_string())
+                .collect();
+            let more = if hung.len() > SHOWN {
+                format!(" … ({} in all)", hung.len())
+            } else {
+                String::new()
+            };
+            out += &format!("hung seeds: {}{more}\n", list.join(" "));
+            let first = Scenario {
+                seed: hung[0].seed,
+                ..base
+            };
+            out += &format!(
+                "reproduce: pageout-sim run --link '#{}'\n",
+                link::encode(&first)
+            );
+        }
+        None => out += "time to hang: no run hung\n",
+    }
+    Ok(out)
+}
+
+fn cmd_presets() -> String {
+    let mut out = String::from("scenario presets (--preset NAME):\n");
+    for p in ScenarioPreset::ALL {
+        out += &format!("  {:<16} {}\n", p.name(), p.description());
+    }
+    out += "\nkernel presets (--kernel NAME, link key preset=NAME):\n";
+    for k in KernelPreset::ALL {
+        out += &format!("  {:<16} {}\n", k.name(), k.description());
+    }
+    out += "\nmechanisms (--set KEY=VALUE, link keys; the first value is the pre-fix one):\n";
+    for m in MECHANISMS {
+        out += &format!("  {:<16} {:<32} {}\n", m.key, m.values.join(" | "), m.label);
+    }
+    out
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.cmd {
+        Cmd::Run { source, seed, json } => cmd_run(source, seed.as_deref(), *json),
+        Cmd::Sweep {
+            source,
+            seeds,
+            jobs,
+            json,
+        } => cmd_sweep(source, *seeds, *jobs, *json),
+        Cmd::Presets => Ok(cmd_presets()),
+    };
+    match result {
+        Ok(text) => {
+            // a closed pipe (`| head`) is not an error of the run
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(BadInput(messages)) => {
+            let mut err = std::io::stderr().lock();
+            for m in messages {
+                let _ = writeln!(err, "error: {m}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_ranges_are_rust_ranges() {
+        assert_eq!(
+            parse_seeds("1..101"),
+            Ok(Seeds {
+                first: 1,
+                last: 100
+            })
+        );
+        assert_eq!(
+            parse_seeds("1..=100"),
+            Ok(Seeds {
+                first: 1,
+                last: 100
+            })
+        );
+        assert_eq!(parse_seeds("7..=7").map(Seeds::count), Ok(1));
+        let top = format!("0..={}", u64::MAX - 1);
+        assert!(parse_seeds(&top).unwrap_err().contains("at most 1000000"));
+    }
+
+    #[test]
+    fn a_bad_seed_range_says_what_is_allowed() {
+        for bad in [
+            "5..5",
+            "5..=4",
+            "0..0",
+            "1-10",
+            "a..b",
+            "..5",
+            "1..",
+            "-1..3",
+            "1..99999999999999999999",
+        ] {
+            let e = parse_seeds(bad).unwrap_err();
+            assert!(
+                e.contains("A..B") || e.contains("largest seed"),
+                "{bad}: {e}"
+            );
+        }
+    }
 }

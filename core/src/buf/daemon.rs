@@ -114,7 +114,8 @@ pub async fn bd_wait(k: &Kc, mut total: u64) {
         };
         tsleep(k, Chan::BdWake(slot), "flstik", crate::HZ).await;
         let kk = k.borrow();
-        total = (kk.bc.runningbufspace + kk.bc.dirtybufspace).saturating_sub(kk.bc.lim.hidirtybufspace);
+        total =
+            (kk.bc.runningbufspace + kk.bc.dirtybufspace).saturating_sub(kk.bc.lim.hidirtybufspace);
     }
 }
 
@@ -158,7 +159,11 @@ async fn flushbufqueues(k: &Kc, q: u8) -> bool {
 
 /// `buf_daemon()` (hw = false, light buffers) and `buf_daemon_hw()` (heavy buffers).
 pub async fn buf_daemon(k: Kc, hw: bool) {
-    let (q, idx) = if hw { (BQ_DIRTY_HW, 1usize) } else { (BQ_DIRTY, 0usize) };
+    let (q, idx) = if hw {
+        (BQ_DIRTY_HW, 1usize)
+    } else {
+        (BQ_DIRTY, 0usize)
+    };
     loop {
         let limit = k.borrow().bc.lim.lodirtybufspace / 2;
         waitrunningbufspace(&k, limit).await;

@@ -76,8 +76,8 @@ pub struct Buf {
     pub bufsize: u32,
     /// `b_kvasize`.
     pub kvasize: u32,
-    /// Kernel page HAMMER's strategy kmalloc'd for this write (freed at `biodone`).
-    pub kmem: u32,
+    /// Kernel pages HAMMER's strategy kmalloc'd for this write (freed at `biodone`).
+    pub kmem: [u32; HAMMER_STRATEGY_KPAGES],
     pub pages: [u32; MAXBPAGES],
 }
 
@@ -183,7 +183,7 @@ impl BufCache {
                     size: 0,
                     bufsize: 0,
                     kvasize: 0,
-                    kmem: NONE,
+                    kmem: [NONE; HAMMER_STRATEGY_KPAGES],
                     pages: [NONE; MAXBPAGES],
                 };
                 n
@@ -218,7 +218,9 @@ impl BufCache {
     /// `findblk(vp, loffset)`.
     pub fn findblk(&self, vp: u16, lblk: u32) -> u32 {
         let bufs = &self.bufs;
-        self.hash.get(Self::key(vp, lblk), |b| Self::key(bufs[b as usize].vp, bufs[b as usize].lblk))
+        self.hash.get(Self::key(vp, lblk), |b| {
+            Self::key(bufs[b as usize].vp, bufs[b as usize].lblk)
+        })
     }
 
     /// `bgetvp`: associates the buffer with (vp, lblk) and hashes it in.
@@ -364,7 +366,8 @@ impl Kernel {
                 self.bc.dirtybufspacehw += u64::from(bp.bufsize);
                 self.bc.dirtybufcounthw += 1;
             }
-            self.stats.peak_dirtybufspace = self.stats.peak_dirtybufspace.max(self.bc.dirtybufspace);
+            self.stats.peak_dirtybufspace =
+                self.stats.peak_dirtybufspace.max(self.bc.dirtybufspace);
             self.bd_heatup();
         }
     }
@@ -404,13 +407,24 @@ impl Kernel {
             (BQ_LOCKED, false)
         } else if bp.bufsize == 0 {
             self.bc.brelvp(b);
-            let q = if bp.kvasize > 0 { BQ_EMPTYKVA } else { BQ_EMPTY };
+            let q = if bp.kvasize > 0 {
+                BQ_EMPTYKVA
+            } else {
+                BQ_EMPTY
+            };
             self.bufm(b).flags = 0;
             (q, true)
         } else if bp.has(B_INVAL | B_NOCACHE | B_RELBUF) {
             (BQ_CLEAN, true)
         } else if bp.has(B_DELWRI) {
-            (if bp.has(B_HEAVY) { BQ_DIRTY_HW } else { BQ_DIRTY }, false)
+            (
+                if bp.has(B_HEAVY) {
+                    BQ_DIRTY_HW
+                } else {
+                    BQ_DIRTY
+                },
+                false,
+            )
         } else {
             (BQ_CLEAN, false)
         };
@@ -428,7 +442,15 @@ impl Kernel {
         if bp.has(B_LOCKED) {
             self.bc.enqueue(b, BQ_LOCKED, false);
         } else if bp.has(B_DELWRI) {
-            self.bc.enqueue(b, if bp.has(B_HEAVY) { BQ_DIRTY_HW } else { BQ_DIRTY }, false);
+            self.bc.enqueue(
+                b,
+                if bp.has(B_HEAVY) {
+                    BQ_DIRTY_HW
+                } else {
+                    BQ_DIRTY
+                },
+                false,
+            );
         } else if self.vm.count_severe() {
             // to free the wired pages
             self.brelse(b);
@@ -475,11 +497,13 @@ impl Kernel {
         self.stats.io_completed += 1;
         if bp.has(B_WRITEIO) {
             self.runningbufwakeup(u64::from(bp.bufsize));
-            if bp.kmem != NONE {
-                self.vm_page_unwire(bp.kmem);
-                self.vm_page_free(bp.kmem);
-                self.bufm(b).kmem = NONE;
+            for m in bp.kmem {
+                if m != NONE {
+                    self.vm_page_unwire(m);
+                    self.vm_page_free(m);
+                }
             }
+            self.bufm(b).kmem = [NONE; HAMMER_STRATEGY_KPAGES];
             if bp.vp != NOVP {
                 for i in 0..bp.npages as u32 {
                     self.vnodes[bp.vp as usize].set_on_disk(bp.lblk + i);
@@ -540,8 +564,10 @@ pub async fn bwrite(k: &Kc, b: u32) {
         vp != NOVP && kk.vnodes[vp as usize].fs == crate::FsKind::Hammer
     };
     if is_hammer {
-        let m = hammer_kmalloc(k).await;
-        k.borrow_mut().bufm(b).kmem = m;
+        for i in 0..HAMMER_STRATEGY_KPAGES {
+            let m = hammer_kmalloc(k).await;
+            k.borrow_mut().bufm(b).kmem[i] = m;
+        }
     }
     let async_ = {
         let mut kk = k.borrow_mut();
@@ -573,11 +599,16 @@ async fn biowait(k: &Kc, b: u32, wmesg: &'static str) {
     k.borrow_mut().bufm(b).flags &= !B_DONE;
 }
 
-/// HAMMER's backend kmalloc (M_WAITOK): NORMAL, plus SYSTEM with M_USE_RESERVE (59G).
-/// On failure `vm_wait(0)` and retry.
+/// Pages HAMMER's strategy kmallocs per write for its in-memory record and backend state
+/// (`hammer_strategy_kpages`, kernel-2008.md §9.3), held until the write completes.
+pub const HAMMER_STRATEGY_KPAGES: usize = 1;
+
+/// HAMMER's backend kmalloc (M_WAITOK): NORMAL, plus SYSTEM with M_USE_RESERVE (59G). When no
+/// page can be had: `vm_wait(0)` and retry — the link through which the buf daemons came to wait
+/// on the pageout daemon before the fix.
 async fn hammer_kmalloc(k: &Kc) -> u32 {
     loop {
-        let m = {
+        {
             let mut kk = k.borrow_mut();
             let mut flags = VM_ALLOC_NORMAL;
             if kk.policy.hammer_use_reserve {
@@ -587,11 +618,8 @@ async fn hammer_kmalloc(k: &Kc) -> u32 {
             if m != NONE {
                 kk.vm.pages[m as usize].flags = PG_VALID;
                 kk.vm_page_wire(m);
+                return m;
             }
-            m
-        };
-        if m != NONE {
-            return m;
         }
         vm_wait(k, 0).await;
     }
@@ -760,7 +788,11 @@ pub async fn allocbuf(k: &Kc, b: u32, size: u32) {
             if bp.npages >= desired {
                 break;
             }
-            (OBJ_VNODE0 + bp.vp as u8, bp.lblk + u32::from(bp.npages), bp.npages)
+            (
+                OBJ_VNODE0 + bp.vp as u8,
+                bp.lblk + u32::from(bp.npages),
+                bp.npages,
+            )
         };
         let m = k.borrow().vm.lookup(obj, pi);
         if m == NONE {
@@ -857,7 +889,11 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
             vm_wait(k, crate::HZ / 20).await;
         }
     } else {
-        let timo = if policy.timed_vm_wait { 5 * crate::HZ } else { 0 };
+        let timo = if policy.timed_vm_wait {
+            5 * crate::HZ
+        } else {
+            0
+        };
         vm_wait(k, timo).await;
     }
     m

@@ -2,7 +2,7 @@
 //! the pageout daemon's UIO_NOCOPY putpages, and what each does with the buffer afterwards.
 
 use crate::buf::daemon::bwillwrite;
-use crate::buf::{bawrite, bread, bwrite, getblk, hammer_blocksize_pages, PAGE_SIZE, B_RELBUF};
+use crate::buf::{bawrite, bread, bwrite, getblk, hammer_blocksize_pages, B_RELBUF, PAGE_SIZE};
 use crate::sched::{tsleep, Chan, Kc, Tid};
 use crate::vm::PG_VALID;
 use crate::FsKind;
@@ -20,12 +20,19 @@ pub struct Vnode {
 impl Vnode {
     /// A new, sparse file of `size_pages` pages (holes read as zeros without I/O).
     pub fn new(fs: FsKind, size_pages: u32) -> Vnode {
-        Vnode { fs, size_pages, lock: None, on_disk: vec![0; size_pages.div_ceil(64) as usize] }
+        Vnode {
+            fs,
+            size_pages,
+            lock: None,
+            on_disk: vec![0; size_pages.div_ceil(64) as usize],
+        }
     }
 
     /// Whether page `pi` has been written to disk (a read must fetch it).
     pub fn on_disk(&self, pi: u32) -> bool {
-        self.on_disk.get(pi as usize / 64).is_some_and(|w| w >> (pi % 64) & 1 == 1)
+        self.on_disk
+            .get(pi as usize / 64)
+            .is_some_and(|w| w >> (pi % 64) & 1 == 1)
     }
 
     pub fn set_on_disk(&mut self, pi: u32) {
@@ -82,32 +89,33 @@ pub fn vn_unlock(k: &Kc, vp: u16) {
 pub async fn write_block(k: &Kc, vp: u16, blk: u32, bs: u32) {
     let (fs, hammer_bwill) = {
         let kk = k.borrow();
-        (kk.vnodes[vp as usize].fs, kk.policy.hammer_pageout_bwillwrite)
+        (
+            kk.vnodes[vp as usize].fs,
+            kk.policy.hammer_pageout_bwillwrite,
+        )
     };
     if fs == FsKind::Hammer && hammer_bwill {
         // 59G: bwillwrite on every block
         bwillwrite(k, u64::from(bs * PAGE_SIZE)).await;
     }
     let b = getblk(k, vp, blk, bs * PAGE_SIZE, fs == FsKind::Hammer).await;
-    let mut kk = k.borrow_mut();
-    let bp = kk.bc.bufs[b as usize];
-    for &p in &bp.pages[..bp.npages as usize] {
-        kk.vm.pages[p as usize].flags |= PG_VALID;
-    }
-    kk.bc.bufs[b as usize].flags |= crate::buf::B_CACHE;
-    kk.stats.user_kb += u64::from(bs * PAGE_SIZE / 1024);
-    match fs {
-        FsKind::Hammer => kk.bdwrite(b),
-        FsKind::Ufs => {
-            let count_rule = kk.policy.dirty_limit == crate::DirtyLimit::BytesCount0707;
-            if kk.vm.count_severe() || kk.bc.dirty_count_severe(count_rule) {
-                drop(kk);
-                bawrite(k, b).await;
-            } else {
-                // a full block: cluster_write, which delays the write like bdwrite
-                kk.bdwrite(b);
-            }
+    let write_now = {
+        let mut kk = k.borrow_mut();
+        let bp = kk.bc.bufs[b as usize];
+        for &p in &bp.pages[..bp.npages as usize] {
+            kk.vm.pages[p as usize].flags |= PG_VALID;
         }
+        kk.bc.bufs[b as usize].flags |= crate::buf::B_CACHE;
+        kk.stats.user_kb += u64::from(bs * PAGE_SIZE / 1024);
+        let count_rule = kk.policy.dirty_limit == crate::DirtyLimit::BytesCount0707;
+        // UFS: bawrite under memory or dirty-buffer pressure; a full block otherwise goes to
+        // cluster_write, which delays the write like bdwrite. HAMMER always bdwrite()s.
+        fs == FsKind::Ufs && (kk.vm.count_severe() || kk.bc.dirty_count_severe(count_rule))
+    };
+    if write_now {
+        bawrite(k, b).await;
+    } else {
+        k.borrow_mut().bdwrite(b);
     }
 }
 

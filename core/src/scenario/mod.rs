@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::{KernelPreset, Policy, PolicyOverrides};
 
+pub mod link;
+
 /// Simulated ticks per second (`hz`).
 pub const HZ: u64 = 100;
 /// Milliseconds per tick.
@@ -138,7 +140,11 @@ pub struct FieldError {
 
 impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: got {}, allowed {}", self.field, self.given, self.allowed)
+        write!(
+            f,
+            "{}: got {}, allowed {}",
+            self.field, self.given, self.allowed
+        )
     }
 }
 
@@ -272,15 +278,20 @@ pub enum ScenarioPreset {
     /// A bigger machine under heavy HAMMER load for ten minutes.
     #[serde(rename = "hammer-512m")]
     Hammer512M,
+    /// The mmap writer dirties 80 MB/s under the fixed kernel: no clean buffers are left to
+    /// recover, so even the emergency measures fail and the pageout daemon keeps retrying.
+    #[serde(rename = "hammer-flood")]
+    HammerFlood,
 }
 
 impl ScenarioPreset {
     /// All scenario presets.
-    pub const ALL: [ScenarioPreset; 4] = [
+    pub const ALL: [ScenarioPreset; 5] = [
         ScenarioPreset::HammerLockup,
         ScenarioPreset::UfsSameLoad,
         ScenarioPreset::WritersOnly,
         ScenarioPreset::Hammer512M,
+        ScenarioPreset::HammerFlood,
     ];
 
     /// Name used on the command line.
@@ -290,6 +301,7 @@ impl ScenarioPreset {
             ScenarioPreset::UfsSameLoad => "ufs-same-load",
             ScenarioPreset::WritersOnly => "writers-only",
             ScenarioPreset::Hammer512M => "hammer-512m",
+            ScenarioPreset::HammerFlood => "hammer-flood",
         }
     }
 
@@ -302,11 +314,14 @@ impl ScenarioPreset {
     pub fn description(self) -> &'static str {
         match self {
             ScenarioPreset::HammerLockup => {
-                "the post: mmap writer on a large HAMMER file + write(2) writers, 128 MB machine"
+                "the post: a shared mapping of a large HAMMER file dirtied at 12 MB/s + two 1 MB/s writers, 128 MB"
             }
             ScenarioPreset::UfsSameLoad => "the same load on UFS (16 KB blocks, written at once)",
             ScenarioPreset::WritersOnly => "write(2) writers only: the pageout path is not reached",
             ScenarioPreset::Hammer512M => "512 MB machine, heavy HAMMER load for 600 s",
+            ScenarioPreset::HammerFlood => {
+                "the fixed kernel flooded by an 80 MB/s mmap writer: emergency allocations fail"
+            }
         }
     }
 
@@ -315,16 +330,20 @@ impl ScenarioPreset {
         let base = Scenario {
             preset: KernelPreset::Dfly20080630,
             overrides: PolicyOverrides::default(),
-            machine: Machine { ram_mb: 128, disk_seek_ms: 8, disk_mb_s: 40 },
+            machine: Machine {
+                ram_mb: 128,
+                disk_seek_ms: 8,
+                disk_mb_s: 40,
+            },
             fs: FsKind::Hammer,
             workload: Workload {
                 writers: 2,
                 writer_file_mb: 256,
-                writer_kb_s: 0,
+                writer_kb_s: 1024,
                 mmap_writers: 1,
                 mmap_file_mb: 512,
-                mmap_pages_s: 4000,
-                hogs: 1,
+                mmap_pages_s: 3000,
+                hogs: 0,
                 hog_mb: 64,
                 hog_mb_s: 8,
                 hog_start_ms: 0,
@@ -335,15 +354,37 @@ impl ScenarioPreset {
         };
         match self {
             ScenarioPreset::HammerLockup => base,
-            ScenarioPreset::UfsSameLoad => Scenario { fs: FsKind::Ufs, ..base },
+            ScenarioPreset::UfsSameLoad => Scenario {
+                fs: FsKind::Ufs,
+                ..base
+            },
             ScenarioPreset::WritersOnly => Scenario {
-                workload: Workload { mmap_writers: 0, hogs: 0, ..base.workload },
+                workload: Workload {
+                    mmap_writers: 0,
+                    hogs: 0,
+                    ..base.workload
+                },
                 ..base
             },
             ScenarioPreset::Hammer512M => Scenario {
-                machine: Machine { ram_mb: 512, ..base.machine },
-                workload: Workload { writers: 4, hog_mb: 256, ..base.workload },
+                machine: Machine {
+                    ram_mb: 512,
+                    ..base.machine
+                },
+                workload: Workload {
+                    writers: 4,
+                    mmap_pages_s: 12000,
+                    ..base.workload
+                },
                 duration_ms: 600_000,
+                ..base
+            },
+            ScenarioPreset::HammerFlood => Scenario {
+                preset: KernelPreset::Dfly20080701,
+                workload: Workload {
+                    mmap_pages_s: 20_000,
+                    ..base.workload
+                },
                 ..base
             },
         }
@@ -404,9 +445,15 @@ mod tests {
 
     #[test]
     fn seeds_cross_as_strings() {
-        let s = Scenario { seed: u64::MAX, ..Scenario::default() };
+        let s = Scenario {
+            seed: u64::MAX,
+            ..Scenario::default()
+        };
         let json = serde_json::to_string(&s).unwrap();
-        assert!(json.contains(&format!("\"seed\":\"{}\"", u64::MAX)), "{json}");
+        assert!(
+            json.contains(&format!("\"seed\":\"{}\"", u64::MAX)),
+            "{json}"
+        );
         let back: Scenario = serde_json::from_str(&json).unwrap();
         assert_eq!(back, s);
     }

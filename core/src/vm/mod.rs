@@ -194,7 +194,8 @@ impl Vm {
         let q = self.pages[after as usize].queue;
         debug_assert!((q as usize) < NLISTS);
         self.pages[p as usize].queue = q;
-        self.lists.insert_after(&mut self.pages, q as usize, after, p);
+        self.lists
+            .insert_after(&mut self.pages, q as usize, after, p);
     }
 
     /// Moves `p` to the tail of `q`.

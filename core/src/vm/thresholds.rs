@@ -60,7 +60,10 @@ impl VmThresholds {
     /// Managed and boot-free pages for `ram_mb` of RAM: 95 % managed, 85 % free at boot.
     pub fn pages_for_ram(ram_mb: u32) -> (u32, u32) {
         let phys = ram_mb * 256;
-        (phys / 100 * 95 + phys % 100 * 95 / 100, phys / 100 * 85 + phys % 100 * 85 / 100)
+        (
+            phys / 100 * 95 + phys % 100 * 95 / 100,
+            phys / 100 * 85 + phys % 100 * 85 / 100,
+        )
     }
 }
 
@@ -79,11 +82,19 @@ mod tests {
         ] {
             let (n, f0) = VmThresholds::pages_for_ram(ram);
             let t = VmThresholds::compute(n, f0);
-            let got = (t.v_free_reserved, t.v_free_severe, t.v_free_min, t.v_free_target);
+            let got = (
+                t.v_free_reserved,
+                t.v_free_severe,
+                t.v_free_min,
+                t.v_free_target,
+            );
             // the table assumes N ≈ 95 % of RAM, so allow a page of rounding
             let close = |a: u32, b: u32| a.abs_diff(b) <= 2;
             assert!(
-                close(got.0, want.0) && close(got.1, want.1) && close(got.2, want.2) && close(got.3, want.3),
+                close(got.0, want.0)
+                    && close(got.1, want.1)
+                    && close(got.2, want.2)
+                    && close(got.3, want.3),
                 "{ram} MB: got {got:?}, table {want:?}"
             );
             assert_eq!(t.v_interrupt_free_min, 2);

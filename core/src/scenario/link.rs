@@ -1,0 +1,1046 @@
+//! The share-link codec: a [`Scenario`] as a short, human-readable URL fragment.
+//!
+//! A link is `key=value` pairs joined by `&`, the version first:
+//!
+//! ```text
+//! v=1&preset=dfly-2008-07-01&ram=256M&mmap=2&hogat=30s&seed=7&recoverbufpages=off
+//! ```
+//!
+//! [`decode`] accepts the fragment with or without its `#`, or a whole URL (it reads what follows
+//! the first `#`). It is strict: an unknown key, a key given twice, a value outside the syntax of
+//! its key, a number outside the limits of [`Scenario::validate`], settings that conflict, or a
+//! missing or unknown version each give a [`LinkError`] naming the key, the value and what is
+//! allowed; all problems of a link are reported together. Nothing panics and nothing is replaced
+//! by a default without saying so. [`encode`] writes the canonical form: the version, the kernel,
+//! then every field that differs from the v1 defaults, in the fixed key order below, with the
+//! largest unit that is exact. [`canonical`] is `encode(decode(link))`.
+//!
+//! # Version 1
+//!
+//! Sample: `v=1&preset=dfly-2008-06-30&ram=512M&writers=4&hog=256M&seed=42&until=600s`
+//!
+//! Keys, in the order `encode` writes them (a key left out means its value in [`v1_defaults`],
+//! which is `Scenario::default()`, the `hammer-lockup` scenario):
+//!
+//! | key | field | syntax (canonical form first) | default |
+//! |---|---|---|---|
+//! | `v` | link version | `1` — required | |
+//! | `preset` | kernel preset | `dfly-2008-06-29`, `dfly-2008-06-30`, `dfly-2008-07-01`, `dfly-2008-07-08` — always written | `dfly-2008-06-30` |
+//! | `ram` | `machine.ram_mb` | size | `128M` |
+//! | `seek` | `machine.disk_seek_ms` | duration | `8ms` |
+//! | `bw` | `machine.disk_mb_s` | size per second | `40M/s` |
+//! | `fs` | `fs` | `hammer`, `ufs` | `hammer` |
+//! | `writers` | `workload.writers` | count | `2` |
+//! | `wfile` | `workload.writer_file_mb` | size | `256M` |
+//! | `wrate` | `workload.writer_kb_s` | size per second in KiB, or `unlimited` (= 0) | `1M/s` |
+//! | `mmap` | `workload.mmap_writers` | count | `1` |
+//! | `mfile` | `workload.mmap_file_mb` | size | `512M` |
+//! | `mrate` | `workload.mmap_pages_s` | pages per second: `4000/s` | `4000/s` |
+//! | `hogs` | `workload.hogs` | count | `1` |
+//! | `hog` | `workload.hog_mb` | size | `64M` |
+//! | `hograte` | `workload.hog_mb_s` | size per second | `8M/s` |
+//! | `hogat` | `workload.hog_start_ms` | duration | `0ms` |
+//! | `seed` | `seed` | whole number `0..=18446744073709551615` | `1` |
+//! | `until` | `duration_ms` | duration | `300s` |
+//! | `window` | `hang_window_ms` | duration | `10s` |
+//! | `bio`, `recoverbufpages`, `interrupt`, `timedwait`, `systhread`, `bdexempt`, `hammerbwill`, `usereserve`, `dirtylimit`, `bdspeedup`, `vlocktimo` | `overrides` | the values of [`MECHANISMS`] (`on`/`off`, `fix-0701`, `bytes+count`, ...) | the preset's |
+//!
+//! Units: a *size* is whole MiB written `<n>M`, or `<n>G` for a multiple of 1024M (`2G` =
+//! `2048M`). A *size per second* is a size followed by `/s` (`40M/s`, `1G/s`); `wrate` is kept in
+//! KiB/s, so it also takes `<n>K/s`. A *duration* is `<n>ms`, or `<n>s` for whole seconds
+//! (`500ms`, `30s`). Counts and the seed are plain digits. `encode` always picks the largest exact
+//! unit (`2048M` becomes `2G`, `30000ms` becomes `30s`; zero is written in the smallest unit);
+//! `decode` takes any of them. Durations must be whole ticks (10 ms), as `validate` says.
+//!
+//! Only mechanisms that differ from the preset are written; `decode` drops overrides equal to the
+//! preset ([`PolicyOverrides::normalized`]), so equal policies give equal scenarios and equal links.
+//!
+//! Values may be percent-encoded (`%2B` for `+`), as browsers sometimes do; `+` itself is a
+//! plus, not a space (this is a fragment, not a form). Empty segments (`a=1&&b=2`, a trailing `&`)
+//! are ignored. There is no scenario-preset key: a scenario preset may be retuned later, and a
+//! link must keep its meaning, so links spell out every field that differs from the frozen v1
+//! defaults.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{FieldError, FsKind, Machine, Scenario, Workload};
+use crate::policy::{KernelPreset, PolicyOverrides, MECHANISMS};
+
+/// The version [`encode`] writes.
+pub const LINK_VERSION: u32 = 1;
+
+/// The versions [`decode`] reads.
+pub const LINK_VERSIONS: [u32; 1] = [1];
+
+/// The scenario keys of a v1 link in canonical order; the mechanism keys of
+/// [`MECHANISMS`] follow them.
+pub const KEYS: [&str; 19] = [
+    "v", "preset", "ram", "seek", "bw", "fs", "writers", "wfile", "wrate", "mmap", "mfile",
+    "mrate", "hogs", "hog", "hograte", "hogat", "seed", "until", "window",
+];
+
+/// One problem with a link: the key, the value given, what is allowed, and a sentence saying so.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkError {
+    /// The key as written in the link (`ram`), or `v` for a version problem.
+    pub key: String,
+    /// The value given (percent-decoded), or the value in effect when the key was not given.
+    pub given: String,
+    /// What is allowed.
+    pub allowed: String,
+    /// One sentence naming the key, the value and what is allowed.
+    pub message: String,
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem found in a link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkErrors(pub Vec<LinkError>);
+
+impl LinkErrors {
+    /// The keys named by the errors, in order.
+    pub fn keys(&self) -> Vec<&str> {
+        self.0.iter().map(|e| e.key.as_str()).collect()
+    }
+}
+
+impl fmt::Display for LinkErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            f.write_str(&e.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LinkErrors {}
+
+/// The scenario a v1 link describes when it gives no key but `v` (and `preset`).
+///
+/// Frozen: a v1 link keeps its meaning even if `Scenario::default()` is retuned one day. Today the
+/// two are equal (a test says so); a change of defaults belongs in a new link version.
+pub fn v1_defaults() -> Scenario {
+    Scenario {
+        preset: KernelPreset::Dfly20080630,
+        overrides: PolicyOverrides::default(),
+        machine: Machine {
+            ram_mb: 128,
+            disk_seek_ms: 8,
+            disk_mb_s: 40,
+        },
+        fs: FsKind::Hammer,
+        workload: Workload {
+            writers: 2,
+            writer_file_mb: 256,
+            writer_kb_s: 1024,
+            mmap_writers: 1,
+            mmap_file_mb: 512,
+            mmap_pages_s: 3000,
+            hogs: 0,
+            hog_mb: 64,
+            hog_mb_s: 8,
+            hog_start_ms: 0,
+        },
+        seed: 1,
+        duration_ms: 300_000,
+        hang_window_ms: 10_000,
+    }
+}
+
+/// The canonical v1 link of a scenario, without the leading `#`.
+pub fn encode(s: &Scenario) -> String {
+    let d = v1_defaults();
+    let mut out = vec![
+        format!("v={LINK_VERSION}"),
+        format!("preset={}", s.preset.name()),
+    ];
+    for key in &KEYS[2..] {
+        let v = value_text(s, key);
+        if v != value_text(&d, key) {
+            out.push(format!("{key}={v}"));
+        }
+    }
+    let overrides = s.overrides.normalized(s.preset);
+    for m in MECHANISMS {
+        if let Some(v) = overrides.get(m.key) {
+            out.push(format!("{}={v}", m.key));
+        }
+    }
+    out.join("&")
+}
+
+/// Reads a link: a fragment with or without `#`, or a whole URL. Reports every problem at once.
+pub fn decode(link: &str) -> Result<Scenario, LinkErrors> {
+    let (pairs, mut errs) = split(fragment(link));
+    let versions: Vec<&Pair> = pairs.iter().filter(|p| p.key == "v").collect();
+    let rest: Vec<Pair> = pairs.iter().filter(|p| p.key != "v").cloned().collect();
+    let decoded = match versions.as_slice() {
+        [] => Err(vec![missing_version()]),
+        [v] => match v.value.as_str() {
+            "1" => decode_v1(&rest),
+            // A new format gets its own decoder beside this one; `decode_v1` stays as it is, so
+            // every v=1 link keeps its meaning:
+            // "2" => decode_v2(&rest),
+            other => Err(vec![unknown_version(other)]),
+        },
+        [first, second, ..] => Err(vec![duplicate("v", &first.value, &second.value)]),
+    };
+    match decoded {
+        Ok(s) if errs.is_empty() => Ok(s),
+        Ok(_) => Err(LinkErrors(errs)),
+        Err(e) => {
+            errs.extend(e);
+            Err(LinkErrors(errs))
+        }
+    }
+}
+
+/// The canonical form of a link: `encode(decode(link))`.
+pub fn canonical(link: &str) -> Result<String, LinkErrors> {
+    decode(link).map(|s| encode(&s))
+}
+
+/// Sets link keys on a scenario, with the syntax and the checks of a v1 link (values are taken as
+/// they are, not percent-decoded). The command line's `--set ram=256M` is this.
+pub fn apply(base: &Scenario, pairs: &[(&str, &str)]) -> Result<Scenario, LinkErrors> {
+    let pairs: Vec<Pair> = pairs
+        .iter()
+        .map(|&(k, v)| Pair {
+            key: k.to_string(),
+            value: v.to_string(),
+        })
+        .collect();
+    let mut errs = Vec::new();
+    for p in pairs.iter().filter(|p| p.key == "v") {
+        errs.push(unknown_key(&p.key, &p.value));
+    }
+    let rest: Vec<Pair> = pairs.into_iter().filter(|p| p.key != "v").collect();
+    match set_v1(base.clone(), &rest, "unchanged") {
+        Ok(s) if errs.is_empty() => Ok(s),
+        Ok(_) => Err(LinkErrors(errs)),
+        Err(e) => {
+            errs.extend(e);
+            Err(LinkErrors(errs))
+        }
+    }
+}
+
+/// Version 1, e.g. `v=1&preset=dfly-2008-07-01&ram=256M&seed=7&recoverbufpages=off`.
+fn decode_v1(pairs: &[Pair]) -> Result<Scenario, Vec<LinkError>> {
+    set_v1(v1_defaults(), pairs, "the default")
+}
+
+/// One `key=value` of a link, percent-decoded.
+#[derive(Clone, Debug)]
+struct Pair {
+    key: String,
+    value: String,
+}
+
+/// What follows the first `#`; a URL without one has an empty fragment.
+fn fragment(link: &str) -> &str {
+    let t = link.trim();
+    match t.find('#') {
+        Some(i) => &t[i + 1..],
+        None if t.contains("://") => "",
+        None => t,
+    }
+}
+
+fn split(frag: &str) -> (Vec<Pair>, Vec<LinkError>) {
+    let mut pairs = Vec::new();
+    let mut errs = Vec::new();
+    for seg in frag.split('&').filter(|s| !s.is_empty()) {
+        let Some((k, v)) = seg.split_once('=') else {
+            let key = percent_decode(seg).unwrap_or_else(|| seg.to_string());
+            errs.push(error(
+                &key,
+                "",
+                "key=value",
+                format!(
+                    "{} has no value: a link is key=value pairs joined by &, e.g. ram=256M",
+                    shown(&key)
+                ),
+            ));
+            continue;
+        };
+        match (percent_decode(k), percent_decode(v)) {
+            (Some(key), Some(value)) => pairs.push(Pair { key, value }),
+            (key, _) => {
+                let key = key.unwrap_or_else(|| k.to_string());
+                errs.push(error(
+                    &key,
+                    v,
+                    "percent escapes %XX (two hex digits) of UTF-8 text",
+                    format!(
+                        "{}={} has a bad percent escape: allowed are %XX with two hex digits \
+                         that together spell UTF-8 text",
+                        shown(&key),
+                        shown(v)
+                    ),
+                ));
+            }
+        }
+    }
+    (pairs, errs)
+}
+
+/// `%XX` decoding; `None` for a bad escape or bytes that are not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    fn hex(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        }
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hi = hex(*b.get(i + 1)?)?;
+            let lo = hex(*b.get(i + 2)?)?;
+            out.push(hi << 4 | lo);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Sets the pairs on `s`, then checks the result with `Scenario::validate`. `origin` says where
+/// the value of a key that was not given comes from, for messages.
+fn set_v1(mut s: Scenario, pairs: &[Pair], origin: &str) -> Result<Scenario, Vec<LinkError>> {
+    let mut errs = Vec::new();
+    // key -> value as given, for duplicates and for messages about validated values
+    let mut given: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut bad_syntax: Vec<&str> = Vec::new();
+    for p in pairs {
+        let (key, value) = (p.key.as_str(), p.value.as_str());
+        let known = KEYS[1..].contains(&key) || MECHANISMS.iter().any(|m| m.key == key);
+        if !known {
+            errs.push(unknown_key(key, value));
+            continue;
+        }
+        if let Some(first) = given.get(key) {
+            errs.push(duplicate(key, first, value));
+            continue;
+        }
+        given.insert(key, value);
+        if let Err(allowed) = set_value(&mut s, key, value) {
+            bad_syntax.push(key);
+            errs.push(malformed(key, value, &allowed));
+        }
+    }
+    s.overrides = s.overrides.normalized(s.preset);
+    if let Err(e) = s.validate() {
+        for fe in e.0 {
+            // one problem per key: the first `validate` finds (the range, before the tick
+            // granularity), and none for a key whose value could not even be read
+            let reported = errs.iter().any(|e: &LinkError| e.key == fe.field);
+            if reported || bad_syntax.contains(&fe.field.as_str()) {
+                continue;
+            }
+            let shown_given = given.get(fe.field.as_str()).copied();
+            errs.push(invalid(&fe, shown_given, &s, origin));
+        }
+    }
+    if errs.is_empty() {
+        Ok(s)
+    } else {
+        Err(errs)
+    }
+}
+
+// ---- values ----
+
+/// How a numeric field is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unit {
+    /// Plain digits.
+    Count,
+    /// MiB: `128M`, `2G`.
+    Mib,
+    /// MiB/s: `40M/s`, `1G/s`.
+    MibPerS,
+    /// KiB/s: `512K/s`, `4M/s`, `1G/s`; 0 is `unlimited`.
+    KibPerS,
+    /// Milliseconds: `500ms`, `30s`.
+    Ms,
+    /// Per second: `4000/s`.
+    PerS,
+}
+
+impl Unit {
+    /// Suffixes and their multiples of the field's unit, smallest first.
+    fn suffixes(self) -> &'static [(&'static str, u64)] {
+        match self {
+            Unit::Count => &[("", 1)],
+            Unit::Mib => &[("M", 1), ("G", 1024)],
+            Unit::MibPerS => &[("M/s", 1), ("G/s", 1024)],
+            Unit::KibPerS => &[("K/s", 1), ("M/s", 1024), ("G/s", 1024 * 1024)],
+            Unit::Ms => &[("ms", 1), ("s", 1000)],
+            Unit::PerS => &[("/s", 1)],
+        }
+    }
+
+    fn allowed(self) -> &'static str {
+        match self {
+            Unit::Count => "a whole number like 2",
+            Unit::Mib => "a size in MiB or GiB like 128M or 2G",
+            Unit::MibPerS => "a rate like 40M/s or 1G/s",
+            Unit::KibPerS => "a rate like 512K/s, 4M/s or 1G/s, or unlimited",
+            Unit::Ms => "a duration like 500ms or 30s",
+            Unit::PerS => "a rate in pages per second like 4000/s",
+        }
+    }
+
+    /// The canonical text: the largest exact suffix; zero in the smallest.
+    fn format(self, v: u64) -> String {
+        if self == Unit::KibPerS && v == 0 {
+            return "unlimited".into();
+        }
+        let sfx = self.suffixes();
+        let (name, mult) = sfx
+            .iter()
+            .rev()
+            .find(|&&(_, m)| v != 0 && v % m == 0)
+            .copied()
+            .unwrap_or(sfx[0]);
+        format!("{}{name}", v / mult)
+    }
+
+    /// Parses a value in any of the suffixes. A number too big for `u64` becomes `u64::MAX`,
+    /// which every limit rejects, so the message comes from `validate`.
+    fn parse(self, text: &str) -> Option<u64> {
+        if self == Unit::KibPerS && text == "unlimited" {
+            return Some(0);
+        }
+        // longest suffix first, so that `ms` is not read as `m` + `s`
+        let mut sfx: Vec<_> = self.suffixes().to_vec();
+        sfx.sort_by_key(|&(name, _)| std::cmp::Reverse(name.len()));
+        sfx.into_iter().find_map(|(name, mult)| {
+            let digits = text.strip_suffix(name)?;
+            Some(whole_number(digits)?.saturating_mul(mult))
+        })
+    }
+}
+
+/// Plain decimal digits, saturating at `u64::MAX`; `None` for anything else.
+fn whole_number(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(
+        s.bytes()
+            .try_fold(0u64, |n, b| {
+                n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+            })
+            .unwrap_or(u64::MAX),
+    )
+}
+
+fn sat32(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// The numeric fields: link key, unit, getter and setter.
+type NumField = (
+    &'static str,
+    Unit,
+    fn(&Scenario) -> u64,
+    fn(&mut Scenario, u64),
+);
+
+const NUM_FIELDS: [NumField; 16] = [
+    (
+        "ram",
+        Unit::Mib,
+        |s| s.machine.ram_mb.into(),
+        |s, v| s.machine.ram_mb = sat32(v),
+    ),
+    (
+        "seek",
+        Unit::Ms,
+        |s| s.machine.disk_seek_ms.into(),
+        |s, v| s.machine.disk_seek_ms = sat32(v),
+    ),
+    (
+        "bw",
+        Unit::MibPerS,
+        |s| s.machine.disk_mb_s.into(),
+        |s, v| s.machine.disk_mb_s = sat32(v),
+    ),
+    (
+        "writers",
+        Unit::Count,
+        |s| s.workload.writers.into(),
+        |s, v| s.workload.writers = sat32(v),
+    ),
+    (
+        "wfile",
+        Unit::Mib,
+        |s| s.workload.writer_file_mb.into(),
+        |s, v| s.workload.writer_file_mb = sat32(v),
+    ),
+    (
+        "wrate",
+        Unit::KibPerS,
+        |s| s.workload.writer_kb_s.into(),
+        |s, v| s.workload.writer_kb_s = sat32(v),
+    ),
+    (
+        "mmap",
+        Unit::Count,
+        |s| s.workload.mmap_writers.into(),
+        |s, v| s.workload.mmap_writers = sat32(v),
+    ),
+    (
+        "mfile",
+        Unit::Mib,
+        |s| s.workload.mmap_file_mb.into(),
+        |s, v| s.workload.mmap_file_mb = sat32(v),
+    ),
+    (
+        "mrate",
+        Unit::PerS,
+        |s| s.workload.mmap_pages_s.into(),
+        |s, v| s.workload.mmap_pages_s = sat32(v),
+    ),
+    (
+        "hogs",
+        Unit::Count,
+        |s| s.workload.hogs.into(),
+        |s, v| s.workload.hogs = sat32(v),
+    ),
+    (
+        "hog",
+        Unit::Mib,
+        |s| s.workload.hog_mb.into(),
+        |s, v| s.workload.hog_mb = sat32(v),
+    ),
+    (
+        "hograte",
+        Unit::MibPerS,
+        |s| s.workload.hog_mb_s.into(),
+        |s, v| s.workload.hog_mb_s = sat32(v),
+    ),
+    (
+        "hogat",
+        Unit::Ms,
+        |s| s.workload.hog_start_ms,
+        |s, v| s.workload.hog_start_ms = v,
+    ),
+    (
+        "until",
+        Unit::Ms,
+        |s| s.duration_ms,
+        |s, v| s.duration_ms = v,
+    ),
+    (
+        "window",
+        Unit::Ms,
+        |s| s.hang_window_ms,
+        |s, v| s.hang_window_ms = v,
+    ),
+    ("seed", Unit::Count, |s| s.seed, |s, v| s.seed = v),
+];
+
+fn num_field(key: &str) -> Option<&'static NumField> {
+    NUM_FIELDS.iter().find(|f| f.0 == key)
+}
+
+fn preset_names() -> String {
+    KernelPreset::ALL.map(KernelPreset::name).join(", ")
+}
+
+/// The canonical text of a scenario key's value.
+fn value_text(s: &Scenario, key: &str) -> String {
+    match key {
+        "preset" => s.preset.name().into(),
+        "fs" => s.fs.name().into(),
+        _ => match num_field(key) {
+            Some(&(_, unit, get, _)) => unit.format(get(s)),
+            None => String::new(),
+        },
+    }
+}
+
+/// Sets one key from its link value; the error is what is allowed.
+fn set_value(s: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
+    match key {
+        "preset" => {
+            s.preset = KernelPreset::from_name(value)
+                .ok_or_else(|| format!("one of {}", preset_names()))?;
+        }
+        "fs" => {
+            s.fs = [FsKind::Hammer, FsKind::Ufs]
+                .into_iter()
+                .find(|f| f.name() == value)
+                .ok_or("one of hammer, ufs")?;
+        }
+        "seed" => {
+            // the seed has no limit but its type, so a seed too big is a syntax error
+            let allowed = format!("a whole number 0..={}", u64::MAX);
+            if !value.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(allowed);
+            }
+            s.seed = value.parse().map_err(|_| allowed)?;
+        }
+        _ => {
+            if let Some(&(_, unit, _, set)) = num_field(key) {
+                let v = unit.parse(value).ok_or(unit.allowed())?;
+                set(s, v);
+            } else {
+                let m = MECHANISMS
+                    .iter()
+                    .find(|m| m.key == key)
+                    .ok_or("a known key")?;
+                s.overrides
+                    .set(key, value)
+                    .map_err(|_| format!("one of {}", m.values.join(", ")))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---- errors ----
+
+/// A value for messages: escaped and cut short, so that any input prints as one tidy line.
+fn shown(s: &str) -> String {
+    const MAX: usize = 48;
+    let e: String = s.escape_debug().collect();
+    if e.chars().count() > MAX {
+        let cut: String = e.chars().take(MAX).collect();
+        format!("{cut}…")
+    } else {
+        e
+    }
+}
+
+fn error(key: &str, given: &str, allowed: &str, message: String) -> LinkError {
+    LinkError {
+        key: shown(key),
+        given: shown(given),
+        allowed: allowed.to_string(),
+        message,
+    }
+}
+
+fn all_keys() -> String {
+    let mech = MECHANISMS.iter().map(|m| m.key);
+    KEYS.iter()
+        .copied()
+        .chain(mech)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn unknown_key(key: &str, value: &str) -> LinkError {
+    let allowed = all_keys();
+    let message = format!(
+        "unknown key {} (given as {}={}): the keys of a v1 link are {allowed}",
+        shown(key),
+        shown(key),
+        shown(value)
+    );
+    error(key, value, &allowed, message)
+}
+
+fn duplicate(key: &str, first: &str, second: &str) -> LinkError {
+    let message = format!(
+        "{k} is given twice ({k}={} and {k}={}): each key may appear once",
+        shown(first),
+        shown(second),
+        k = shown(key)
+    );
+    error(key, second, "each key once", message)
+}
+
+fn malformed(key: &str, value: &str, allowed: &str) -> LinkError {
+    let message = format!(
+        "{k}={} is not a valid value: {k} takes {allowed}",
+        shown(value),
+        k = shown(key)
+    );
+    error(key, value, allowed, message)
+}
+
+fn versions() -> String {
+    LINK_VERSIONS.map(|v| v.to_string()).join(", ")
+}
+
+fn missing_version() -> LinkError {
+    let message = format!(
+        "the link has no version: it must have v={LINK_VERSION} (versions this build reads: {})",
+        versions()
+    );
+    error("v", "", &versions(), message)
+}
+
+fn unknown_version(given: &str) -> LinkError {
+    let message = format!(
+        "v={} is not a link version this build reads: allowed are {}",
+        shown(given),
+        versions()
+    );
+    error("v", given, &versions(), message)
+}
+
+/// A problem `Scenario::validate` found, as a link error. `given` is the value as the link wrote
+/// it, when the link gave the key.
+fn invalid(fe: &FieldError, given: Option<&str>, s: &Scenario, origin: &str) -> LinkError {
+    let key = fe.field.as_str();
+    let value = match given {
+        Some(g) => shown(g),
+        None => format!("{} ({})", shown(&fe.given), origin_of(key, s, origin)),
+    };
+    let message = if MECHANISMS.iter().any(|m| m.key == key) {
+        format!(
+            "{key}={value} conflicts with another setting: {}",
+            fe.allowed
+        )
+    } else if fe.allowed.contains("..=") {
+        format!(
+            "{key}={value} is out of range: {key} must be in {}",
+            fe.allowed
+        )
+    } else {
+        format!("{key}={value} is not allowed: {key} must be {}", fe.allowed)
+    };
+    LinkError {
+        key: key.to_string(),
+        given: given.map(shown).unwrap_or_else(|| fe.given.clone()),
+        allowed: fe.allowed.clone(),
+        message,
+    }
+}
+
+fn origin_of(key: &str, s: &Scenario, origin: &str) -> String {
+    if MECHANISMS.iter().any(|m| m.key == key) && s.overrides.get(key).is_none() {
+        format!("from preset={}", s.preset.name())
+    } else {
+        origin.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{limits, ScenarioPreset};
+
+    fn err(link: &str) -> LinkErrors {
+        decode(link).expect_err(link)
+    }
+
+    #[test]
+    fn the_v1_defaults_are_the_default_scenario() {
+        // If this fails, Scenario::default() was retuned: v1 links must keep the old defaults,
+        // so leave v1_defaults() alone (and consider a v2 whose defaults follow the new ones).
+        assert_eq!(v1_defaults(), Scenario::default());
+    }
+
+    #[test]
+    fn the_default_scenario_is_just_the_version_and_the_kernel() {
+        assert_eq!(encode(&Scenario::default()), "v=1&preset=dfly-2008-06-30");
+        assert_eq!(
+            decode("v=1&preset=dfly-2008-06-30"),
+            Ok(Scenario::default())
+        );
+    }
+
+    #[test]
+    fn the_module_samples_are_canonical() {
+        for link in [
+            "v=1&preset=dfly-2008-07-01&ram=256M&mmap=2&hogat=30s&seed=7&recoverbufpages=off",
+            "v=1&preset=dfly-2008-06-30&ram=512M&writers=4&hog=256M&seed=42&until=600s",
+        ] {
+            assert_eq!(canonical(link).as_deref(), Ok(link));
+        }
+    }
+
+    #[test]
+    fn every_scenario_preset_round_trips() {
+        for p in ScenarioPreset::ALL {
+            let s = p.scenario();
+            assert_eq!(decode(&encode(&s)), Ok(s), "{}", p.name());
+        }
+    }
+
+    #[test]
+    fn units_are_written_in_the_largest_exact_unit() {
+        let mut s = Scenario::default();
+        s.machine.ram_mb = 2048;
+        s.machine.disk_mb_s = 1024;
+        s.workload.writer_kb_s = 1536;
+        s.workload.hog_start_ms = 30_000;
+        s.hang_window_ms = 1_500;
+        s.workload.mmap_pages_s = 1000;
+        assert_eq!(
+            encode(&s),
+            "v=1&preset=dfly-2008-06-30&ram=2G&bw=1G/s&wrate=1536K/s&mrate=1000/s&hogat=30s\
+             &window=1500ms"
+        );
+    }
+
+    #[test]
+    fn every_unit_of_a_key_decodes_to_the_same_value() {
+        let a = decode("v=1&preset=dfly-2008-06-30&ram=1024M&wrate=4096K/s&until=60000ms");
+        let b = decode("v=1&preset=dfly-2008-06-30&ram=1G&wrate=4M/s&until=60s");
+        assert_eq!(a, b);
+        assert_eq!(a.unwrap().workload.writer_kb_s, 4096);
+    }
+
+    #[test]
+    fn unlimited_is_a_zero_writer_rate() {
+        let s = decode("v=1&preset=dfly-2008-06-30&wrate=0K/s").unwrap();
+        assert_eq!(s.workload.writer_kb_s, 0);
+        assert_eq!(value_text(&s, "wrate"), "unlimited");
+    }
+
+    #[test]
+    fn a_url_and_a_hash_are_read_like_the_bare_fragment() {
+        let bare = decode("v=1&preset=dfly-2008-07-01&seed=9").unwrap();
+        assert_eq!(decode("#v=1&preset=dfly-2008-07-01&seed=9").unwrap(), bare);
+        assert_eq!(
+            decode("https://example.org/pageout/#v=1&preset=dfly-2008-07-01&seed=9").unwrap(),
+            bare
+        );
+        assert_eq!(
+            decode("  #v=1&preset=dfly-2008-07-01&seed=9&\n").unwrap(),
+            bare
+        );
+    }
+
+    #[test]
+    fn percent_escapes_are_decoded() {
+        let s = decode("v%3D1&preset=dfly-2008-07-08&dirtylimit=bytes%2Bcount");
+        // `v%3D1` is a key without a value, not v=1: escapes never split pairs
+        assert_eq!(s.unwrap_err().keys(), ["v=1", "v"]);
+        let s = decode("v=1&preset=dfly-2008-07-0%31&dirtylimit=bytes%2Bcount&ram=256%4D").unwrap();
+        assert_eq!(s.preset, KernelPreset::Dfly20080701);
+        assert_eq!(s.machine.ram_mb, 256);
+        assert_eq!(s.overrides.get("dirtylimit"), Some("bytes+count"));
+    }
+
+    #[test]
+    fn a_bad_percent_escape_names_the_key() {
+        let e = err("v=1&preset=dfly-2008-06-30&ram=12%G8M&seed=%FF");
+        assert_eq!(e.keys(), ["ram", "seed"]);
+        assert!(
+            e.0[0].message.contains("percent escape"),
+            "{}",
+            e.0[0].message
+        );
+    }
+
+    #[test]
+    fn overrides_equal_to_the_preset_are_dropped() {
+        let s = decode("v=1&preset=dfly-2008-07-01&recoverbufpages=on&systhread=off").unwrap();
+        assert_eq!(s.overrides.recoverbufpages, None);
+        assert_eq!(encode(&s), "v=1&preset=dfly-2008-07-01&systhread=off");
+    }
+
+    #[test]
+    fn a_missing_preset_is_the_v1_default() {
+        let s = decode("v=1&seed=3").unwrap();
+        assert_eq!(s.preset, KernelPreset::Dfly20080630);
+        assert_eq!(
+            canonical("v=1&seed=3").unwrap(),
+            "v=1&preset=dfly-2008-06-30&seed=3"
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_names_the_keys_allowed() {
+        let e = err("v=1&preset=dfly-2008-06-30&ramsize=128M").0;
+        assert_eq!(e[0].key, "ramsize");
+        assert_eq!(e[0].given, "128M");
+        assert!(e[0].allowed.contains("ram, seek, bw"), "{}", e[0].allowed);
+        assert!(e[0].allowed.ends_with("vlocktimo"), "{}", e[0].allowed);
+        assert!(e[0]
+            .message
+            .starts_with("unknown key ramsize (given as ramsize=128M)"));
+    }
+
+    #[test]
+    fn a_key_given_twice_is_an_error() {
+        let e = err("v=1&preset=dfly-2008-06-30&seed=1&seed=2").0;
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].key, "seed");
+        assert_eq!(
+            e[0].message,
+            "seed is given twice (seed=1 and seed=2): each key may appear once"
+        );
+        assert_eq!(err("v=1&v=1").keys(), ["v"]);
+    }
+
+    #[test]
+    fn a_malformed_value_says_the_syntax_of_its_key() {
+        let e = err("v=1&preset=dfly-2008-06-30&ram=128&until=5min&fs=zfs&bio=yes").0;
+        assert_eq!(
+            e.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            ["ram", "until", "fs", "bio"]
+        );
+        assert_eq!(
+            e[0].message,
+            "ram=128 is not a valid value: ram takes a size in MiB or GiB like 128M or 2G"
+        );
+        assert_eq!(e[2].allowed, "one of hammer, ufs");
+        assert_eq!(e[3].allowed, "one of pre-0630, fix-0701, fix-0708");
+    }
+
+    #[test]
+    fn signs_spaces_and_fractions_are_not_numbers() {
+        for v in [
+            "+128M", "-1M", "1.5G", " 128M", "128 M", "128m", "0x80M", "M", "",
+        ] {
+            let e = err(&format!("v=1&preset=dfly-2008-06-30&ram={v}"));
+            assert_eq!(e.keys(), ["ram"], "{v:?}");
+        }
+        assert_eq!(err("v=1&preset=dfly-2008-06-30&seed=+7").keys(), ["seed"]);
+    }
+
+    #[test]
+    fn out_of_range_numbers_use_the_scenario_limits() {
+        let e = err("v=1&preset=dfly-2008-06-30&ram=8G").0;
+        assert_eq!(e[0].key, "ram");
+        assert_eq!(e[0].given, "8G");
+        assert_eq!(
+            e[0].allowed,
+            format!("{}M..={}M", limits::RAM_MB.0, limits::RAM_MB.1)
+        );
+        assert_eq!(
+            e[0].message,
+            "ram=8G is out of range: ram must be in 32M..=4096M"
+        );
+    }
+
+    #[test]
+    fn numbers_too_big_for_any_type_are_out_of_range_not_a_panic() {
+        let e = err(
+            "v=1&preset=dfly-2008-06-30&ram=99999999999999999999999G&until=99999999999999999999s",
+        );
+        assert_eq!(e.keys(), ["ram", "until"]);
+        let e = err("v=1&preset=dfly-2008-06-30&seed=18446744073709551616");
+        assert_eq!(e.0[0].allowed, "a whole number 0..=18446744073709551615");
+        let s = decode("v=1&preset=dfly-2008-06-30&seed=18446744073709551615").unwrap();
+        assert_eq!(s.seed, u64::MAX);
+    }
+
+    #[test]
+    fn durations_must_be_whole_ticks() {
+        let e = err("v=1&preset=dfly-2008-06-30&window=1005ms").0;
+        assert_eq!(e[0].key, "window");
+        assert_eq!(
+            e[0].message,
+            "window=1005ms is not allowed: window must be a multiple of 10ms (one tick at hz=100)"
+        );
+    }
+
+    #[test]
+    fn conflicting_mechanisms_name_the_preset_when_the_link_did_not_set_them() {
+        let e = err("v=1&preset=dfly-2008-07-01&bio=pre-0630").0;
+        assert_eq!(
+            e.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            ["recoverbufpages", "interrupt", "timedwait"]
+        );
+        assert_eq!(
+            e[0].message,
+            "recoverbufpages=on (from preset=dfly-2008-07-01) conflicts with another setting: \
+             recoverbufpages=on needs bio=fix-0701 or fix-0708"
+        );
+        let e = err("v=1&preset=dfly-2008-06-30&recoverbufpages=on").0;
+        assert_eq!(e[0].given, "on");
+        assert!(
+            e[0].message.starts_with("recoverbufpages=on conflicts"),
+            "{}",
+            e[0].message
+        );
+    }
+
+    #[test]
+    fn too_many_hogs_for_the_machine_is_a_conflict_on_hog() {
+        let e = err("v=1&preset=dfly-2008-06-30&ram=64M&hogs=3").0;
+        assert_eq!(e[0].key, "hog");
+        assert!(e[0].message.contains("(the default)"), "{}", e[0].message);
+        assert!(
+            e[0].message.contains("at most twice ram (128M) in all"),
+            "{}",
+            e[0].message
+        );
+    }
+
+    #[test]
+    fn a_missing_or_unknown_version_is_an_error() {
+        let e = err("preset=dfly-2008-06-30&ram=256M").0;
+        assert_eq!((e[0].key.as_str(), e[0].allowed.as_str()), ("v", "1"));
+        assert_eq!(
+            e[0].message,
+            "the link has no version: it must have v=1 (versions this build reads: 1)"
+        );
+        let e = err("v=2&preset=dfly-2008-06-30").0;
+        assert_eq!(e[0].given, "2");
+        assert_eq!(
+            e[0].message,
+            "v=2 is not a link version this build reads: allowed are 1"
+        );
+        assert_eq!(err("").keys(), ["v"]);
+        assert_eq!(err("https://example.org/").keys(), ["v"]);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let e = err("v=1&preset=dfly-1999&ram=1T&what=ever&seed=1&seed=2&window=5ms");
+        assert_eq!(e.keys(), ["preset", "ram", "what", "seed", "window"]);
+        assert_eq!(e.to_string().matches("; ").count(), 4);
+    }
+
+    #[test]
+    fn odd_characters_are_escaped_in_messages() {
+        let e = err("v=1&preset=dfly-2008-06-30&ram=%0A%E2%80%AE");
+        assert_eq!(e.keys(), ["ram"]);
+        assert!(
+            !e.0[0].given.contains(['\n', '\u{202e}']),
+            "{:?}",
+            e.0[0].given
+        );
+        assert!(
+            !e.0[0].message.contains(['\n', '\u{202e}']),
+            "{:?}",
+            e.0[0].message
+        );
+        let long = "9".repeat(500);
+        let e = err(&format!("v=1&preset=dfly-2008-06-30&{long}=1"));
+        assert!(e.0[0].message.len() < 1000);
+    }
+
+    #[test]
+    fn apply_sets_keys_on_a_scenario() {
+        let mut base = ScenarioPreset::Hammer512M.scenario();
+        base.workload.hog_mb = 256;
+        let s = apply(&base, &[("preset", "dfly-2008-07-01"), ("seed", "5")]).unwrap();
+        assert_eq!(s.machine.ram_mb, 512);
+        assert_eq!((s.preset, s.seed), (KernelPreset::Dfly20080701, 5));
+        assert_eq!(apply(&base, &[("v", "1")]).unwrap_err().keys(), ["v"]);
+        let e = apply(&base, &[("hogs", "9")]).unwrap_err();
+        assert_eq!(e.keys(), ["hogs", "hog"]);
+        assert!(e.0[1].message.contains("(unchanged)"), "{}", e.0[1].message);
+    }
+}

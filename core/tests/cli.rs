@@ -1,0 +1,315 @@
+//! The command line, end to end: what a user types and what they see. These tests hold whatever
+//! the outcome of a run is; the scenario tests pin outcomes.
+#![cfg(feature = "cli")]
+
+use std::process::{Command, Output};
+
+use pageout_core::scenario::link;
+use pageout_core::{KernelPreset, Scenario, ScenarioPreset};
+
+/// Short runs keep the tests fast; the defaults run for 300 s of simulated time.
+const SHORT: [&str; 2] = ["--until", "5s"];
+
+fn sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pageout-sim"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = sim(args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(args)).expect("one JSON document")
+}
+
+#[test]
+fn a_run_prints_its_link_first_then_the_log_then_a_summary() {
+    let out = ok(&["run", "--preset", "hammer-lockup", "--until", "5s"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "link: #v=1&preset=dfly-2008-06-30&until=5s");
+    let outcome = lines
+        .iter()
+        .position(|l| l.starts_with("outcome: "))
+        .expect(&out);
+    for l in &lines[1..outcome] {
+        assert!(
+            l.is_empty() || l.starts_with('['),
+            "not a console line: {l:?}"
+        );
+    }
+    let kind = lines[outcome].trim_start_matches("outcome: ");
+    assert!(
+        ["survived ", "deadlock ", "stall "]
+            .iter()
+            .any(|k| kind.starts_with(k)),
+        "{kind}"
+    );
+    for label in [
+        "emergency allocations: ",
+        "recoverbufpages calls: ",
+        "min free+cache: ",
+        "peak dirty buffer space: ",
+        "trace hash: ",
+    ] {
+        assert!(
+            lines[outcome..].iter().any(|l| l.starts_with(label)),
+            "no {label:?} in\n{out}"
+        );
+    }
+}
+
+#[test]
+fn the_printed_link_is_the_run() {
+    // the link of a run, given back, gives the same run
+    let out = ok(&[
+        "run",
+        "--preset",
+        "ufs-same-load",
+        "--kernel",
+        "dfly-2008-07-01",
+        "--seed",
+        "9",
+        "--until",
+        "5s",
+    ]);
+    let first = out.lines().next().unwrap();
+    let l = first.strip_prefix("link: ").unwrap();
+    let expected = Scenario {
+        preset: KernelPreset::Dfly20080701,
+        seed: 9,
+        duration_ms: 5_000,
+        ..ScenarioPreset::UfsSameLoad.scenario()
+    };
+    assert_eq!(link::decode(l), Ok(expected));
+    assert_eq!(ok(&["run", "--link", l]), out);
+}
+
+#[test]
+fn a_run_from_a_link_prints_the_canonical_link() {
+    let out = ok(&[
+        "run",
+        "--link",
+        "https://example.org/#seed=7&until=5000ms&v=1&preset=dfly-2008-07-01&recoverbufpages=off",
+    ]);
+    assert_eq!(
+        out.lines().next(),
+        Some("link: #v=1&preset=dfly-2008-07-01&seed=7&until=5s&recoverbufpages=off")
+    );
+}
+
+#[test]
+fn set_takes_any_link_key() {
+    let out = ok(&[
+        "run",
+        "--set",
+        "ram=256M",
+        "--set",
+        "systhread=on",
+        "--set",
+        "until=5s",
+        "--kernel",
+        "dfly-2008-06-29",
+    ]);
+    assert_eq!(
+        out.lines().next(),
+        Some("link: #v=1&preset=dfly-2008-06-29&ram=256M&until=5s&systhread=on")
+    );
+}
+
+#[test]
+fn a_kernel_name_is_also_a_preset() {
+    let out = ok(&["run", "--preset", "dfly-2008-07-08", "--until", "5s"]);
+    assert_eq!(
+        out.lines().next(),
+        Some("link: #v=1&preset=dfly-2008-07-08&until=5s")
+    );
+}
+
+#[test]
+fn a_scenario_file_runs_like_its_link() {
+    let s = Scenario {
+        seed: 3,
+        duration_ms: 5_000,
+        ..ScenarioPreset::WritersOnly.scenario()
+    };
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-writers-only.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&s).unwrap()).unwrap();
+    let out = ok(&["run", "--scenario", path.to_str().unwrap()]);
+    assert_eq!(
+        out.lines().next().unwrap(),
+        format!("link: #{}", link::encode(&s))
+    );
+}
+
+#[test]
+fn a_broken_link_exits_2_and_names_every_bad_key() {
+    let o = sim(&[
+        "run",
+        "--link",
+        "#v=1&preset=dfly-2008-06-30&ram=lots&nosuch=1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty(), "{}", stdout(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].contains("ram=lots") && lines[0].contains("128M or 2G"),
+        "{err}"
+    );
+    assert!(lines[1].contains("nosuch"), "{err}");
+}
+
+#[test]
+fn bad_input_of_every_kind_exits_2_with_a_message() {
+    for (args, needle) in [
+        (
+            &["run", "--link", "#preset=dfly-2008-06-30"][..],
+            "no version",
+        ),
+        (
+            &["run", "--set", "ram=9G"],
+            "ram=9G is out of range: ram must be in 32M..=4096M",
+        ),
+        (&["run", "--set", "ram"], "--set \"ram\" is not KEY=VALUE"),
+        (&["run", "--kernel", "dfly-2009"], "preset=dfly-2009"),
+        (&["run", "--seed=-1"], "seed=-1"),
+        (&["run", "--until", "5min"], "until=5min"),
+        (&["run", "--preset", "nosuch"], "hammer-lockup"),
+        (
+            &["run", "--scenario", "/nonexistent/scenario.json"],
+            "cannot read",
+        ),
+        (
+            &["run", "--preset", "hammer-lockup", "--link", "v=1"],
+            "cannot be used with",
+        ),
+        (&["sweep", "--seeds", "10..10"], "holds no seed"),
+        (&["sweep", "--seeds", "1-10"], "A..B"),
+        (
+            &["sweep", "--seeds", "1..3", "--set", "seed=4"],
+            "--seeds chooses",
+        ),
+    ] {
+        let o = sim(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn json_output_is_one_document_with_the_run() {
+    let v = json(&[
+        "run",
+        "--json",
+        "--kernel",
+        "dfly-2008-07-01",
+        "--until",
+        "5s",
+    ]);
+    for key in [
+        "engineVersion",
+        "link",
+        "scenario",
+        "log",
+        "outcome",
+        "stats",
+        "traceHash",
+    ] {
+        assert!(v.get(key).is_some(), "no {key} in {v}");
+    }
+    let s: Scenario = serde_json::from_value(v["scenario"].clone()).unwrap();
+    assert_eq!(link::decode(v["link"].as_str().unwrap()), Ok(s));
+    assert!(["survived", "deadlock", "stall"].contains(&v["outcome"]["kind"].as_str().unwrap()));
+    assert!(v["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["dmesg"].as_str().unwrap().starts_with('[')));
+    assert!(v["stats"]["minFreeCache"].is_u64());
+    assert_eq!(v["traceHash"].as_str().unwrap().len(), 16);
+}
+
+#[test]
+fn the_same_run_twice_is_the_same_output() {
+    let a = ok(&["run", "--json", "--seed", "11", SHORT[0], SHORT[1]]);
+    assert_eq!(
+        ok(&["run", "--json", "--seed", "11", SHORT[0], SHORT[1]]),
+        a
+    );
+}
+
+#[test]
+fn presets_lists_every_scenario_and_kernel_preset() {
+    let out = ok(&["presets"]);
+    for p in ScenarioPreset::ALL {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(p.name()))
+            .unwrap_or_else(|| panic!("{} not listed", p.name()));
+        assert!(line.contains(p.description()), "{line}");
+    }
+    for k in KernelPreset::ALL {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(k.name()))
+            .unwrap_or_else(|| panic!("{} not listed", k.name()));
+        assert!(line.contains(k.description()), "{line}");
+    }
+}
+
+#[test]
+fn a_sweep_prints_outcome_rates() {
+    let out = ok(&["sweep", "--seeds", "1..=3", "--until", "5s", "--jobs", "2"]);
+    assert!(
+        out.starts_with("link: #v=1&preset=dfly-2008-06-30&until=5s\nseeds: 1..=3 (3 runs"),
+        "{out}"
+    );
+    let mut runs = 0;
+    for kind in ["deadlock", "stall", "survived"] {
+        let line = out.lines().find(|l| l.starts_with(kind)).expect(kind);
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        runs += cols[1].parse::<u32>().unwrap();
+        assert!(cols[2].ends_with('%'), "{line}");
+    }
+    assert_eq!(runs, 3);
+    assert!(out.contains("time to hang: "), "{out}");
+}
+
+#[test]
+fn a_sweep_is_the_same_whatever_the_number_of_jobs() {
+    let args = |jobs| {
+        [
+            "sweep", "--seeds", "4..8", "--json", "--until", "5s", "--jobs", jobs,
+        ]
+    };
+    let one = json(&args("1"));
+    assert_eq!(json(&args("3")), one);
+    let seeds: Vec<&str> = one["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seed"].as_str().unwrap())
+        .collect();
+    assert_eq!(seeds, ["4", "5", "6", "7"]);
+    let counts = &one["counts"];
+    let total: u64 = ["deadlock", "stall", "survived"]
+        .iter()
+        .map(|k| counts[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 4);
+    assert_eq!(one["seeds"]["count"], 4);
+}

@@ -1,0 +1,431 @@
+//! The share-link codec: fixtures that pin what links mean, round trips over arbitrary valid
+//! scenarios, and decoding arbitrary text without a panic.
+
+use pageout_core::policy::MECHANISMS;
+use pageout_core::scenario::limits;
+use pageout_core::scenario::link::{canonical, decode, encode, LinkErrors, KEYS};
+use pageout_core::{FsKind, KernelPreset, Machine, PolicyOverrides, Scenario, Workload};
+use proptest::prelude::*;
+
+/// One line of `fixtures/links.txt`.
+enum Expect {
+    Ok(String),
+    Err(Vec<String>),
+}
+
+fn fixtures() -> Vec<(usize, String, Expect)> {
+    let text = include_str!("fixtures/links.txt");
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        if line.trim().is_empty() || line.starts_with("# ") || line == "#" {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let expect = match words.as_slice() {
+            ["ok", _, canon] => Expect::Ok(canon.to_string()),
+            ["err", _, keys] => Expect::Err(keys.split(',').map(String::from).collect()),
+            _ => {
+                panic!("fixtures/links.txt:{n}: not `ok <link> <canonical>` or `err <link> <keys>`")
+            }
+        };
+        out.push((n, words[1].to_string(), expect));
+    }
+    out
+}
+
+#[test]
+fn every_fixture_link_decodes_as_recorded() {
+    let all = fixtures();
+    assert!(all.len() > 40, "fixtures went missing: {}", all.len());
+    for (n, link, expect) in all {
+        match (expect, decode(&link)) {
+            (Expect::Ok(canon), Ok(s)) => {
+                assert_eq!(encode(&s), canon, "line {n}: {link}");
+                assert_eq!(
+                    decode(&canon),
+                    Ok(s),
+                    "line {n}: the canonical form means the same"
+                );
+            }
+            (Expect::Err(keys), Err(e)) => {
+                assert_eq!(e.keys(), keys, "line {n}: {link}: {e}");
+                for err in &e.0 {
+                    assert!(err.message.contains(&err.key), "line {n}: {}", err.message);
+                }
+            }
+            (Expect::Ok(_), Err(e)) => panic!("line {n}: {link} should decode, got: {e}"),
+            (Expect::Err(keys), Ok(s)) => {
+                panic!(
+                    "line {n}: {link} should fail on {keys:?}, decoded to {}",
+                    encode(&s)
+                )
+            }
+        }
+    }
+}
+
+#[test]
+fn every_key_of_the_fixed_order_is_a_field_that_validate_names() {
+    // validate() names fields by link key; each of its field names must be a link key, or a
+    // decoded link could get an error about a key the link cannot contain.
+    let mut s = Scenario {
+        machine: Machine {
+            ram_mb: 1,
+            disk_seek_ms: 1000,
+            disk_mb_s: 0,
+        },
+        workload: Workload {
+            writers: 99,
+            writer_file_mb: 0,
+            writer_kb_s: u32::MAX,
+            mmap_writers: 99,
+            mmap_file_mb: 0,
+            mmap_pages_s: 0,
+            hogs: 99,
+            hog_mb: u32::MAX,
+            hog_mb_s: 0,
+            hog_start_ms: u64::MAX,
+        },
+        duration_ms: 5,
+        hang_window_ms: 5,
+        ..Scenario::default()
+    };
+    s.overrides.set("recoverbufpages", "on").unwrap();
+    let errs = s.validate().unwrap_err();
+    for fe in errs.0 {
+        let known =
+            KEYS.contains(&fe.field.as_str()) || MECHANISMS.iter().any(|m| m.key == fe.field);
+        assert!(
+            known,
+            "validate() names {:?}, which is not a link key",
+            fe.field
+        );
+    }
+}
+
+#[test]
+fn link_errors_serialize_as_a_list_of_key_given_allowed_message() {
+    let e = decode("v=1&preset=dfly-2008-06-30&ram=8G").unwrap_err();
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([{
+            "key": "ram",
+            "given": "8G",
+            "allowed": "32M..=4096M",
+            "message": "ram=8G is out of range: ram must be in 32M..=4096M",
+        }])
+    );
+    let back: LinkErrors = serde_json::from_value(json).unwrap();
+    assert_eq!(back, e);
+    let boxed: Box<dyn std::error::Error> = Box::new(e);
+    assert_eq!(
+        boxed.to_string(),
+        "ram=8G is out of range: ram must be in 32M..=4096M"
+    );
+}
+
+// ---- property tests ----
+
+/// A number in `lo..=hi`, often at an edge or a multiple of 1024 (so every unit is exercised).
+fn num(lo: u64, hi: u64) -> BoxedStrategy<u64> {
+    prop_oneof![
+        Just(lo),
+        Just(hi),
+        lo..=hi,
+        (lo.div_ceil(1024)..=hi / 1024)
+            .prop_map(|k| k * 1024)
+            .prop_filter("in range", move |v| { (lo..=hi).contains(v) }),
+    ]
+    .boxed()
+}
+
+/// A duration in whole ticks in `lo..=hi` ms, often whole seconds.
+fn ms(lo: u64, hi: u64) -> BoxedStrategy<u64> {
+    prop_oneof![
+        (lo / 10..=hi / 10).prop_map(|t| t * 10),
+        (lo.div_ceil(1000)..=hi / 1000).prop_map(|s| s * 1000)
+    ]
+    .boxed()
+}
+
+fn n32((lo, hi): (u32, u32)) -> BoxedStrategy<u32> {
+    num(lo.into(), hi.into()).prop_map(|v| v as u32).boxed()
+}
+
+fn overrides() -> impl Strategy<Value = PolicyOverrides> {
+    let per: Vec<_> = MECHANISMS
+        .iter()
+        .map(|m| prop::option::of(0..m.values.len()))
+        .collect();
+    per.prop_map(|choices| {
+        let mut o = PolicyOverrides::default();
+        for (m, c) in MECHANISMS.iter().zip(choices) {
+            if let Some(i) = c {
+                o.set(m.key, m.values[i]).unwrap();
+            }
+        }
+        o
+    })
+}
+
+/// Scenarios within the limits (some still conflict; the tests skip those).
+fn scenarios() -> impl Strategy<Value = Scenario> {
+    use limits::*;
+    let machine = (n32(RAM_MB), n32(DISK_SEEK_MS), n32(DISK_MB_S)).prop_map(
+        |(ram_mb, disk_seek_ms, disk_mb_s)| Machine {
+            ram_mb,
+            disk_seek_ms,
+            disk_mb_s,
+        },
+    );
+    let writers = (
+        n32(WRITERS),
+        n32(FILE_MB),
+        n32(WRITER_KB_S),
+        n32(MMAP_WRITERS),
+        n32(FILE_MB),
+        n32(MMAP_PAGES_S),
+    );
+    let hogs = (n32(HOGS), n32(HOG_MB), n32(HOG_MB_S), ms(0, DURATION_MS.1));
+    let workload = (writers, hogs).prop_map(|((w, wf, wr, m, mf, mr), (h, hm, hr, ha))| Workload {
+        writers: w,
+        writer_file_mb: wf,
+        writer_kb_s: wr,
+        mmap_writers: m,
+        mmap_file_mb: mf,
+        mmap_pages_s: mr,
+        hogs: h,
+        hog_mb: hm,
+        hog_mb_s: hr,
+        hog_start_ms: ha,
+    });
+    let run = (
+        any::<u64>(),
+        ms(DURATION_MS.0, DURATION_MS.1),
+        ms(HANG_WINDOW_MS.0, HANG_WINDOW_MS.1),
+    );
+    (
+        prop::sample::select(KernelPreset::ALL.to_vec()),
+        overrides(),
+        machine,
+        prop::sample::select(vec![FsKind::Hammer, FsKind::Ufs]),
+        workload,
+        run,
+    )
+        .prop_map(
+            |(
+                preset,
+                overrides,
+                machine,
+                fs,
+                mut workload,
+                (seed, duration_ms, hang_window_ms),
+            )| {
+                // keep the hogs within twice the machine's memory, as validate() wants
+                let cap = 2 * machine.ram_mb / workload.hogs.max(1);
+                workload.hog_mb %= cap + 1;
+                Scenario {
+                    preset,
+                    overrides,
+                    machine,
+                    fs,
+                    workload,
+                    seed,
+                    duration_ms,
+                    hang_window_ms,
+                }
+            },
+        )
+}
+
+fn all_keys() -> Vec<String> {
+    KEYS.iter()
+        .copied()
+        .chain(MECHANISMS.iter().map(|m| m.key))
+        .map(String::from)
+        .collect()
+}
+
+/// Values that are valid for some key, and near misses.
+fn values() -> BoxedStrategy<String> {
+    let mut plausible: Vec<String> = [
+        "1",
+        "0",
+        "2",
+        "4",
+        "7",
+        "128M",
+        "2G",
+        "64M",
+        "0M",
+        "8ms",
+        "0ms",
+        "30s",
+        "500ms",
+        "1005ms",
+        "300s",
+        "40M/s",
+        "1G/s",
+        "512K/s",
+        "unlimited",
+        "4000/s",
+        "hammer",
+        "ufs",
+        "dfly-2008-07-01",
+        "dfly-2008-06-30",
+        "dfly-2008-07-08",
+        "on",
+        "off",
+        "bytes+count",
+        "fix-0701",
+        "inverted",
+        "",
+        "%",
+        "%2",
+        "%41",
+        "%FF",
+        "1.5G",
+        "-1",
+        "99999999999999999999999",
+    ]
+    .map(String::from)
+    .to_vec();
+    for m in MECHANISMS {
+        plausible.extend(m.values.iter().map(|v| v.to_string()));
+    }
+    prop_oneof![
+        4 => prop::sample::select(plausible),
+        1 => "[ -~]{0,12}",
+        1 => "\\PC{0,6}",
+    ]
+    .boxed()
+}
+
+/// `key=value` pairs that are each valid on their own (in the default scenario).
+fn valid_pairs() -> Vec<String> {
+    let mut out: Vec<String> = [
+        "preset=dfly-2008-06-29",
+        "preset=dfly-2008-07-01",
+        "preset=dfly-2008-07-08",
+        "ram=256M",
+        "ram=1G",
+        "ram=1024M",
+        "seek=0ms",
+        "seek=12ms",
+        "bw=1G/s",
+        "bw=80M/s",
+        "fs=ufs",
+        "writers=0",
+        "writers=8",
+        "wfile=2G",
+        "wrate=unlimited",
+        "wrate=512K/s",
+        "wrate=2M/s",
+        "mmap=0",
+        "mmap=3",
+        "mfile=1G",
+        "mrate=250/s",
+        "hogs=0",
+        "hogs=2",
+        "hog=0M",
+        "hog=32M",
+        "hograte=1G/s",
+        "hogat=30s",
+        "hogat=1500ms",
+        "seed=0",
+        "seed=18446744073709551615",
+        "until=60s",
+        "until=3600s",
+        "window=100ms",
+        "window=600s",
+    ]
+    .map(String::from)
+    .to_vec();
+    for m in MECHANISMS {
+        out.extend(m.values.iter().map(|v| format!("{}={v}", m.key)));
+    }
+    out
+}
+
+/// Links made of known keys with plausible values, some junk, in any order.
+fn soups() -> impl Strategy<Value = String> {
+    let key = prop_oneof![
+        6 => prop::sample::select(all_keys()),
+        1 => "[a-zA-Z%=#&?]{0,8}",
+    ];
+    let pair = prop_oneof![
+        6 => prop::sample::select(valid_pairs()),
+        1 => (key, values()).prop_map(|(k, v)| format!("{k}={v}")),
+    ];
+    (
+        prop::sample::select(vec![
+            "",
+            "#",
+            "v=1&",
+            "#v=1&",
+            "https://x.test/p#v=1&",
+            "v=1&v=2&",
+        ]),
+        prop::collection::vec(pair, 0..8),
+    )
+        .prop_map(|(head, pairs)| format!("{head}{}", pairs.join("&")))
+}
+
+/// What must hold for any input: no panic; a decoded link is canonical after one step; every
+/// error names its key and value.
+fn check_any(link: &str) -> Result<(), TestCaseError> {
+    match decode(link) {
+        Ok(s) => {
+            prop_assert_eq!(s.validate(), Ok(()));
+            let canon = encode(&s);
+            prop_assert_eq!(decode(&canon), Ok(s));
+            prop_assert_eq!(canonical(&canon), Ok(canon.clone()));
+        }
+        Err(e) => {
+            prop_assert!(!e.0.is_empty());
+            for err in &e.0 {
+                prop_assert!(err.message.contains(&err.key), "{:?}", err);
+                prop_assert!(err.message.contains(&err.given), "{:?}", err);
+                prop_assert!(!err.allowed.is_empty(), "{:?}", err);
+                prop_assert!(!err.message.contains('\n'), "{:?}", err);
+            }
+            prop_assert_eq!(canonical(link), Err(e));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_valid_scenario_survives_a_round_trip(s in scenarios()) {
+        prop_assume!(s.validate().is_ok());
+        let link = encode(&s);
+        let back = decode(&link).map_err(|e| TestCaseError::fail(format!("{link}: {e}")))?;
+        // a link carries the policy, not how it was spelt: overrides equal to the preset go
+        prop_assert_eq!(back.policy(), s.policy());
+        let s = Scenario { overrides: s.overrides.normalized(s.preset), ..s };
+        prop_assert_eq!(&back, &s);
+        prop_assert_eq!(canonical(&link), Ok(link.clone()));
+        prop_assert_eq!(decode(&format!("https://x.test/#{link}")), Ok(s));
+    }
+
+    #[test]
+    fn decoding_any_text_never_panics(link in "\\PC{0,80}") {
+        check_any(&link)?;
+    }
+
+    #[test]
+    fn decoding_any_url_characters_never_panics(link in "(%[0-9A-Fa-f]{2}|[a-z0-9=&%#+/.-]){0,80}") {
+        check_any(&link)?;
+        check_any(&format!("v=1&{link}"))?;
+    }
+
+    #[test]
+    fn decoding_key_value_soups_never_panics_and_is_canonical(link in soups()) {
+        check_any(&link)?;
+    }
+}

@@ -1,0 +1,268 @@
+// Shapes of the values the engine hands to JavaScript. They mirror the serde forms of the
+// pageout-core types (camelCase); web/tests/ts_shapes.rs checks every interface below against
+// what the engine actually serializes, so this file cannot drift from the Rust types unnoticed.
+//
+// Numbers: every count, tick and byte figure is a plain `number`. The u64 fields of Stats and
+// Thresholds stay far below 2^53 for any scenario within the engine's limits, so they are exact;
+// a value that could not be represented would throw rather than round. The seed is the one u64
+// that can exceed 2^53, so it crosses as a decimal string.
+
+/** Kernel versions (core/src/policy.rs `KernelPreset`). */
+export type KernelPresetName =
+  | "dfly-2008-06-29"
+  | "dfly-2008-06-30"
+  | "dfly-2008-07-01"
+  | "dfly-2008-07-08";
+
+/** Filesystem of the workload's files. */
+export type FsKind = "hammer" | "ufs";
+
+/** `bio_page_alloc()` variant. */
+export type BioVariant = "pre-0630" | "fix-0701" | "fix-0708";
+
+/** Dirty-buffer limit rule. */
+export type DirtyLimit = "bytes" | "bytes+count";
+
+/** `bd_speedup()` guard. */
+export type BdSpeedup = "any" | "inverted" | "fixed";
+
+/** Every mechanism of the July 2008 fix, one field each. */
+export interface Policy {
+  bio: BioVariant;
+  recoverbufpages: boolean;
+  interruptRetry: boolean;
+  timedVmWait: boolean;
+  systhreadBufdaemons: boolean;
+  bdWaitExempt: boolean;
+  hammerPageoutBwillwrite: boolean;
+  hammerUseReserve: boolean;
+  dirtyLimit: DirtyLimit;
+  bdSpeedup: BdSpeedup;
+  vnodeLockTimeout: boolean;
+}
+
+/** Per-mechanism overrides on top of a kernel preset; absent = the preset's value. */
+export type PolicyOverrides = Partial<Policy>;
+
+/** Memory and disk. */
+export interface Machine {
+  ramMb: number;
+  diskSeekMs: number;
+  diskMbS: number;
+}
+
+/** What user processes do. */
+export interface Workload {
+  writers: number;
+  writerFileMb: number;
+  writerKbS: number;
+  mmapWriters: number;
+  mmapFileMb: number;
+  mmapPagesS: number;
+  hogs: number;
+  hogMb: number;
+  hogMbS: number;
+  hogStartMs: number;
+}
+
+/** Everything that determines a run, as the engine returns it. */
+export interface Scenario {
+  preset: KernelPresetName;
+  overrides: PolicyOverrides;
+  machine: Machine;
+  fs: FsKind;
+  workload: Workload;
+  /** A u64 as a decimal string. */
+  seed: string;
+  durationMs: number;
+  hangWindowMs: number;
+}
+
+/**
+ * A scenario as the engine accepts it: `overrides` may be left out, and the seed may also be a
+ * number (a safe integer) or a BigInt.
+ */
+export type ScenarioInput = Omit<Scenario, "seed" | "overrides"> & {
+  seed: string | number | bigint;
+  overrides?: PolicyOverrides;
+};
+
+/** How a run ended. */
+export type OutcomeKind = "survived" | "deadlock" | "stall";
+
+/** Where a run stands after a call. */
+export interface Status {
+  tick: number;
+  finished: boolean;
+  outcome: OutcomeKind | null;
+}
+
+/** One array per sampled column, in `columns()` order. */
+export interface SampleColumns {
+  tick: Uint32Array;
+  free: Uint32Array;
+  cache: Uint32Array;
+  inactive: Uint32Array;
+  active: Uint32Array;
+  wired: Uint32Array;
+  bufspace: Uint32Array;
+  dirtybufspace: Uint32Array;
+  dirtybufspacehw: Uint32Array;
+  runningbufspace: Uint32Array;
+  emergAllocs: Uint32Array;
+  emergFails: Uint32Array;
+  recoverbufcalls: Uint32Array;
+  recoveredPages: Uint32Array;
+  pagesFreed: Uint32Array;
+  userKb: Uint32Array;
+}
+
+/** A sample column name. */
+export type ColumnName = keyof SampleColumns;
+
+/**
+ * Sample rows `start .. start + rows`. The arrays are copies owned by JavaScript (never views of
+ * wasm memory), so they stay valid after later calls and may be transferred to another thread.
+ */
+export interface Samples {
+  start: number;
+  rows: number;
+  columns: SampleColumns;
+}
+
+/** One console line; `index` is its position in the whole log. */
+export interface LogLine {
+  index: number;
+  tick: number;
+  text: string;
+  /** `[   12.340000] text`, as dmesg prints it. */
+  dmesg: string;
+}
+
+/** What a kernel thread is doing now. */
+export interface ThreadInfo {
+  name: string;
+  state: string;
+  wmesg: string;
+  timed: boolean;
+  since: number;
+}
+
+/** A sleeping thread in the wait-for graph. */
+export interface WaitNode {
+  thread: string;
+  wmesg: string;
+  timed: boolean;
+  waitsFor: string;
+  since: number;
+}
+
+/** `from` waits on `to` (indices into `nodes`). */
+export interface WaitEdge {
+  from: number;
+  to: number;
+  why: string;
+}
+
+/** Who waits on whom at the moment of a hang. */
+export interface WaitGraph {
+  nodes: WaitNode[];
+  edges: WaitEdge[];
+  /** Node indices in cycle order; empty when there is no cycle. */
+  cycle: number[];
+}
+
+/** The end of a run. */
+export interface Outcome {
+  kind: OutcomeKind;
+  tick: number;
+  detectedAt: number;
+  summary: string;
+  graph: WaitGraph;
+}
+
+/** Boot-time thresholds, in pages (and bytes for the buffer-space limits). */
+export interface Thresholds {
+  vPageCount: number;
+  vInterruptFreeMin: number;
+  vPageoutFreeMin: number;
+  vFreeReserved: number;
+  vFreeSevere: number;
+  vFreeMin: number;
+  vFreeTarget: number;
+  vCacheMin: number;
+  vInactiveTarget: number;
+  cluster: number;
+  nbuf: number;
+  hibufspace: number;
+  lobufspace: number;
+  hidirtybufspace: number;
+  lodirtybufspace: number;
+}
+
+/** Counts for a run summary. */
+export interface Stats {
+  emergAllocs: number;
+  emergFails: number;
+  recoverbufcalls: number;
+  recoveredPages: number;
+  minFreeCache: number;
+  peakDirtybufspace: number;
+  events: number;
+  pagesFreed: number;
+  ioCompleted: number;
+  userKb: number;
+  /** Page faults satisfied. */
+  faults: number;
+  /** Clusters the pageout daemon handed to the filesystem. */
+  pageouts: number;
+  /** Vnode locks the pageout daemon gave up on (LK_TIMELOCK). */
+  pageoutLockMiss: number;
+}
+
+/** One mechanism of the fix, for toggles and links. */
+export interface Mechanism {
+  /** Link key (`recoverbufpages=off`). */
+  key: string;
+  /** The `Policy` field it sets. */
+  field: keyof Policy;
+  label: string;
+  explain: string;
+  commit: string;
+  /** Allowed link values, first = the pre-fix value. */
+  values: string[];
+}
+
+/** A kernel version and its bundle of mechanisms. */
+export interface KernelPresetInfo {
+  name: KernelPresetName;
+  description: string;
+  policy: Policy;
+}
+
+/** A named scenario. */
+export interface ScenarioPresetInfo {
+  name: string;
+  description: string;
+  scenario: Scenario;
+}
+
+/** Everything the controls offer. */
+export interface Presets {
+  kernels: KernelPresetInfo[];
+  scenarios: ScenarioPresetInfo[];
+  mechanisms: Mechanism[];
+}
+
+/** One problem with a link (or with the scenario it describes). */
+export interface LinkProblem {
+  key: string;
+  given: string;
+  allowed: string;
+  message: string;
+}
+
+/** What `decodeLink` found: a scenario and its canonical link, or every problem. */
+export type DecodeResult =
+  | { ok: true; scenario: Scenario; link: string }
+  | { ok: false; errors: LinkProblem[] };

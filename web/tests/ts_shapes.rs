@@ -1,0 +1,187 @@
+//! `src/api.d.ts` declares the shapes the facade returns. This checks each interface and string
+//! union there against what pageout-core actually serializes, so a renamed or added field in
+//! the engine fails here instead of silently mistyping the page.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::collections::BTreeSet;
+
+use pageout_core::policy::MECHANISMS;
+use pageout_core::scenario::link::LinkError;
+use pageout_core::{
+    BdSpeedup, BioVariant, Col, DirtyLimit, FsKind, KernelPreset, Outcome, OutcomeKind, Scenario,
+    Simulation, ThreadInfo, WaitEdge, WaitGraph, WaitNode,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+const API: &str = include_str!("../src/api.d.ts");
+
+/// The field names of `export interface name { ... }`.
+fn interface(name: &str) -> BTreeSet<String> {
+    let head = format!("export interface {name} {{");
+    let start = API
+        .find(&head)
+        .unwrap_or_else(|| panic!("api.d.ts has no interface {name}"));
+    let body = &API[start + head.len()..];
+    let body = &body[..body.find("\n}").expect("interface closes at column 0")];
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('/') && !l.starts_with('*'))
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, _)| k.trim_end_matches('?').to_string())
+        .collect()
+}
+
+/// The string literals of `export type name = "a" | "b";`.
+fn union(name: &str) -> BTreeSet<String> {
+    let head = format!("export type {name} =");
+    let start = API
+        .find(&head)
+        .unwrap_or_else(|| panic!("api.d.ts has no type {name}"));
+    let body = &API[start + head.len()..];
+    let body = &body[..body.find(';').unwrap()];
+    body.split('"')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect()
+}
+
+fn keys(v: &impl Serialize) -> BTreeSet<String> {
+    match serde_json::to_value(v).unwrap() {
+        Value::Object(m) => m.keys().cloned().collect(),
+        other => panic!("not an object: {other}"),
+    }
+}
+
+fn names<T: Serialize>(all: impl IntoIterator<Item = T>) -> BTreeSet<String> {
+    all.into_iter()
+        .map(|v| {
+            serde_json::to_value(v)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn api_interfaces_match_the_engine_types() {
+    let scenario = Scenario::default();
+    let sim = Simulation::new(&scenario).unwrap();
+    let node = WaitNode {
+        thread: "pagedaemon".into(),
+        wmesg: "VMWait".into(),
+        timed: false,
+        waits_for: String::new(),
+        since: 0,
+    };
+    let edge = WaitEdge {
+        from: 0,
+        to: 0,
+        why: String::new(),
+    };
+    let graph = WaitGraph {
+        nodes: vec![node.clone()],
+        edges: vec![edge.clone()],
+        cycle: vec![],
+    };
+    let outcome = Outcome {
+        kind: OutcomeKind::Deadlock,
+        tick: 0,
+        detected_at: 0,
+        summary: String::new(),
+        graph: graph.clone(),
+    };
+    let thread = ThreadInfo {
+        name: "pagedaemon".into(),
+        state: "sleeping".into(),
+        wmesg: "VMWait".into(),
+        timed: false,
+        since: 0,
+    };
+    let checks: Vec<(&str, BTreeSet<String>)> = vec![
+        ("Scenario", keys(&scenario)),
+        ("Machine", keys(&scenario.machine)),
+        ("Workload", keys(&scenario.workload)),
+        ("Policy", keys(&scenario.policy())),
+        ("Status", keys(&sim.status())),
+        ("Thresholds", keys(&sim.thresholds())),
+        ("Stats", keys(&sim.stats())),
+        ("ThreadInfo", keys(&thread)),
+        ("WaitNode", keys(&node)),
+        ("WaitEdge", keys(&edge)),
+        ("WaitGraph", keys(&graph)),
+        ("Outcome", keys(&outcome)),
+        ("Mechanism", keys(&MECHANISMS[0])),
+        (
+            "LinkProblem",
+            keys(&LinkError {
+                key: String::new(),
+                given: String::new(),
+                allowed: String::new(),
+                message: String::new(),
+            }),
+        ),
+        (
+            "SampleColumns",
+            Col::ALL.iter().map(|c| c.name().to_string()).collect(),
+        ),
+    ];
+    for (name, engine) in checks {
+        assert_eq!(
+            interface(name),
+            engine,
+            "interface {name} in web/src/api.d.ts"
+        );
+    }
+}
+
+#[test]
+fn api_string_unions_match_the_engine_enums() {
+    let checks: Vec<(&str, BTreeSet<String>)> = vec![
+        ("KernelPresetName", names(KernelPreset::ALL)),
+        ("FsKind", names([FsKind::Hammer, FsKind::Ufs])),
+        (
+            "OutcomeKind",
+            names([
+                OutcomeKind::Survived,
+                OutcomeKind::Deadlock,
+                OutcomeKind::Stall,
+            ]),
+        ),
+        (
+            "BioVariant",
+            names([
+                BioVariant::Pre0630,
+                BioVariant::Fix0701,
+                BioVariant::Fix0708,
+            ]),
+        ),
+        (
+            "DirtyLimit",
+            names([DirtyLimit::Bytes0628, DirtyLimit::BytesCount0707]),
+        ),
+        (
+            "BdSpeedup",
+            names([
+                BdSpeedup::Any0628,
+                BdSpeedup::Inverted0630,
+                BdSpeedup::Fixed0707,
+            ]),
+        ),
+    ];
+    for (name, engine) in checks {
+        assert_eq!(union(name), engine, "type {name} in web/src/api.d.ts");
+    }
+    // the mechanism table's values are the link forms of the same enums
+    let policy_fields = interface("Policy");
+    for m in MECHANISMS {
+        assert!(
+            policy_fields.contains(m.field),
+            "Mechanism.field {} is not a Policy field",
+            m.field
+        );
+    }
+}

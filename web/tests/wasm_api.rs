@@ -1,0 +1,366 @@
+//! The facade in a real browser, driven the way the page drives it:
+//! `wasm-pack test --headless --chrome web`.
+//!
+//! Same runs as natively (against `tests/fixtures/native.json`, which `tests/native_fixtures.rs`
+//! keeps in step with the engine); bad input gives a JS `Error` that names the problem and leaves
+//! the module working; sample batches are copies that survive the growth of wasm memory.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Reflect, Uint32Array, JSON};
+use pageout_web::{columns, decode_link, default_scenario, encode_link, presets, Simulation};
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const FIXTURE: &str = include_str!("fixtures/native.json");
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &key.into()).unwrap()
+}
+
+fn put(v: &JsValue, key: &str, value: impl Into<JsValue>) {
+    Reflect::set(v, &key.into(), &value.into()).unwrap();
+}
+
+/// A JS value as JSON, to compare with what the native engine wrote.
+fn json(v: &JsValue) -> Value {
+    serde_json::from_str(&String::from(JSON::stringify(v).unwrap())).unwrap()
+}
+
+fn num(v: &JsValue, key: &str) -> f64 {
+    get(v, key)
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is not a number"))
+}
+
+/// The error a call threw: a JS `Error` (not a panic), and its message.
+fn error_message<T: std::fmt::Debug>(r: Result<T, js_sys::Error>) -> String {
+    let e: JsValue = r.expect_err("should have thrown").into();
+    assert!(
+        e.is_instance_of::<js_sys::Error>(),
+        "threw a non-Error: {e:?}"
+    );
+    String::from(e.unchecked_into::<js_sys::Error>().message())
+}
+
+/// The default scenario with one field of one section changed, as a form would do it.
+fn default_with(section: Option<&str>, key: &str, value: impl Into<JsValue>) -> JsValue {
+    let s = default_scenario().unwrap();
+    match section {
+        Some(sec) => put(&get(&s, sec), key, value),
+        None => put(&s, key, value),
+    }
+    s
+}
+
+fn column(samples: &JsValue, name: &str) -> Vec<u32> {
+    get(&get(samples, "columns"), name)
+        .unchecked_into::<Uint32Array>()
+        .to_vec()
+}
+
+#[wasm_bindgen_test]
+fn every_kernel_preset_runs_in_wasm_as_it_does_natively() {
+    let fixture: Value = serde_json::from_str(FIXTURE).unwrap();
+    let runs = fixture["runs"].as_array().unwrap();
+    let kernels: Vec<Value> = json(&get(&presets().unwrap(), "kernels"))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].clone())
+        .collect();
+    let fixture_kernels: Vec<Value> = runs.iter().map(|r| r["preset"].clone()).collect();
+    assert_eq!(
+        kernels, fixture_kernels,
+        "fixture is stale: {}",
+        fixture["regenerate"]
+    );
+
+    for want in runs {
+        let scenario = default_with(None, "preset", want["preset"].as_str().unwrap());
+        let mut sim = Simulation::new(scenario).unwrap();
+        assert_eq!(
+            json(&sim.scenario().unwrap()),
+            want["scenario"],
+            "scenario of {}",
+            want["preset"]
+        );
+        let until = want["untilTick"].as_f64().unwrap();
+        let status = json(&sim.run_until(until, Some(until)).unwrap());
+        let got = serde_json::json!({
+            "tick": status["tick"],
+            "finished": status["finished"],
+            "outcome": status["outcome"],
+            "traceHash": sim.trace_hash(),
+            "sampleRows": num(&sim.samples_since(0.0).unwrap(), "rows"),
+            "logLines": Array::from(&sim.log_since(0.0).unwrap()).length(),
+        });
+        for key in [
+            "tick",
+            "finished",
+            "outcome",
+            "traceHash",
+            "sampleRows",
+            "logLines",
+        ] {
+            assert_eq!(
+                got[key]
+                    .as_f64()
+                    .map(Value::from)
+                    .unwrap_or(got[key].clone()),
+                want[key]
+                    .as_f64()
+                    .map(Value::from)
+                    .unwrap_or(want[key].clone()),
+                "{key} of {} differs from native; if the engine changed: {}",
+                want["preset"],
+                fixture["regenerate"]
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_bad_scenario_object_throws_an_error_naming_the_field() {
+    // out of range: validate() names the field, the value given and what is allowed
+    let msg = error_message(Simulation::new(default_with(Some("machine"), "ramMb", 8)));
+    assert!(
+        msg.contains("ram") && msg.contains("8M") && msg.contains("32M..=4096M"),
+        "{msg}"
+    );
+
+    // wrong type: the message names the path of the field
+    let msg = error_message(Simulation::new(default_with(
+        Some("workload"),
+        "writers",
+        "many",
+    )));
+    assert!(msg.contains("workload.writers"), "{msg}");
+
+    // a field the engine does not know
+    let msg = error_message(Simulation::new(default_with(None, "colour", "blue")));
+    assert!(msg.contains("colour"), "{msg}");
+
+    // a misspelt mechanism is refused by name, not silently dropped
+    let s = default_scenario().unwrap();
+    put(&get(&s, "overrides"), "recoverBufPages", true);
+    let msg = error_message(Simulation::new(s));
+    assert!(
+        msg.contains("overrides") && msg.contains("recoverBufPages"),
+        "{msg}"
+    );
+
+    // a bad seed and an unknown kernel
+    let msg = error_message(Simulation::new(default_with(None, "seed", "seven")));
+    assert!(msg.contains("seed"), "{msg}");
+    let msg = error_message(Simulation::new(default_with(None, "preset", "dfly-1999")));
+    assert!(msg.contains("preset") && msg.contains("dfly-1999"), "{msg}");
+
+    // not an object at all
+    let msg = error_message(Simulation::new(JsValue::from_str("hammer")));
+    assert!(!msg.is_empty());
+
+    // encodeLink refuses the same scenarios
+    let msg = error_message(encode_link(default_with(Some("machine"), "ramMb", 8)));
+    assert!(msg.contains("ram"), "{msg}");
+
+    // and the module still works
+    let mut sim = Simulation::new(default_scenario().unwrap()).unwrap();
+    assert_eq!(num(&sim.advance(100.0).unwrap(), "tick"), 100.0);
+}
+
+#[wasm_bindgen_test]
+fn a_broken_link_throws_an_error_listing_every_problem() {
+    let msg = error_message(Simulation::from_link("#v=1&preset=dfly-1999&seed=seven"));
+    assert!(msg.contains("preset") && msg.contains("seed"), "{msg}");
+
+    // decodeLink reports the same problems without throwing
+    let r = json(&decode_link("v=1&preset=dfly-1999&seed=seven").unwrap());
+    assert_eq!(r["ok"], false);
+    let keys: Vec<&str> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["key"].as_str().unwrap())
+        .collect();
+    assert!(keys.contains(&"preset") && keys.contains(&"seed"), "{r}");
+    for e in r["errors"].as_array().unwrap() {
+        for field in ["key", "given", "allowed", "message"] {
+            assert!(e[field].is_string(), "{field} missing in {e}");
+        }
+    }
+
+    // and the module still works
+    let mut sim = Simulation::from_link("#v=1&preset=dfly-2008-07-01&seed=7").unwrap();
+    assert_eq!(json(&sim.scenario().unwrap())["seed"], "7");
+    assert_eq!(num(&sim.advance(50.0).unwrap(), "tick"), 50.0);
+}
+
+#[wasm_bindgen_test]
+fn links_round_trip_through_the_facade() {
+    let scenario = default_with(None, "preset", "dfly-2008-07-01");
+    put(&scenario, "seed", "18446744073709551615");
+    let fragment = encode_link(scenario.clone()).unwrap();
+    assert!(!fragment.starts_with('#'), "{fragment}");
+    let sim = Simulation::new(scenario.clone()).unwrap();
+    assert_eq!(sim.to_link(), format!("#{fragment}"));
+
+    let r = json(&decode_link(&sim.to_link()).unwrap());
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["link"], fragment.as_str());
+    assert_eq!(r["scenario"], json(&scenario));
+    assert_eq!(
+        json(
+            &Simulation::from_link(&fragment)
+                .unwrap()
+                .scenario()
+                .unwrap()
+        ),
+        json(&scenario)
+    );
+}
+
+#[wasm_bindgen_test]
+fn seeds_cross_as_strings_numbers_or_bigints() {
+    for seed in [
+        JsValue::from_str("42"),
+        JsValue::from(42),
+        JsValue::bigint_from_str("42"),
+    ] {
+        let sim = Simulation::new(default_with(None, "seed", seed)).unwrap();
+        assert_eq!(get(&sim.scenario().unwrap(), "seed"), "42");
+    }
+    let big = JsValue::bigint_from_str("18446744073709551615");
+    let sim = Simulation::new(default_with(None, "seed", big)).unwrap();
+    assert_eq!(
+        get(&sim.scenario().unwrap(), "seed"),
+        "18446744073709551615"
+    );
+}
+
+#[wasm_bindgen_test]
+fn samples_since_returns_only_new_rows_as_copies_that_survive_memory_growth() {
+    let mut sim = Simulation::new(default_scenario().unwrap()).unwrap();
+    sim.advance(1_000.0).unwrap();
+    let first = sim.samples_since(0.0).unwrap();
+    let n1 = num(&first, "rows");
+    assert_eq!(num(&first, "start"), 0.0);
+    assert!(n1 > 0.0);
+    let first_ticks = column(&first, "tick");
+    assert_eq!(first_ticks.len() as f64, n1);
+
+    // grow wasm memory by 64 MiB: a view into the old buffer would now be detached (length 0)
+    let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
+    let before = memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length();
+    let big = std::hint::black_box(vec![1u8; 64 << 20]);
+    let after = memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length();
+    assert!(after > before, "memory did not grow ({before} -> {after})");
+    drop(big);
+    assert_eq!(
+        column(&first, "tick"),
+        first_ticks,
+        "the first batch changed after growth"
+    );
+
+    sim.advance(1_000.0).unwrap();
+    let second = sim.samples_since(n1).unwrap();
+    assert_eq!(num(&second, "start"), n1);
+    let n2 = num(&second, "rows");
+    assert!(n2 > 0.0);
+    // nothing new since the last batch
+    let none = sim.samples_since(n1 + n2).unwrap();
+    assert_eq!(num(&none, "rows"), 0.0);
+    assert_eq!(num(&none, "start"), n1 + n2);
+    // a row past the end is clamped, never an error
+    assert_eq!(num(&sim.samples_since(1e9).unwrap(), "start"), n1 + n2);
+
+    // the two batches, concatenated, are exactly a fresh run's samples, column by column
+    let mut fresh = Simulation::new(default_scenario().unwrap()).unwrap();
+    fresh.advance(2_000.0).unwrap();
+    let all = fresh.samples_since(0.0).unwrap();
+    assert_eq!(num(&all, "rows"), n1 + n2);
+    for name in columns() {
+        let mut joined = column(&first, &name);
+        joined.extend(column(&second, &name));
+        assert_eq!(joined, column(&all, &name), "column {name}");
+    }
+    let ticks = column(&all, "tick");
+    assert!(
+        ticks.windows(2).all(|w| w[0] < w[1]),
+        "ticks not increasing: {ticks:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn log_since_returns_only_new_lines_with_their_index() {
+    let mut sim = Simulation::new(default_scenario().unwrap()).unwrap();
+    sim.run_until(6_000.0, None).unwrap();
+    let all = json(&sim.log_since(0.0).unwrap());
+    let all = all.as_array().unwrap();
+    for (i, l) in all.iter().enumerate() {
+        assert_eq!(l["index"], i);
+        assert!(
+            l["dmesg"]
+                .as_str()
+                .unwrap()
+                .ends_with(l["text"].as_str().unwrap()),
+            "{l}"
+        );
+    }
+    let tail = json(&sim.log_since(all.len() as f64).unwrap());
+    assert_eq!(tail.as_array().unwrap().len(), 0);
+    if let Some(last) = all.last() {
+        let one = json(&sim.log_since((all.len() - 1) as f64).unwrap());
+        assert_eq!(one, serde_json::json!([last]));
+    }
+}
+
+#[wasm_bindgen_test]
+fn run_until_stops_at_the_tick_or_the_budget() {
+    let mut sim = Simulation::new(default_scenario().unwrap()).unwrap();
+    let s = json(&sim.run_until(500.0, Some(200.0)).unwrap());
+    assert_eq!(s["tick"], 200);
+    let s = json(&sim.run_until(500.0, Some(1_000.0)).unwrap());
+    assert_eq!(s["tick"], 500);
+    assert_eq!(json(&sim.status().unwrap()), s);
+    assert_eq!(sim.tick(), 500.0);
+    for bad in [-1.0, 0.5, f64::NAN] {
+        let msg = error_message(sim.advance(bad));
+        assert!(msg.contains("ticks"), "{msg}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn every_returned_value_is_plain_json() {
+    let mut sim = Simulation::new(default_scenario().unwrap()).unwrap();
+    sim.advance(1_000.0).unwrap();
+    let outcome = sim.outcome().unwrap();
+    assert!(outcome.is_null() || outcome.is_object());
+    let s = json(&sim.status().unwrap());
+    assert_eq!(s["outcome"].is_null(), !s["finished"].as_bool().unwrap());
+    assert!(json(&sim.thresholds().unwrap())["vInterruptFreeMin"].is_number());
+    assert!(json(&sim.stats().unwrap())["events"].is_number());
+    assert!(json(&sim.threads().unwrap()).is_array());
+    let hash = sim.trace_hash();
+    assert_eq!(hash.len(), 16);
+    assert!(hash.chars().all(|c| c.is_ascii_hexdigit()), "{hash}");
+
+    let p = json(&presets().unwrap());
+    assert!(p["kernels"][0]["policy"]["bio"].is_string(), "{p}");
+    assert!(p["scenarios"][0]["scenario"]["seed"].is_string(), "{p}");
+    assert!(p["mechanisms"][0]["values"].is_array(), "{p}");
+    let cols: js_sys::Object = get(&sim.samples_since(0.0).unwrap(), "columns").unchecked_into();
+    let keys: Vec<String> = js_sys::Object::keys(&cols)
+        .iter()
+        .map(|k| k.as_string().unwrap())
+        .collect();
+    assert_eq!(keys, columns());
+}
