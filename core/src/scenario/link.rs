@@ -35,8 +35,8 @@
 //! | `wrate` | `workload.writer_kb_s` | size per second in KiB, or `unlimited` (= 0) | `1M/s` |
 //! | `mmap` | `workload.mmap_writers` | count | `1` |
 //! | `mfile` | `workload.mmap_file_mb` | size | `512M` |
-//! | `mrate` | `workload.mmap_pages_s` | pages per second: `4000/s` | `4000/s` |
-//! | `hogs` | `workload.hogs` | count | `1` |
+//! | `mrate` | `workload.mmap_pages_s` | pages per second: `2500/s` | `2500/s` |
+//! | `hogs` | `workload.hogs` | count | `0` |
 //! | `hog` | `workload.hog_mb` | size | `64M` |
 //! | `hograte` | `workload.hog_mb_s` | size per second | `8M/s` |
 //! | `hogat` | `workload.hog_start_ms` | duration | `0ms` |
@@ -146,7 +146,7 @@ pub fn v1_defaults() -> Scenario {
             writer_kb_s: 1024,
             mmap_writers: 1,
             mmap_file_mb: 512,
-            mmap_pages_s: 3000,
+            mmap_pages_s: 2500,
             hogs: 0,
             hog_mb: 64,
             hog_mb_s: 8,

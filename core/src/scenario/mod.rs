@@ -314,7 +314,7 @@ impl ScenarioPreset {
     pub fn description(self) -> &'static str {
         match self {
             ScenarioPreset::HammerLockup => {
-                "the post: a shared mapping of a large HAMMER file dirtied at 12 MB/s + two 1 MB/s writers, 128 MB"
+                "the post: a shared mapping of a large HAMMER file dirtied at 10 MB/s + two 1 MB/s writers, 128 MB"
             }
             ScenarioPreset::UfsSameLoad => "the same load on UFS (16 KB blocks, written at once)",
             ScenarioPreset::WritersOnly => "write(2) writers only: the pageout path is not reached",
@@ -342,7 +342,7 @@ impl ScenarioPreset {
                 writer_kb_s: 1024,
                 mmap_writers: 1,
                 mmap_file_mb: 512,
-                mmap_pages_s: 3000,
+                mmap_pages_s: 2500,
                 hogs: 0,
                 hog_mb: 64,
                 hog_mb_s: 8,

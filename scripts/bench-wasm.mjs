@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+// The engine benchmark in headless Chromium, and the table that puts it beside the native one.
+//
+//   node scripts/bench-wasm.mjs [--runs N] [--only NAME] [--out FILE]       run www/bench.html
+//   node scripts/bench-wasm.mjs ... --native FILE                          ... then print the table
+//   node scripts/bench-wasm.mjs --wasm FILE --native FILE                  only the table
+//
+// It serves www/ with scripts/serve.py on a free port, opens bench.html in /usr/bin/chromium through
+// playwright-core (from tests/node_modules), waits for `window.__bench`, and writes one JSON line
+// per scenario (to --out, or stdout). With --native (the JSON lines of
+// `cargo bench -p pageout-core --bench throughput`) it prints one Markdown table of both, checks
+// that each pair is the same run (same link, same trace hash) and states the budgets. Needs the
+// release wasm in www/pkg/ (`make wasm`).
+
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+/** The budgets of docs/benchmarks.md. */
+const BUDGET = {
+  wasmRatio: 0.5, // wasm speed / native speed, every scenario
+  defaultOutcomeMs: 100, // native, lockup-0630 to its outcome
+  bytesPerPage: 32,
+  seekMs: 250, // in the page, to any point of a 300 s run
+};
+
+function usage(message) {
+  if (message) console.error(`bench-wasm: ${message}`);
+  console.error('usage: node scripts/bench-wasm.mjs [--runs N] [--only NAME] [--out FILE] [--native FILE] [--wasm FILE]');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const o = { runs: 7, only: '', out: null, native: null, wasm: null, timeoutMin: 30 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) usage(`${a} needs a value`);
+      return argv[++i];
+    };
+    switch (a) {
+      case '--runs':
+        o.runs = Number.parseInt(value(), 10);
+        if (!(o.runs > 0)) usage('--runs takes a whole number > 0');
+        break;
+      case '--only':
+        o.only = value();
+        break;
+      case '--out':
+        o.out = value();
+        break;
+      case '--native':
+        o.native = value();
+        break;
+      case '--wasm':
+        o.wasm = value();
+        break;
+      case '--timeout-min':
+        o.timeoutMin = Number(value());
+        break;
+      case '-h':
+      case '--help':
+        usage();
+        break;
+      default:
+        usage(`unknown argument: ${a}`);
+    }
+  }
+  return o;
+}
+
+function readLines(file) {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'))
+    .map((l) => JSON.parse(l));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForServer(url, child, ms = 15000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`serve.py exited with status ${child.exitCode}`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing answered on ${url} within ${ms} ms`);
+}
+
+/** playwright-core, as installed for the end-to-end tests. */
+async function loadChromium() {
+  const require = createRequire(path.join(ROOT, 'tests', 'package.json'));
+  for (const name of ['playwright-core', '@playwright/test']) {
+    try {
+      const mod = await import(pathToFileURL(require.resolve(name)).href);
+      const chromium = mod.chromium || (mod.default && mod.default.chromium);
+      if (chromium) return chromium;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new Error('playwright-core not found: run `make setup` (or `cd tests && npm ci`)');
+}
+
+async function runBrowser(o) {
+  if (!existsSync(path.join(ROOT, 'www', 'pkg', 'pageout_web.js'))) {
+    throw new Error('www/pkg/ has no wasm build: run `make wasm` first');
+  }
+  const chromium = await loadChromium();
+  const port = await freePort();
+  const server = spawn('python3', ['scripts/serve.py', '--dir', 'www', '--port', String(port)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const stopServer = () => {
+    if (server.exitCode === null) server.kill('SIGTERM');
+  };
+  process.on('exit', stopServer);
+  let browser = null;
+  try {
+    const base = `http://127.0.0.1:${port}/`;
+    await waitForServer(`${base}bench.html`, server);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const page = await browser.newPage();
+    page.on('console', (msg) => {
+      const text = msg.text();
+      if (text.startsWith('BENCH ')) {
+        const r = JSON.parse(text.slice(6));
+        console.error(`bench-wasm: ${r.scenario}: ${r.wall_ms.median.toFixed(1)} ms (median of ${r.runs})`);
+      } else if (msg.type() === 'error') {
+        console.error(`bench-wasm: console error: ${text}`);
+      }
+    });
+    page.on('pageerror', (err) => console.error(`bench-wasm: page error: ${err.message}`));
+    const query = new URLSearchParams({ runs: String(o.runs) });
+    if (o.only) query.set('only', o.only);
+    await page.goto(`${base}bench.html?${query}`);
+    await page.waitForFunction(() => window.__bench && window.__bench.done, null, {
+      timeout: o.timeoutMin * 60_000,
+      polling: 250,
+    });
+    const bench = await page.evaluate(() => window.__bench);
+    if (bench.error) throw new Error(`the bench page failed: ${bench.error}`);
+    const version = browser.version();
+    return bench.results.map((r) => ({ ...r, browser: `Chromium ${version}` }));
+  } finally {
+    if (browser) await browser.close();
+    stopServer();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table.
+
+const f = (x, d) => x.toFixed(d);
+const sp = (s, d, k = 1) => `${f(s.median / k, d)} (${f(s.min / k, d)}–${f(s.max / k, d)})`;
+
+function table(native, wasm) {
+  const byName = new Map(wasm.map((r) => [r.scenario, r]));
+  const out = [];
+  const problems = [];
+  out.push(
+    '| scenario | outcome at sim s | sim s / wall s, native | sim s / wall s, wasm | M events/s, native | M events/s, wasm | wasm/native | bytes/page | wall ms to outcome or seek ms, native | same, wasm (page) |',
+  );
+  out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  const ratios = [];
+  for (const n of native) {
+    const w = byName.get(n.scenario);
+    const isSeek = n.scenario.startsWith('seek-');
+    const ratio = w ? w.sim_s_per_wall_s.median / n.sim_s_per_wall_s.median : NaN;
+    if (w && !isSeek) ratios.push({ name: n.scenario, ratio });
+    if (w && (w.trace_hash !== n.trace_hash || w.link !== n.link || w.ticks !== n.ticks)) {
+      problems.push(
+        `${n.scenario}: native and wasm ran different runs (native ${n.link} ${n.trace_hash} at tick ${n.ticks}, wasm ${w.link} ${w.trace_hash} at tick ${w.ticks})`,
+      );
+    }
+    out.push(
+      `| ${isSeek ? `${n.scenario} (seek to ${f(n.sim_s, 0)} s)` : n.scenario} | ${isSeek ? '—' : `${n.outcome} at ${f(n.sim_s, 2)}`} | ${sp(n.sim_s_per_wall_s, 0)} | ${w ? sp(w.sim_s_per_wall_s, 0) : 'n/a'} | ${sp(n.events_per_s, 2, 1e6)} | ${w ? sp(w.events_per_s, 2, 1e6) : 'n/a'} | ${w ? f(ratio, 2) : 'n/a'} | ${isSeek ? '—' : f(n.bytes_per_page, 1)} | ${sp(n.wall_ms, 1)} | ${w ? sp(w.wall_ms, 1) : 'n/a'} |`,
+    );
+  }
+  for (const w of wasm) {
+    if (!native.some((n) => n.scenario === w.scenario)) problems.push(`${w.scenario}: no native result`);
+  }
+
+  // The budgets.
+  const lines = [];
+  const mark = (ok) => (ok ? 'PASS' : 'FAIL');
+  if (ratios.length) {
+    const worst = ratios.reduce((a, b) => (b.ratio < a.ratio ? b : a));
+    lines.push(
+      `${mark(worst.ratio >= BUDGET.wasmRatio)}  wasm >= ${BUDGET.wasmRatio} of native speed on every scenario: lowest ${f(worst.ratio, 2)} (${worst.name})`,
+    );
+  }
+  const def = native.find((n) => n.scenario === 'lockup-0630');
+  if (def) {
+    lines.push(
+      `${mark(def.wall_ms.median < BUDGET.defaultOutcomeMs)}  default scenario to its outcome natively < ${BUDGET.defaultOutcomeMs} ms: ${f(def.wall_ms.median, 1)} ms median (${def.outcome} at ${f(def.sim_s, 2)} s)`,
+    );
+  }
+  const bpp = native.filter((n) => !n.scenario.startsWith('seek-'));
+  if (bpp.length) {
+    const worst = bpp.reduce((a, b) => (b.bytes_per_page > a.bytes_per_page ? b : a));
+    lines.push(
+      `${mark(worst.bytes_per_page <= BUDGET.bytesPerPage)}  <= ${BUDGET.bytesPerPage} bytes per simulated page: highest ${f(worst.bytes_per_page, 1)} (${worst.scenario}; ${bpp.map((n) => `${n.scenario} ${f(n.bytes_per_page, 1)}`).join(', ')})`,
+    );
+  }
+  const seeks = wasm.filter((w) => w.scenario.startsWith('seek-'));
+  if (seeks.length) {
+    const worst = seeks.reduce((a, b) => (b.wall_ms.median > a.wall_ms.median ? b : a));
+    lines.push(
+      `${mark(worst.wall_ms.median < BUDGET.seekMs)}  seek to any point of a 300 s run in the page < ${BUDGET.seekMs} ms: slowest ${f(worst.wall_ms.median, 1)} ms median, max ${f(worst.wall_ms.max, 1)} ms (${worst.scenario})`,
+    );
+  }
+  const ratioNote = 'wasm/native = median sim s per wall s in the page / median natively';
+  return { text: `${out.join('\n')}\n\n${ratioNote}\n\nBudgets:\n${lines.map((l) => `  ${l}`).join('\n')}`, problems };
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  let wasm;
+  if (o.wasm) {
+    wasm = readLines(o.wasm);
+  } else {
+    wasm = await runBrowser(o);
+    const jsonl = wasm.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    if (o.out) writeFileSync(o.out, jsonl);
+    else if (!o.native) process.stdout.write(jsonl);
+  }
+  if (o.native) {
+    const { text, problems } = table(readLines(o.native), wasm);
+    process.stdout.write(`${text}\n`);
+    if (wasm[0] && wasm[0].browser) process.stdout.write(`\nwasm: ${wasm[0].browser}, in a module Web Worker, runUntil in ${wasm[0].slice_ms} ms slices\n`);
+    for (const p of problems) console.error(`bench-wasm: ${p}`);
+    if (problems.length) process.exit(1);
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench-wasm: ${err && err.message ? err.message : err}`);
+  process.exit(1);
+});
