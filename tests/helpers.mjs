@@ -1,0 +1,71 @@
+// Shared steps of the page tests: error collection, waiting for the lab, running to the end,
+// the accessibility audit, screenshots.
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import AxeBuilder from '@axe-core/playwright';
+import { expect } from '@playwright/test';
+
+export const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+mkdirSync(ARTIFACTS, { recursive: true });
+
+/** A run of the default scenario may take a while in a slow browser; never more than this. */
+export const RUN_TIMEOUT = 120_000;
+
+/** Collects console errors and uncaught exceptions of a page (and its worker). */
+export function collectErrors(page) {
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('worker', (worker) => {
+    worker.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(`worker console: ${msg.text()}`);
+    });
+  });
+  return errors;
+}
+
+/** Opens the page (optionally at a link fragment) and waits until the engine is loaded. */
+export async function openLab(page, fragment = '') {
+  await page.goto(`/${fragment}`);
+  await expect(page.locator('#engine-version')).toHaveText(/^\d+\.\d+\.\d+/);
+  await expect(page.locator('body')).toHaveAttribute('data-state', /^(idle|paused|finished)$/);
+}
+
+/** Chooses a kernel preset in the form and waits for the fresh run to be loaded. */
+export async function chooseKernel(page, name) {
+  await page.selectOption('#kernel', name);
+  await expect(page.locator('#kernel')).toHaveValue(name);
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'idle');
+}
+
+/** Runs as fast as possible until the outcome is decided; returns the outcome line and hash. */
+export async function runToEnd(page) {
+  await page.selectOption('#speed', '0');
+  await page.click('#run');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'finished', { timeout: RUN_TIMEOUT });
+  await expect(page.locator('#trace-hash')).toHaveAttribute('data-trace-hash', /^[0-9a-f]{16}$/);
+  return {
+    outcome: (await page.locator('#outcome-line').textContent()).trim(),
+    hash: await page.locator('#trace-hash').getAttribute('data-trace-hash'),
+  };
+}
+
+/** The console's text, one string per line. */
+export async function consoleLines(page) {
+  return page.locator('#console-lines li').allTextContents();
+}
+
+/** Serious and critical axe-core findings, one string each (empty when the page passes). */
+export async function seriousA11yViolations(page) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+export async function screenshot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+}

@@ -1,0 +1,254 @@
+// The page as a user sees it: the lockup under the kernel of the report, survival under the fix
+// of July 1 2008, share links that reproduce a run exactly, broken links that explain themselves,
+// keyboard control, and an accessible page in both themes and at phone width.
+import { test, expect } from '@playwright/test';
+import {
+  RUN_TIMEOUT,
+  chooseKernel,
+  collectErrors,
+  consoleLines,
+  openLab,
+  runToEnd,
+  screenshot,
+  seriousA11yViolations,
+} from './helpers.mjs';
+
+const EMERG = 'bio_page_alloc: WARNING emergency page allocation';
+
+let errors = [];
+test.beforeEach(async ({ page }) => {
+  errors = collectErrors(page);
+});
+test.afterEach(async () => {
+  expect(errors, 'no console errors or uncaught exceptions').toEqual([]);
+});
+
+test('the first view explains the lockup and offers Run', async ({ page }) => {
+  await openLab(page);
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'idle');
+  await expect(page.locator('#intro')).toContainText('pageout daemon');
+  await expect(page.locator('#intro')).toContainText('VMWait');
+  await expect(page.locator('#run')).toHaveText('Run');
+  await expect(page.locator('#run')).toBeEnabled();
+  await expect(page.locator('#kernel')).toHaveValue('dfly-2008-06-30');
+  // one control per mechanism of the fix, each with its explanation
+  const mechanisms = page.locator('#mechanisms .mech');
+  expect(await mechanisms.count()).toBeGreaterThanOrEqual(8);
+  await expect(mechanisms.first().locator('.hint')).not.toBeEmpty();
+  // the URL always holds the scenario
+  await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/^#v=1&/);
+  await screenshot(page, 'first-view');
+});
+
+test('pageout daemon deadlocks in VMWait under the 2008-06-30 kernel', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT + 30_000);
+  await openLab(page);
+  await chooseKernel(page, 'dfly-2008-06-30');
+
+  // While it runs: memory falls, the state says so.
+  await page.selectOption('#speed', '30');
+  await page.click('#run');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'running');
+  await expect.poll(() => page.locator('#time').inputValue().then(Number)).toBeGreaterThan(100);
+  await screenshot(page, 'running');
+
+  const { outcome } = await runToEnd(page);
+  expect(outcome).toMatch(/^Deadlock at \d+\.\d\d s: /);
+  await expect(page.locator('#banner')).toHaveAttribute('data-kind', 'deadlock');
+
+  // The wait-for graph: threads as nodes, the cycle through the pageout daemon highlighted.
+  const graph = page.locator('#hang-graph svg.waitgraph');
+  await expect(graph).toBeVisible();
+  expect(await graph.locator('.node').count()).toBeGreaterThanOrEqual(2);
+  expect(await graph.locator('.node.cycle').count()).toBeGreaterThanOrEqual(1);
+  expect(await graph.locator('.edge.cycle').count()).toBeGreaterThanOrEqual(1);
+  await expect(graph.locator('.node.cycle[data-thread="pagedaemon"]')).toHaveCount(1);
+  await expect(graph.locator('.node[data-thread="pagedaemon"] .node-wmesg')).toContainText('VMWait');
+  await expect(page.locator('#hang-cycle')).toContainText('pagedaemon (VMWait)');
+  expect(await page.locator('#hang-edges li').count()).toBeGreaterThanOrEqual(1);
+
+  // The threads panel shows the daemon asleep in VMWait.
+  await expect(page.locator('#threads-body tr', { hasText: 'pagedaemon' })).toContainText('VMWait');
+
+  // Before the fix nothing warns: the machine just stops.
+  const lines = await consoleLines(page);
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.every((l) => /^\[\s*\d+\.\d{6}\] /.test(l))).toBe(true);
+  expect(lines.some((l) => l.includes(EMERG))).toBe(false);
+
+  expect(await seriousA11yViolations(page), 'with the hang view').toEqual([]);
+  await screenshot(page, 'deadlock');
+});
+
+test('the machine survives under the 2008-07-01 fix and the console warns', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT + 30_000);
+  await openLab(page);
+  await chooseKernel(page, 'dfly-2008-07-01');
+  await expect(page.locator('#mech-recoverbufpages')).toBeChecked();
+
+  const { outcome } = await runToEnd(page);
+  expect(outcome).toMatch(/^Survived/);
+  await expect(page.locator('#banner')).toHaveAttribute('data-kind', 'survived');
+  await expect(page.locator('#hang')).toBeHidden();
+
+  const lines = await consoleLines(page);
+  expect(lines.some((l) => l.includes(EMERG))).toBe(true);
+  await expect(page.locator('#console-lines .con-line.warn').first()).toBeVisible();
+
+  // Clicking a console line marks its time on the charts.
+  await page.locator('#console-lines .con-line.warn').first().click();
+  await expect(page.locator('#run-tick')).toContainText('marked');
+
+  await screenshot(page, 'survived-fix');
+});
+
+test('a shared link reopens the same scenario and reproduces the same run', async ({ page, context, browser }) => {
+  test.setTimeout(RUN_TIMEOUT + 60_000);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await openLab(page);
+  await chooseKernel(page, 'dfly-2008-07-01');
+
+  // A few knobs: one mechanism of the fix off, a smaller machine, another seed, a short run.
+  await page.locator('#mech-recoverbufpages').uncheck();
+  await expect(page.locator('.mech[data-key="recoverbufpages"]')).toHaveClass(/overridden/);
+  await page.fill('#knob-ram', '96');
+  await page.press('#knob-ram', 'Enter');
+  await page.fill('#knob-until', '30');
+  await page.press('#knob-until', 'Enter');
+  await page.fill('#seed', '4242');
+  await page.press('#seed', 'Enter');
+  await expect(page.locator('#knob-ram')).toHaveValue('96');
+  await expect(page.locator('#seed')).toHaveValue('4242');
+
+  await page.click('#share');
+  await expect(page.locator('#share-status')).toHaveText('Link copied');
+  let link = await page.evaluate(() => navigator.clipboard.readText().catch(() => ''));
+  if (!link) link = page.url();
+  expect(link).toContain('#v=1&');
+  expect(link).toBe(page.url());
+
+  const first = await runToEnd(page);
+
+  const other = await browser.newContext();
+  const fresh = await other.newPage();
+  const freshErrors = collectErrors(fresh);
+  await fresh.goto(link);
+  await expect(fresh.locator('#engine-version')).toHaveText(/^\d+\.\d+\.\d+/);
+  await expect(fresh.locator('body')).toHaveAttribute('data-state', 'idle');
+  await expect(fresh.locator('#link-error')).toBeHidden();
+  await expect(fresh.locator('#kernel')).toHaveValue('dfly-2008-07-01');
+  await expect(fresh.locator('#mech-recoverbufpages')).not.toBeChecked();
+  await expect(fresh.locator('#knob-ram')).toHaveValue('96');
+  await expect(fresh.locator('#knob-until')).toHaveValue('30');
+  await expect(fresh.locator('#seed')).toHaveValue('4242');
+  const second = await runToEnd(fresh);
+  expect(second).toEqual(first);
+  expect(freshErrors).toEqual([]);
+  await other.close();
+});
+
+test('a broken link shows what is wrong and offers the nearest valid scenario', async ({ page }) => {
+  await openLab(page, '#v=1&ram=9999M&bogus=1&seed=7');
+  const panel = page.locator('#link-error');
+  await expect(panel).toBeVisible();
+  await expect(page.locator('#link-error-list')).toContainText('ram');
+  await expect(page.locator('#link-error-list')).toContainText('bogus');
+  // the lab is there behind it, never a blank page
+  await expect(page.locator('#run')).toBeVisible();
+  // the broken link stays in the address bar until the user decides
+  expect(page.url()).toContain('bogus=1');
+  await screenshot(page, 'error-panel');
+
+  await page.click('#link-error-nearest');
+  await expect(panel).toBeHidden();
+  await expect(page.locator('#seed')).toHaveValue('7');
+  await expect.poll(() => page.evaluate(() => location.hash)).not.toContain('bogus');
+});
+
+test('an outdated link version is reported, not guessed', async ({ page }) => {
+  await openLab(page, '#v=99&seed=3');
+  await expect(page.locator('#link-error')).toBeVisible();
+  await expect(page.locator('#link-error-list')).toContainText('v');
+  await page.click('#link-error-default');
+  await expect(page.locator('#link-error')).toBeHidden();
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'idle');
+});
+
+test('markup in a link is shown as text and never runs', async ({ page }) => {
+  const payload = encodeURIComponent('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">');
+  await openLab(page, `#v=1&seed=${payload}&preset=${payload}&${payload}=1`);
+  await expect(page.locator('#link-error')).toBeVisible();
+  await expect(page.locator('#link-error-list')).toContainText('<script>');
+  expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+  expect(await page.locator('script').count()).toBe(1); // main.js only
+  expect(await page.locator('#link-error img, #link-error script').count()).toBe(0);
+});
+
+test('keyboard: space runs and pauses, "." steps, "?" opens the shortcuts', async ({ page }) => {
+  await openLab(page);
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+
+  await page.keyboard.press('?');
+  await expect(page.locator('#help')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.locator('#help')).toBeHidden();
+
+  await page.keyboard.press('.');
+  await expect(page.locator('#time')).toHaveValue('10');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'paused');
+
+  await page.keyboard.press(' ');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'running');
+  await page.keyboard.press(' ');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'paused');
+});
+
+test('the time slider seeks by re-running the same run', async ({ page }) => {
+  await openLab(page);
+  await page.selectOption('#speed', '0');
+  // Seek forward to 5 s, then back to 2 s: the run is the same either way.
+  await page.locator('#time').fill('500');
+  await expect(page.locator('#time')).toHaveValue('500');
+  await expect(page.locator('#run-tick')).toContainText('t = 5.00 s');
+  await page.locator('#time').fill('200');
+  await expect(page.locator('#run-tick')).toContainText('t = 2.00 s');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'paused');
+});
+
+test('no serious accessibility findings, light and dark', async ({ page }) => {
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await openLab(page);
+    expect(await seriousA11yViolations(page), `${scheme} theme`).toEqual([]);
+  }
+  // and with the wait-for graph and a full console on screen
+  await openLab(page);
+  await page.click('#step');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'paused');
+  expect(await seriousA11yViolations(page), 'after a step').toEqual([]);
+});
+
+test('the theme toggle cycles auto, light and dark and the charts follow', async ({ page }) => {
+  await openLab(page);
+  await page.click('#step');
+  await expect(page.locator('#theme-toggle')).toHaveText('Theme: auto');
+  await page.click('#theme-toggle');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await page.click('#theme-toggle');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page.locator('#charts .uplot')).toHaveCount(4);
+  expect(await seriousA11yViolations(page), 'dark theme by choice').toEqual([]);
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.click('#theme-toggle');
+  await expect(page.locator('html')).not.toHaveAttribute('data-theme', /./);
+});
+
+test('works at phone width', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openLab(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await expect(page.locator('#run')).toBeInViewport();
+  await screenshot(page, 'mobile-390');
+});

@@ -1,0 +1,327 @@
+// The four uPlot charts: memory against the thresholds, the page queues, buffer space against
+// the dirty limits, and allocator activity. x = simulated seconds. Cursors are synced across the
+// charts; a "time marker" (set from the console or the slider) is drawn on every chart.
+
+import uPlot from './vendor/uPlot.esm.js';
+import { HZ } from './protocol.js';
+
+const SYNC_KEY = 'pageout-time';
+const MB = 1024 * 1024;
+/** Least time between two redraws of one chart while samples stream in. */
+const REDRAW_MS = 120;
+
+/** Reads a CSS custom property of the current theme. */
+function cssVar(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+const fmtInt = (u, v) => (v == null ? '–' : Math.round(v).toLocaleString('en-US'));
+const fmtMb = (u, v) => (v == null ? '–' : `${v.toFixed(1)} MB`);
+const fmtSec = (u, v) => (v == null ? '–' : `${v.toFixed(2)} s`);
+
+/**
+ * The chart definitions. Each series says where its values come from: a sample column
+ * (`col`), a sum of columns (`sum`), a scaled column, or a constant threshold (`threshold`).
+ */
+function definitions() {
+  return [
+    {
+      id: 'chart-memory',
+      title: 'Free + cache pages against the paging thresholds',
+      yLabel: 'pages',
+      distr: 4, // asinh: the 2-page interrupt reserve and the 1000s of free pages both readable
+      fmt: fmtInt,
+      series: [
+        { label: 'free + cache', sum: ['free', 'cache'], color: '--s-primary', width: 2.5 },
+        { label: 'v_free_target', threshold: 'vFreeTarget', color: '--s-target', dash: [6, 4] },
+        { label: 'v_free_min', threshold: 'vFreeMin', color: '--s-min', dash: [6, 4] },
+        { label: 'v_free_severe', threshold: 'vFreeSevere', color: '--s-severe', dash: [6, 4] },
+        { label: 'v_free_reserved', threshold: 'vFreeReserved', color: '--s-reserved', dash: [6, 4] },
+        { label: 'v_interrupt_free_min', threshold: 'vInterruptFreeMin', color: '--s-interrupt', dash: [2, 3] },
+      ],
+    },
+    {
+      id: 'chart-queues',
+      title: 'Page queues',
+      yLabel: 'pages',
+      fmt: fmtInt,
+      series: [
+        { label: 'free', col: 'free', color: '--s-primary' },
+        { label: 'cache', col: 'cache', color: '--s-target' },
+        { label: 'inactive', col: 'inactive', color: '--s-min' },
+        { label: 'active', col: 'active', color: '--s-severe' },
+        { label: 'wired', col: 'wired', color: '--s-reserved' },
+      ],
+    },
+    {
+      id: 'chart-buffers',
+      title: 'Buffer space: dirty and running against the dirty limits',
+      yLabel: 'MB',
+      fmt: fmtMb,
+      series: [
+        { label: 'dirtybufspace', col: 'dirtybufspace', scale: 1 / MB, color: '--s-primary', width: 2 },
+        { label: 'dirtybufspacehw', col: 'dirtybufspacehw', scale: 1 / MB, color: '--s-target' },
+        { label: 'runningbufspace', col: 'runningbufspace', scale: 1 / MB, color: '--s-min' },
+        { label: 'hidirtybufspace', threshold: 'hidirtybufspace', scale: 1 / MB, color: '--s-severe', dash: [6, 4] },
+        { label: 'lodirtybufspace', threshold: 'lodirtybufspace', scale: 1 / MB, color: '--s-reserved', dash: [6, 4] },
+      ],
+    },
+    {
+      id: 'chart-alloc',
+      title: 'Emergency allocations and recoverbufpages (cumulative)',
+      yLabel: 'count',
+      fmt: fmtInt,
+      series: [
+        { label: 'emergency allocations', col: 'emergAllocs', color: '--s-target', width: 2 },
+        { label: 'emergency failures', col: 'emergFails', color: '--s-severe', width: 2 },
+        { label: 'recoverbufpages calls', col: 'recoverbufcalls', color: '--s-min' },
+        { label: 'pages recovered', col: 'recoveredPages', color: '--s-reserved', dash: [4, 3] },
+      ],
+    },
+  ];
+}
+
+export class Charts {
+  /**
+   * @param {HTMLElement} container  where the chart figures go
+   * @param {(tick: number) => void} onPick  called when the user clicks a chart at a time
+   */
+  constructor(container, onPick) {
+    this.container = container;
+    this.onPick = onPick;
+    this.defs = definitions();
+    this.plots = [];
+    this.data = [];
+    this.thresholds = null;
+    this.markerSec = null;
+    this.dirty = false;
+    this.stale = new Set();
+    this.lastDrawn = [];
+    this.drawPending = false;
+    this.build();
+    this.container.classList.add('no-data');
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(container);
+  }
+
+  /** (Re)creates every chart with the current theme's colours, keeping the data. */
+  build() {
+    for (const p of this.plots) p.destroy();
+    this.container.replaceChildren();
+    this.plots = [];
+    this.lastDrawn = this.defs.map(() => -Infinity);
+    const axis = cssVar('--chart-axis');
+    const grid = cssVar('--chart-grid');
+    const font = '12px system-ui, sans-serif';
+    const width = this.width();
+    this.defs.forEach((def, i) => {
+      const fig = document.createElement('figure');
+      fig.className = 'chart';
+      fig.id = def.id;
+      const cap = document.createElement('figcaption');
+      cap.textContent = def.title;
+      fig.append(cap);
+      const holder = document.createElement('div');
+      holder.setAttribute('role', 'img');
+      holder.setAttribute('aria-label', `${def.title}, over simulated seconds`);
+      fig.append(holder);
+      const empty = document.createElement('p');
+      empty.className = 'chart-empty';
+      empty.textContent = 'No samples yet: press Run.';
+      fig.append(empty);
+      this.container.append(fig);
+      if (!this.data[i]) this.data[i] = [[], ...def.series.map(() => [])];
+      const self = this;
+      const opts = {
+        width,
+        height: 190,
+        pxAlign: 0,
+        scales: { x: { time: false }, y: def.distr ? { distr: def.distr, asinh: 1, log: 10 } : {} },
+        cursor: {
+          sync: { key: SYNC_KEY, setSeries: false },
+          drag: { x: false, y: false },
+          points: { size: 6 },
+        },
+        legend: { live: true },
+        axes: [
+          {
+            stroke: axis,
+            grid: { stroke: grid, width: 1 },
+            ticks: { stroke: grid },
+            font,
+            values: (u, vals) => vals.map((v) => `${v}s`),
+          },
+          {
+            stroke: axis,
+            grid: { stroke: grid, width: 1 },
+            ticks: { stroke: grid },
+            font,
+            size: 56,
+            // asinh scale: one grid line per power of ten, not nine
+            ...(def.distr === 4
+              ? {
+                  splits: (u, i, min, max) => {
+                    const out = [0];
+                    for (let v = 1; v <= Math.max(max, 1); v *= 10) out.push(v);
+                    return out;
+                  },
+                  values: (u, vals) => vals.map((v) => (v == null ? '' : v.toLocaleString('en-US'))),
+                }
+              : {}),
+            label: def.yLabel,
+            labelFont: font,
+            labelSize: 16,
+          },
+        ],
+        series: [
+          { label: 'time', value: fmtSec },
+          ...def.series.map((s) => ({
+            label: s.label,
+            stroke: cssVar(s.color),
+            width: s.width || 1.5,
+            dash: s.dash,
+            points: { show: false },
+            value: def.fmt,
+          })),
+        ],
+        hooks: {
+          draw: [(u) => self.drawMarker(u)],
+          ready: [
+            (u) => {
+              u.over.addEventListener('click', () => {
+                const left = u.cursor.left;
+                if (left == null || left < 0) return;
+                const sec = u.posToVal(left, 'x');
+                if (Number.isFinite(sec)) self.onPick(Math.max(0, Math.round(sec * HZ)));
+              });
+            },
+          ],
+        },
+      };
+      this.plots.push(new uPlot(opts, this.data[i], holder));
+    });
+  }
+
+  width() {
+    const w = this.container.clientWidth || 600;
+    // Two columns on wide screens (see style.css .charts).
+    const cols = w >= 900 ? 2 : 1;
+    return Math.max(240, Math.floor((w - (cols - 1) * 16) / cols) - 4);
+  }
+
+  resize() {
+    const width = this.width();
+    for (const p of this.plots) {
+      if (Math.abs(p.width - width) > 1) p.setSize({ width, height: 190 });
+    }
+  }
+
+  /** Forgets every sample (a new run or a seek backwards). */
+  clear() {
+    this.data = this.defs.map((def) => [[], ...def.series.map(() => [])]);
+    this.plots.forEach((p, i) => p.setData(this.data[i]));
+    this.markerSec = null;
+    this.container.classList.add('no-data');
+  }
+
+  setThresholds(t) {
+    this.thresholds = t;
+  }
+
+  /**
+   * Appends a batch of sample rows (columns as the engine names them).
+   * @param {{rows: number, columns: Object<string, ArrayLike<number>>}} batch
+   */
+  append(batch) {
+    if (!batch || !batch.rows) return;
+    const c = batch.columns;
+    const t = this.thresholds || {};
+    this.defs.forEach((def, i) => {
+      const d = this.data[i];
+      for (let r = 0; r < batch.rows; r++) {
+        d[0].push(c.tick[r] / HZ);
+        def.series.forEach((s, j) => {
+          let v;
+          if (s.threshold) v = t[s.threshold] ?? null;
+          else if (s.sum) v = s.sum.reduce((a, k) => a + c[k][r], 0);
+          else v = c[s.col][r];
+          if (v != null && s.scale) v *= s.scale;
+          d[j + 1].push(v);
+        });
+      }
+    });
+    this.dirty = true;
+  }
+
+  /**
+   * Redraws charts whose data changed; call from requestAnimationFrame. At most one chart is
+   * redrawn per animation frame, and each at most every REDRAW_MS, so a frame of the page never
+   * turns into a long task however fast the run goes.
+   */
+  draw() {
+    if (this.dirty) {
+      this.dirty = false;
+      this.plots.forEach((_, i) => this.stale.add(i));
+      this.container.classList.toggle('no-data', this.data[0][0].length === 0);
+    }
+    if (this.stale.size === 0 || this.drawPending) return;
+    const now = performance.now();
+    const order = [...this.stale].sort((a, b) => this.lastDrawn[a] - this.lastDrawn[b]);
+    const i = order[0];
+    const wait = REDRAW_MS - (now - this.lastDrawn[i]);
+    if (wait > 0) {
+      this.drawPending = true;
+      setTimeout(() => {
+        requestAnimationFrame(() => {
+          this.drawPending = false;
+          this.draw();
+        });
+      }, wait);
+      return;
+    }
+    this.stale.delete(i);
+    this.lastDrawn[i] = now;
+    this.plots[i].setData(this.data[i]);
+    if (this.stale.size > 0) {
+      this.drawPending = true;
+      requestAnimationFrame(() => {
+        this.drawPending = false;
+        this.draw();
+      });
+    }
+  }
+
+  /** Moves the time marker (and the cursors, so legends show the values there). */
+  mark(tick) {
+    this.markerSec = tick == null ? null : tick / HZ;
+    for (const p of this.plots) p.redraw(false, false);
+    if (this.markerSec == null || !this.plots.length) return;
+    const p = this.plots[0];
+    const left = p.valToPos(this.markerSec, 'x');
+    if (Number.isFinite(left) && left >= 0 && left <= p.over.clientWidth) {
+      p.setCursor({ left, top: p.over.clientHeight / 2 });
+    }
+  }
+
+  drawMarker(u) {
+    if (this.markerSec == null) return;
+    const x = Math.round(u.valToPos(this.markerSec, 'x', true));
+    if (!Number.isFinite(x) || x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.strokeStyle = cssVar('--accent');
+    ctx.lineWidth = 2 * devicePixelRatio;
+    ctx.beginPath();
+    ctx.moveTo(x, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke();
+    ctx.restore();
+  }
+
+  /** Rebuilds with the colours of a new theme. */
+  retheme() {
+    this.build();
+    this.dirty = true;
+    this.draw();
+  }
+}

@@ -1,0 +1,329 @@
+// The scenario form: scenario and kernel presets, one control per mechanism of the fix, the
+// machine and workload knobs, seed, duration. It edits a scenario object and reports every
+// change; presets, mechanisms and their explanations come from the engine.
+
+/** Ranges as in core/src/scenario/mod.rs `limits`, used when the engine does not export them. */
+const FALLBACK_LIMITS = {
+  ramMb: [32, 4096],
+  diskSeekMs: [0, 100],
+  diskMbS: [1, 2000],
+  writers: [0, 8],
+  fileMb: [1, 8192],
+  writerKbS: [0, 1000000],
+  mmapWriters: [0, 4],
+  mmapPagesS: [1, 1000000],
+  hogs: [0, 4],
+  hogMb: [0, 8192],
+  hogMbS: [1, 10000],
+  durationMs: [1000, 3600000],
+  hangWindowMs: [100, 600000],
+};
+
+/**
+ * The knobs. `path` is where the value lives in the scenario; values shown in seconds are
+ * stored in milliseconds (whole ticks of 10 ms).
+ */
+function knobs(L) {
+  const lim = (name) => L[name] || FALLBACK_LIMITS[name];
+  const sec = { toView: (ms) => ms / 1000, fromView: (s) => Math.round(s * 100) * 10 };
+  const secLim = (name) => lim(name).map((ms) => ms / 1000);
+  return {
+    machine: [
+      { path: ['machine', 'ramMb'], id: 'ram', label: 'RAM', unit: 'MB', range: lim('ramMb') },
+      { path: ['machine', 'diskSeekMs'], id: 'seek', label: 'Disk seek', unit: 'ms', range: lim('diskSeekMs') },
+      { path: ['machine', 'diskMbS'], id: 'bw', label: 'Disk bandwidth', unit: 'MB/s', range: lim('diskMbS') },
+    ],
+    workload: [
+      { path: ['workload', 'mmapWriters'], id: 'mmap', label: 'mmap writers', unit: '', range: lim('mmapWriters') },
+      { path: ['workload', 'mmapFileMb'], id: 'mfile', label: 'Mapped file size', unit: 'MB', range: lim('fileMb') },
+      { path: ['workload', 'mmapPagesS'], id: 'mrate', label: 'Pages dirtied', unit: 'pages/s', range: lim('mmapPagesS') },
+      { path: ['workload', 'writers'], id: 'writers', label: 'write(2) writers', unit: '', range: lim('writers') },
+      { path: ['workload', 'writerFileMb'], id: 'wfile', label: 'Writer file size', unit: 'MB', range: lim('fileMb') },
+      { path: ['workload', 'writerKbS'], id: 'wrate', label: 'Writer rate', unit: 'KB/s', note: '0 = unlimited', range: lim('writerKbS') },
+      { path: ['workload', 'hogs'], id: 'hogs', label: 'Memory hogs', unit: '', range: lim('hogs') },
+      { path: ['workload', 'hogMb'], id: 'hog', label: 'Memory per hog', unit: 'MB', range: lim('hogMb') },
+      { path: ['workload', 'hogMbS'], id: 'hograte', label: 'Hog allocation rate', unit: 'MB/s', range: lim('hogMbS') },
+      { path: ['workload', 'hogStartMs'], id: 'hogat', label: 'Hogs start at', unit: 's', range: [0, secLim('durationMs')[1]], step: 0.01, ...sec },
+    ],
+    run: [
+      { path: ['durationMs'], id: 'until', label: 'Duration', unit: 's', range: secLim('durationMs'), step: 0.01, ...sec },
+      { path: ['hangWindowMs'], id: 'window', label: 'Hang window', unit: 's', range: secLim('hangWindowMs'), step: 0.01, ...sec },
+    ],
+  };
+}
+
+const get = (obj, path) => path.reduce((o, k) => (o == null ? undefined : o[k]), obj);
+function set(obj, path, v) {
+  let o = obj;
+  for (const k of path.slice(0, -1)) o = o[k];
+  o[path[path.length - 1]] = v;
+}
+
+const isOnOff = (m) => m.values.length === 2 && m.values[0] === 'off' && m.values[1] === 'on';
+/** A mechanism's link value ('on', 'fix-0701') as the Policy field holds it. */
+const toPolicy = (m, v) => (isOnOff(m) ? v === 'on' : v);
+const toLinkValue = (m, v) => (isOnOff(m) ? (v ? 'on' : 'off') : String(v));
+
+/** A fresh random seed, short enough to read in a link. */
+export function randomSeed() {
+  const a = new Uint32Array(1);
+  crypto.getRandomValues(a);
+  return String(a[0]);
+}
+
+function labelled(id, text, control, unitText, hint) {
+  const wrap = document.createElement('div');
+  wrap.className = 'field';
+  const label = document.createElement('label');
+  label.htmlFor = id;
+  label.textContent = text;
+  wrap.append(label);
+  const row = document.createElement('div');
+  row.className = 'field-row';
+  row.append(control);
+  if (unitText) {
+    const unit = document.createElement('span');
+    unit.className = 'unit';
+    unit.textContent = unitText;
+    row.append(unit);
+  }
+  wrap.append(row);
+  if (hint) {
+    const h = document.createElement('p');
+    h.className = 'hint';
+    h.id = `${id}-hint`;
+    h.textContent = hint;
+    control.setAttribute('aria-describedby', h.id);
+    wrap.append(h);
+  }
+  return wrap;
+}
+
+export class Controls {
+  /**
+   * @param {HTMLElement} root  the form
+   * @param {{kernels: Array, scenarios: Array, mechanisms: Array}} presets
+   * @param {object|null} limits
+   * @param {(scenario: object) => void} onChange
+   */
+  constructor(root, presets, limits, onChange) {
+    this.root = root;
+    this.presets = presets;
+    this.onChange = onChange;
+    this.scenario = null;
+    this.knobs = knobs(limits || {});
+    this.inputs = new Map();
+    this.mechInputs = new Map();
+    this.build();
+  }
+
+  kernelPolicy(name) {
+    const k = this.presets.kernels.find((x) => x.name === name);
+    return k ? k.policy : {};
+  }
+
+  build() {
+    const r = this.root;
+
+    // Scenario and kernel.
+    this.scenarioSelect = r.querySelector('#scenario-preset');
+    for (const s of this.presets.scenarios) {
+      const o = document.createElement('option');
+      o.value = s.name;
+      o.textContent = `${s.name} — ${s.description}`;
+      this.scenarioSelect.append(o);
+    }
+    const custom = document.createElement('option');
+    custom.value = '';
+    custom.textContent = 'custom (edited below)';
+    custom.disabled = true;
+    this.scenarioSelect.append(custom);
+    this.scenarioSelect.addEventListener('change', () => {
+      const p = this.presets.scenarios.find((s) => s.name === this.scenarioSelect.value);
+      if (!p) return;
+      const next = structuredClone(p.scenario);
+      // Keep the kernel the user is looking at; the scenario preset is the machine and load.
+      next.preset = this.scenario.preset;
+      next.overrides = { ...this.scenario.overrides };
+      this.emit(next);
+    });
+
+    this.kernelSelect = r.querySelector('#kernel');
+    this.kernelHint = r.querySelector('#kernel-hint');
+    for (const k of this.presets.kernels) {
+      const o = document.createElement('option');
+      o.value = k.name;
+      o.textContent = k.name;
+      this.kernelSelect.append(o);
+    }
+    this.kernelSelect.addEventListener('change', () => {
+      const next = structuredClone(this.scenario);
+      next.preset = this.kernelSelect.value;
+      next.overrides = {}; // a kernel is a bundle: choosing one resets every mechanism to it
+      this.emit(next);
+    });
+
+    // One control per mechanism.
+    const mechList = r.querySelector('#mechanisms');
+    for (const m of this.presets.mechanisms) {
+      const li = document.createElement('li');
+      li.className = 'mech';
+      li.dataset.key = m.key;
+      const id = `mech-${m.key}`;
+      let input;
+      const head = document.createElement('div');
+      head.className = 'mech-head';
+      if (isOnOff(m)) {
+        input = document.createElement('input');
+        input.type = 'checkbox';
+        input.id = id;
+        input.className = 'switch';
+        const label = document.createElement('label');
+        label.htmlFor = id;
+        label.textContent = m.label;
+        head.append(input, label);
+        input.addEventListener('change', () => this.setMechanism(m, input.checked ? 'on' : 'off'));
+      } else {
+        input = document.createElement('select');
+        input.id = id;
+        for (const v of m.values) {
+          const o = document.createElement('option');
+          o.value = v;
+          o.textContent = v;
+          input.append(o);
+        }
+        const label = document.createElement('label');
+        label.htmlFor = id;
+        label.textContent = m.label;
+        head.append(label, input);
+        input.addEventListener('change', () => this.setMechanism(m, input.value));
+      }
+      const badge = document.createElement('span');
+      badge.className = 'badge';
+      badge.id = `${id}-badge`;
+      head.append(badge);
+      const explain = document.createElement('p');
+      explain.className = 'hint';
+      explain.id = `${id}-explain`;
+      explain.textContent = `${m.explain} `;
+      const commit = document.createElement('span');
+      commit.className = 'commit';
+      commit.textContent = `(${m.commit})`;
+      explain.append(commit);
+      input.setAttribute('aria-describedby', `${explain.id} ${badge.id}`);
+      li.append(head, explain);
+      mechList.append(li);
+      this.mechInputs.set(m.key, { m, input, badge, li });
+    }
+    r.querySelector('#reset-overrides').addEventListener('click', () => {
+      const next = structuredClone(this.scenario);
+      next.overrides = {};
+      this.emit(next);
+    });
+
+    // Machine, filesystem, workload, run.
+    this.fsSelect = r.querySelector('#fs');
+    this.fsSelect.addEventListener('change', () => {
+      const next = structuredClone(this.scenario);
+      next.fs = this.fsSelect.value;
+      this.emit(next);
+    });
+    for (const [group, list] of Object.entries(this.knobs)) {
+      const box = r.querySelector(`#knobs-${group}`);
+      for (const k of list) {
+        const input = document.createElement('input');
+        input.type = 'number';
+        input.id = `knob-${k.id}`;
+        input.name = k.id;
+        input.inputMode = k.step ? 'decimal' : 'numeric';
+        input.min = String(k.range[0]);
+        input.max = String(k.range[1]);
+        input.step = String(k.step || 1);
+        input.required = true;
+        const hint = `${k.range[0]}–${k.range[1]}${k.note ? `; ${k.note}` : ''}`;
+        box.append(labelled(input.id, k.unit ? `${k.label} (${k.unit})` : k.label, input, '', hint));
+        input.addEventListener('change', () => this.setKnob(k, input));
+        this.inputs.set(k.id, { k, input });
+      }
+    }
+
+    this.seedInput = r.querySelector('#seed');
+    this.seedInput.addEventListener('change', () => {
+      const v = this.seedInput.value.trim();
+      const ok = /^\d{1,20}$/.test(v) && BigInt(v) <= 18446744073709551615n;
+      this.seedInput.setAttribute('aria-invalid', String(!ok));
+      if (!ok) return;
+      const next = structuredClone(this.scenario);
+      next.seed = String(BigInt(v));
+      this.emit(next);
+    });
+    r.querySelector('#new-seed').addEventListener('click', () => {
+      const next = structuredClone(this.scenario);
+      next.seed = randomSeed();
+      this.emit(next);
+    });
+  }
+
+  setMechanism(m, linkValue) {
+    const next = structuredClone(this.scenario);
+    next.overrides = { ...(next.overrides || {}) };
+    const base = this.kernelPolicy(next.preset)[m.field];
+    const v = toPolicy(m, linkValue);
+    if (v === base) delete next.overrides[m.field];
+    else next.overrides[m.field] = v;
+    this.emit(next);
+  }
+
+  setKnob(k, input) {
+    const n = Number(input.value);
+    const valid = input.value !== '' && Number.isFinite(n) && n >= k.range[0] && n <= k.range[1];
+    input.setAttribute('aria-invalid', String(!valid));
+    if (!valid) return;
+    const next = structuredClone(this.scenario);
+    set(next, k.path, k.fromView ? k.fromView(n) : Math.round(n));
+    this.emit(next);
+  }
+
+  emit(next) {
+    this.onChange(next);
+  }
+
+  /** Shows a scenario in every control. */
+  setScenario(s) {
+    this.scenario = structuredClone(s);
+    const match = this.presets.scenarios.find((p) => sameLoad(p.scenario, s));
+    this.scenarioSelect.value = match ? match.name : '';
+    this.kernelSelect.value = s.preset;
+    const k = this.presets.kernels.find((x) => x.name === s.preset);
+    this.kernelHint.textContent = k ? k.description : '';
+    const policy = this.kernelPolicy(s.preset);
+    let overridden = 0;
+    for (const { m, input, badge, li } of this.mechInputs.values()) {
+      const over = s.overrides ? s.overrides[m.field] : undefined;
+      const v = over !== undefined ? over : policy[m.field];
+      if (input.type === 'checkbox') input.checked = v === true;
+      else input.value = toLinkValue(m, v);
+      const changed = over !== undefined && over !== policy[m.field];
+      if (changed) overridden++;
+      li.classList.toggle('overridden', changed);
+      badge.textContent = changed ? `changed: ${s.preset} has ${toLinkValue(m, policy[m.field])}` : '';
+    }
+    this.root.querySelector('#reset-overrides').disabled = overridden === 0;
+    this.root.querySelector('#override-count').textContent =
+      overridden === 0 ? `as in ${s.preset}` : `${overridden} changed from ${s.preset}`;
+    this.fsSelect.value = s.fs;
+    for (const { k, input } of this.inputs.values()) {
+      const v = get(s, k.path);
+      input.value = String(k.toView ? k.toView(Number(v)) : v);
+      input.setAttribute('aria-invalid', 'false');
+    }
+    this.seedInput.value = String(s.seed);
+    this.seedInput.setAttribute('aria-invalid', 'false');
+  }
+}
+
+/** Whether two scenarios have the same machine and load (kernel, mechanisms and seed aside). */
+function sameLoad(a, b) {
+  const pick = (s) => JSON.stringify([s.machine, s.fs, s.workload, s.durationMs, s.hangWindowMs]);
+  return pick(a) === pick(b);
+}

@@ -1,0 +1,506 @@
+// Wiring: the worker, the scenario form, the run controls, the panels and the URL.
+// The page holds no simulation logic: every number, line and sentence it shows comes from the
+// engine in the worker.
+
+import { EngineClient, REQ, HZ, SAMPLE_EVERY } from './protocol.js';
+import { Charts } from './charts.js';
+import { ConsolePanel } from './console.js';
+import { ThreadsPanel } from './threads.js';
+import { HangView } from './hangview.js';
+import { Controls } from './controls.js';
+import { LinkWriter, copyText, currentFragment, fragmentPairs, nearestValid, safeDecode } from './linkstate.js';
+import { initTheme } from './theme.js';
+
+const $ = (id) => document.getElementById(id);
+const STEP_TICKS = SAMPLE_EVERY;
+const fmtSec = (tick) => (Number(tick) / HZ).toFixed(2);
+
+const ui = {
+  run: $('run'),
+  step: $('step'),
+  reset: $('reset'),
+  speed: $('speed'),
+  share: $('share'),
+  shareStatus: $('share-status'),
+  shareFallback: $('share-fallback'),
+  time: $('time'),
+  timeOut: $('time-out'),
+  seekBox: $('seek-progress'),
+  seekBar: $('seek-bar'),
+  banner: $('banner'),
+  outcomeLine: $('outcome-line'),
+  runTick: $('run-tick'),
+  traceHash: $('trace-hash'),
+  scenarioError: $('scenario-error'),
+  fatal: $('fatal'),
+  help: $('help'),
+};
+
+/** What the page knows about the current run. */
+const run = {
+  scenario: null,
+  thresholds: null,
+  tick: 0,
+  durationTicks: 0,
+  playing: false,
+  finished: false,
+  outcome: null,
+  stats: null,
+  traceHash: null,
+  loaded: false,
+  seeking: false,
+  /** Bumped on every load so frames of an older run are ignored. */
+  generation: 0,
+};
+
+initTheme($('theme-toggle'), () => charts.retheme());
+
+const charts = new Charts($('charts'), (tick) => markTime(tick));
+const consolePanel = new ConsolePanel($('console-lines'), $('console'), $('console-announcer'), (tick) =>
+  markTime(tick),
+);
+const threads = new ThreadsPanel($('threads-body'));
+const hang = new HangView($('hang'), $('hang-graph'), $('hang-edges'), $('hang-cycle'));
+
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+let pendingFrames = [];
+let drawScheduled = false;
+const PANEL_MS = 200;
+let lastPanels = 0;
+let panelTimer = 0;
+let latestThreads = null;
+const engine = new EngineClient(worker, {
+  onFrame(frame) {
+    pendingFrames.push(frame);
+    if (!drawScheduled) {
+      drawScheduled = true;
+      requestAnimationFrame(drawFrames);
+    }
+  },
+  onProgress({ done, total }) {
+    if (!run.seeking) return;
+    ui.seekBar.max = Math.max(1, total);
+    ui.seekBar.value = done;
+  },
+  onFatal(message) {
+    ui.fatal.hidden = false;
+    ui.fatal.textContent = `The simulator stopped: ${message}. Reload the page to start again.`;
+    setState('idle');
+  },
+});
+
+const links = new LinkWriter((scenario) => engine.request(REQ.ENCODE, { scenario }));
+let controls = null;
+let defaultScenario = null;
+
+// ---------------------------------------------------------------- state
+
+/** The banner while there is no outcome yet. */
+const WAITING_TEXT = {
+  loading: 'Loading the simulator…',
+  idle: 'Ready. Press Run to boot the machine.',
+  running: 'Running: watch free + cache fall towards the thresholds.',
+  paused: 'Paused. Press Run (or Space) to go on, or “.” to step.',
+};
+
+function setState(state) {
+  document.body.dataset.state = state;
+  if (!run.outcome && ui.banner.dataset.kind !== 'error') {
+    const text = WAITING_TEXT[state] || WAITING_TEXT.idle;
+    if (ui.outcomeLine.textContent !== text) ui.outcomeLine.textContent = text;
+  }
+  const label = { idle: 'Run', running: 'Pause', paused: 'Resume', finished: 'Run again' }[state] || 'Run';
+  ui.run.textContent = label;
+  ui.run.setAttribute('aria-pressed', String(state === 'running'));
+  ui.step.disabled = state === 'finished' || !run.loaded;
+  ui.run.disabled = !run.loaded;
+}
+
+function currentState() {
+  if (run.finished) return 'finished';
+  if (run.playing) return 'running';
+  return run.tick > 0 ? 'paused' : 'idle';
+}
+
+// ---------------------------------------------------------------- frames
+
+function drawFrames() {
+  drawScheduled = false;
+  const frames = pendingFrames;
+  pendingFrames = [];
+  let last = frames.length - 1;
+  // A reset frame makes everything before it moot.
+  let first = 0;
+  for (let i = last; i >= 0; i--) {
+    if (frames[i].reset) {
+      first = i;
+      break;
+    }
+  }
+  for (let i = first; i <= last; i++) applyFrame(frames[i]);
+  charts.draw();
+  // Text panels change every frame while a run streams in; a few updates a second are plenty
+  // and keep each animation frame short.
+  const now = performance.now();
+  if (!run.playing || now - lastPanels >= PANEL_MS) {
+    lastPanels = now;
+    threads.update(latestThreads);
+    syncTimeline();
+  } else if (!panelTimer) {
+    panelTimer = setTimeout(() => {
+      panelTimer = 0;
+      requestAnimationFrame(() => {
+        lastPanels = performance.now();
+        threads.update(latestThreads);
+        syncTimeline();
+      });
+    }, PANEL_MS);
+  }
+  setState(currentState());
+}
+
+function applyFrame(f) {
+  if (f.reset) {
+    charts.clear();
+    consolePanel.clear();
+    threads.clear();
+    hang.clear();
+    run.outcome = null;
+    run.stats = null;
+    run.traceHash = null;
+    run.finished = false;
+    showOutcome();
+  }
+  charts.append(f.samples);
+  consolePanel.append(f.log);
+  latestThreads = f.threads;
+  run.tick = Number(f.status.tick);
+  run.playing = f.playing && !f.status.finished;
+  run.finished = f.status.finished;
+  if (f.outcome) {
+    run.outcome = f.outcome;
+    run.stats = f.stats;
+    run.traceHash = f.traceHash;
+    showOutcome();
+  }
+}
+
+function syncTimeline() {
+  ui.runTick.textContent = `t = ${fmtSec(run.tick)} s`;
+  if (!draggingTime && !run.seeking) {
+    ui.time.value = String(run.tick);
+    ui.timeOut.textContent = `${fmtSec(run.tick)} s`;
+  }
+}
+
+/**
+ * The banner sentence for an outcome: the engine's own summary ("Deadlock at 41.27 s: the
+ * pageout daemon sleeps in VMWait …"), with the emergency counts of a survived run.
+ */
+export function outcomeText(o, stats, durationTicks) {
+  const kind = o.kind === 'deadlock' ? 'Deadlock' : o.kind === 'stall' ? 'Stall' : 'Survived';
+  let s = String(o.summary || '').trim();
+  if (!/^(deadlock|stall|survived)\b/i.test(s)) {
+    const at = o.kind === 'survived' ? `all ${fmtSec(durationTicks || o.tick)} s` : `at ${fmtSec(o.tick)} s`;
+    s = s && s.toLowerCase() !== o.kind ? `${kind} ${at}: ${s}` : `${kind} ${at}`;
+  }
+  if (o.kind === 'survived' && stats && Number(stats.emergAllocs) > 0) {
+    const n = (v) => Number(v || 0).toLocaleString('en-US');
+    s = `${s.replace(/\.$/, '')}; ${n(stats.emergAllocs)} emergency page allocations, ${n(stats.emergFails)} failed.`;
+  }
+  return s;
+}
+
+function showOutcome() {
+  const o = run.outcome;
+  if (!o) {
+    ui.banner.dataset.kind = 'idle';
+    ui.outcomeLine.textContent = WAITING_TEXT[run.loaded ? 'idle' : 'loading'];
+    ui.traceHash.textContent = '—';
+    ui.traceHash.dataset.traceHash = '';
+    return;
+  }
+  ui.banner.dataset.kind = o.kind;
+  ui.outcomeLine.textContent = outcomeText(o, run.stats, run.durationTicks);
+  ui.traceHash.textContent = run.traceHash || '—';
+  ui.traceHash.dataset.traceHash = run.traceHash || '';
+  if (o.kind !== 'survived') hang.show(o.graph);
+}
+
+function markTime(tick) {
+  charts.mark(tick);
+  ui.runTick.textContent = `t = ${fmtSec(run.tick)} s · marked ${fmtSec(tick)} s`;
+}
+
+// ---------------------------------------------------------------- actions
+
+/** Loads a scenario: a fresh run at tick 0. Resolves to true when the engine accepted it. */
+async function load(scenario) {
+  const gen = ++run.generation;
+  controls.setScenario(scenario);
+  run.scenario = scenario;
+  links.update(scenario);
+  try {
+    const { thresholds } = await engine.request(REQ.LOAD, { scenario });
+    if (gen !== run.generation) return false;
+    run.thresholds = thresholds;
+    charts.setThresholds(thresholds);
+    run.loaded = true;
+    run.playing = false;
+    run.finished = false;
+    run.tick = 0;
+    run.durationTicks = Math.round(Number(scenario.durationMs) / (1000 / HZ));
+    ui.time.max = String(run.durationTicks);
+    ui.time.disabled = false;
+    ui.scenarioError.hidden = true;
+    ui.scenarioError.textContent = '';
+    showOutcome();
+    setState('idle');
+    return true;
+  } catch (err) {
+    if (gen !== run.generation) return false;
+    run.loaded = false;
+    ui.time.disabled = true;
+    charts.clear();
+    consolePanel.clear();
+    threads.clear();
+    hang.clear();
+    ui.scenarioError.hidden = false;
+    ui.scenarioError.textContent = `The engine cannot run this scenario: ${err.message}`;
+    ui.banner.dataset.kind = 'error';
+    ui.outcomeLine.textContent = `Cannot run: ${err.message}`;
+    setState('idle');
+    return false;
+  }
+}
+
+function play() {
+  if (!run.loaded) return;
+  if (run.finished) {
+    // Run again: same scenario, same run.
+    load(run.scenario).then((ok) => ok && play());
+    return;
+  }
+  run.playing = true;
+  engine.send(REQ.PLAY, { speed: Number(ui.speed.value) });
+  setState('running');
+}
+
+function pause() {
+  run.playing = false;
+  engine.send(REQ.PAUSE);
+  setState(currentState());
+}
+
+function togglePlay() {
+  if (run.playing) pause();
+  else play();
+}
+
+function step() {
+  if (!run.loaded || run.finished) return;
+  run.playing = false;
+  engine.send(REQ.STEP, { ticks: STEP_TICKS });
+}
+
+async function seek(tick) {
+  if (!run.loaded) return;
+  const wasPlaying = run.playing;
+  run.playing = false;
+  run.seeking = true;
+  const slow = setTimeout(() => {
+    ui.seekBox.hidden = false;
+  }, 150);
+  try {
+    await engine.request(REQ.SEEK, { tick });
+  } catch {
+    // a later seek replaced this one
+  } finally {
+    clearTimeout(slow);
+    run.seeking = false;
+    ui.seekBox.hidden = true;
+    syncTimeline();
+  }
+  markTime(run.tick);
+  if (wasPlaying && !run.finished) play();
+  else setState(currentState());
+}
+
+async function share() {
+  const url = await links.flush();
+  ui.shareFallback.hidden = true;
+  if (await copyText(url)) {
+    ui.shareStatus.textContent = 'Link copied';
+  } else {
+    ui.shareFallback.value = url;
+    ui.shareFallback.hidden = false;
+    ui.shareFallback.select();
+    ui.shareStatus.textContent = 'Copy the link below';
+  }
+  clearTimeout(share.timer);
+  share.timer = setTimeout(() => {
+    ui.shareStatus.textContent = '';
+  }, 4000);
+}
+
+function onScenarioChange(next) {
+  hideLinkError();
+  load(next);
+}
+
+// ---------------------------------------------------------------- links
+
+const linkError = {
+  panel: $('link-error'),
+  list: $('link-error-list'),
+  nearest: $('link-error-nearest'),
+  byDefault: $('link-error-default'),
+  hint: $('link-error-nearest-hint'),
+  candidate: null,
+};
+
+function hideLinkError() {
+  if (linkError.panel.hidden) return;
+  linkError.panel.hidden = true;
+  links.enabled = true;
+  links.update(run.scenario);
+}
+
+async function showLinkError(fragment, errors) {
+  links.enabled = false; // keep the broken link in the address bar until the user decides
+  linkError.list.replaceChildren();
+  for (const e of errors) {
+    const li = document.createElement('li');
+    const key = document.createElement('code');
+    key.textContent = e.key || '(link)';
+    li.append(key);
+    const parts = [];
+    if (e.given !== undefined && e.given !== '') parts.push(`got “${e.given}”`);
+    if (e.allowed) parts.push(`allowed: ${e.allowed}`);
+    if (e.message && !parts.length) parts.push(e.message);
+    li.append(document.createTextNode(` — ${parts.join('; ') || 'not understood'}`));
+    linkError.list.append(li);
+  }
+  linkError.panel.hidden = false;
+  const near = await nearestValid(fragment, (f) => engine.request(REQ.DECODE, { fragment: f }));
+  linkError.candidate = near ? near.scenario : null;
+  if (near) {
+    const kept = fragmentPairs(near.fragment).map(([k]) => safeDecode(k)).filter((k) => k !== 'v');
+    linkError.hint.textContent = kept.length
+      ? `The nearest valid scenario keeps what the link says about: ${kept.join(', ')}.`
+      : 'Nothing in the link could be kept: the nearest valid scenario is the default one.';
+  } else {
+    linkError.hint.textContent = 'Nothing in the link could be kept: the nearest valid scenario is the default one.';
+  }
+  linkError.nearest.focus();
+}
+
+linkError.nearest.addEventListener('click', async () => {
+  const s = linkError.candidate || defaultScenario;
+  hideLinkError();
+  await load(structuredClone(s));
+  links.flush();
+});
+linkError.byDefault.addEventListener('click', async () => {
+  hideLinkError();
+  await load(structuredClone(defaultScenario));
+  links.flush();
+});
+
+/** Opens whatever the URL fragment says; never leaves the page blank. */
+async function openFragment(fragment) {
+  if (!fragment) {
+    hideLinkError();
+    return load(structuredClone(defaultScenario));
+  }
+  const r = await engine.request(REQ.DECODE, { fragment });
+  if (r.ok) {
+    hideLinkError();
+    return load(r.scenario);
+  }
+  // Show the lab with the default scenario behind the error panel, leaving the broken link in
+  // the address bar until the user chooses.
+  links.enabled = false;
+  if (!run.loaded) await load(structuredClone(defaultScenario));
+  await showLinkError(fragment, r.errors || []);
+  return false;
+}
+
+// ---------------------------------------------------------------- events
+
+ui.run.addEventListener('click', togglePlay);
+ui.step.addEventListener('click', step);
+ui.reset.addEventListener('click', () => run.scenario && load(run.scenario));
+ui.speed.addEventListener('change', () => {
+  if (run.playing) engine.send(REQ.PLAY, { speed: Number(ui.speed.value) });
+});
+ui.share.addEventListener('click', share);
+
+let draggingTime = false;
+ui.time.addEventListener('pointerdown', () => {
+  draggingTime = true;
+});
+ui.time.addEventListener('input', () => {
+  draggingTime = true;
+  ui.timeOut.textContent = `${fmtSec(ui.time.value)} s`;
+});
+ui.time.addEventListener('change', () => {
+  draggingTime = false;
+  seek(Number(ui.time.value));
+});
+ui.time.addEventListener('pointerup', () => {
+  draggingTime = false;
+});
+
+window.addEventListener('hashchange', () => {
+  const f = currentFragment();
+  openFragment(f);
+});
+
+$('help-open').addEventListener('click', () => ui.help.showModal());
+
+function typing(target) {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  const tag = target.tagName;
+  if (tag === 'TEXTAREA' || tag === 'SELECT') return true;
+  if (tag === 'INPUT') return !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(target.type);
+  return false;
+}
+
+document.addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+  if (ui.help.open) return; // the dialog handles Escape itself
+  const t = e.target;
+  if (e.key === '?') {
+    if (typing(t)) return;
+    e.preventDefault();
+    ui.help.showModal();
+  } else if (e.key === ' ' || e.code === 'Space') {
+    // Space on a button or a checkbox presses it; elsewhere it runs or pauses.
+    if (typing(t) || (t instanceof HTMLElement && t.closest('button, a, summary, input, [role="button"]'))) return;
+    e.preventDefault();
+    togglePlay();
+  } else if (e.key === '.') {
+    if (typing(t)) return;
+    e.preventDefault();
+    step();
+  }
+});
+
+// ---------------------------------------------------------------- start
+
+async function start() {
+  setState('loading');
+  showOutcome();
+  const info = await engine.request(REQ.INIT);
+  $('engine-version').textContent = info.engineVersion;
+  defaultScenario = info.defaultScenario;
+  controls = new Controls($('controls'), info.presets, info.limits, onScenarioChange);
+  await openFragment(currentFragment());
+}
+
+start().catch((err) => {
+  ui.fatal.hidden = false;
+  ui.fatal.textContent = `The simulator could not start: ${err && err.message ? err.message : err}`;
+});

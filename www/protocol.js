@@ -1,0 +1,178 @@
+// The message protocol between the page (main.js) and the simulation worker (worker.js).
+//
+// The worker owns the one wasm `Simulation`. The page sends small requests; the worker answers
+// requests that carry an `id` with a `reply` of the same id, and while a run plays it posts one
+// `frame` per slice of work: everything a frame of the page draws (new samples, new console
+// lines, the threads, the status and, once decided, the outcome). The page never calls the
+// engine itself, so a slow step can never freeze it.
+
+/**
+ * A scenario exactly as the engine serialises it (core/src/scenario/mod.rs, camelCase).
+ * @typedef {{
+ *   preset: string,
+ *   overrides: Object<string, boolean|string>,
+ *   machine: {ramMb: number, diskSeekMs: number, diskMbS: number},
+ *   fs: 'hammer'|'ufs',
+ *   workload: {writers: number, writerFileMb: number, writerKbS: number, mmapWriters: number,
+ *     mmapFileMb: number, mmapPagesS: number, hogs: number, hogMb: number, hogMbS: number,
+ *     hogStartMs: number},
+ *   seed: string,
+ *   durationMs: number,
+ *   hangWindowMs: number,
+ * }} Scenario
+ */
+
+/**
+ * One problem with a link or a scenario.
+ * @typedef {{key: string, given: string, allowed: string, message?: string}} FieldProblem
+ */
+
+/**
+ * @typedef {{tick: number, finished: boolean, outcome: null|'survived'|'deadlock'|'stall'}} Status
+ * @typedef {{start: number, rows: number, columns: Object<string, Uint32Array>}} SampleBatch
+ * @typedef {{index: number, tick: number, text: string, dmesg: string}} LogLine
+ * @typedef {{name: string, state: string, wmesg: string, timed: boolean, since: number}} ThreadInfo
+ * @typedef {{thread: string, wmesg: string, timed: boolean, waitsFor: string, since: number}} WaitNode
+ * @typedef {{from: number, to: number, why: string}} WaitEdge
+ * @typedef {{kind: 'survived'|'deadlock'|'stall', tick: number, detectedAt: number,
+ *   summary: string, graph: {nodes: WaitNode[], edges: WaitEdge[], cycle: number[]}}} Outcome
+ */
+
+/**
+ * Everything one frame of the page draws. `reset` means: forget what you have, this frame
+ * starts from tick 0 (after a load, a reset or a seek backwards).
+ * @typedef {{
+ *   type: 'frame',
+ *   reset: boolean,
+ *   status: Status,
+ *   samples: SampleBatch,
+ *   log: LogLine[],
+ *   threads: ThreadInfo[],
+ *   outcome: Outcome|null,
+ *   stats: Object<string, number>|null,
+ *   traceHash: string|null,
+ *   playing: boolean,
+ * }} Frame
+ */
+
+/**
+ * Requests from the page. Those with an `id` get exactly one `reply` with the same id.
+ * @typedef {{type: 'init', id: number}} InitRequest
+ *   reply.value: {engineVersion: string, presets: object, defaultScenario: Scenario,
+ *   columns: string[], limits: object|null}
+ * @typedef {{type: 'decode', id: number, fragment: string}} DecodeRequest
+ *   reply.value: {ok: true, scenario: Scenario, link: string} | {ok: false, errors: FieldProblem[]}
+ * @typedef {{type: 'encode', id: number, scenario: Scenario}} EncodeRequest
+ *   reply.value: string (the fragment without '#'); reply.error when the scenario is invalid
+ * @typedef {{type: 'load', id: number, scenario: Scenario}} LoadRequest
+ *   builds a fresh Simulation at tick 0; reply.value: {thresholds, link}; then a reset frame.
+ *   reply.error: {message, problems: FieldProblem[]} when the engine refuses the scenario.
+ * @typedef {{type: 'play', speed: number}} PlayRequest
+ *   speed = simulated seconds per wall second; 0 = as fast as possible. Frames follow.
+ * @typedef {{type: 'pause'}} PauseRequest
+ * @typedef {{type: 'step', ticks: number}} StepRequest
+ *   advances by `ticks` and posts one frame.
+ * @typedef {{type: 'seek', id: number, tick: number}} SeekRequest
+ *   runs to `tick` (forwards: continues; backwards: a fresh Simulation from tick 0), posting
+ *   `progress` messages while it works, then one frame; reply.value: {tick}.
+ */
+
+/**
+ * Messages from the worker.
+ * @typedef {{type: 'reply', id: number, value?: any, error?: {message: string,
+ *   problems?: FieldProblem[]}}} Reply
+ * @typedef {{type: 'progress', done: number, total: number}} Progress
+ * @typedef {{type: 'fatal', message: string}} Fatal  the engine could not start at all
+ */
+
+export const REQ = Object.freeze({
+  INIT: 'init',
+  DECODE: 'decode',
+  ENCODE: 'encode',
+  LOAD: 'load',
+  PLAY: 'play',
+  PAUSE: 'pause',
+  STEP: 'step',
+  SEEK: 'seek',
+});
+
+export const MSG = Object.freeze({
+  REPLY: 'reply',
+  FRAME: 'frame',
+  PROGRESS: 'progress',
+  FATAL: 'fatal',
+});
+
+/** Milliseconds of engine work per slice before the worker yields and posts a frame. */
+export const SLICE_MS = 8;
+
+/** Simulated ticks per second (hz) and ticks between two samples, as in the engine. */
+export const HZ = 100;
+export const SAMPLE_EVERY = 10;
+
+/**
+ * The page's side of the protocol: a worker wrapped so that requests with an id return
+ * promises, and everything else arrives through `onFrame` / `onProgress` / `onFatal`.
+ */
+export class EngineClient {
+  /**
+   * @param {Worker} worker
+   * @param {{onFrame: (f: Frame) => void, onProgress: (p: Progress) => void,
+   *   onFatal: (message: string) => void}} handlers
+   */
+  constructor(worker, handlers) {
+    this.worker = worker;
+    this.handlers = handlers;
+    this.nextId = 1;
+    /** @type {Map<number, {resolve: Function, reject: Function}>} */
+    this.pending = new Map();
+    worker.addEventListener('message', (e) => this.receive(e.data));
+    worker.addEventListener('error', (e) => {
+      e.preventDefault?.();
+      handlers.onFatal(e.message || 'the simulation worker failed to start');
+    });
+  }
+
+  receive(msg) {
+    switch (msg.type) {
+      case MSG.REPLY: {
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        this.pending.delete(msg.id);
+        if (msg.error) {
+          const err = new Error(msg.error.message);
+          err.problems = msg.error.problems || [];
+          p.reject(err);
+        } else {
+          p.resolve(msg.value);
+        }
+        break;
+      }
+      case MSG.FRAME:
+        this.handlers.onFrame(msg);
+        break;
+      case MSG.PROGRESS:
+        this.handlers.onProgress(msg);
+        break;
+      case MSG.FATAL:
+        this.handlers.onFatal(msg.message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Sends a request that expects a reply. */
+  request(type, fields = {}) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type, id, ...fields });
+    });
+  }
+
+  /** Sends a request without a reply (play, pause, step). */
+  send(type, fields = {}) {
+    this.worker.postMessage({ type, ...fields });
+  }
+}

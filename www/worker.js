@@ -1,0 +1,280 @@
+// The simulation worker: owns the wasm engine and the one running `Simulation`.
+// It works in slices of at most SLICE_MS and posts one frame per slice, so the page stays
+// responsive and draws at its own pace. See protocol.js for the messages.
+
+import init, * as engine from './pkg/pageout_web.js';
+import { REQ, MSG, SLICE_MS, HZ } from './protocol.js';
+
+/** At a set speed, frames go out about this often (at full speed: after every slice). */
+const FRAME_MS = 16;
+
+const ready = init().catch((e) => {
+  postMessage({ type: MSG.FATAL, message: `the engine could not be loaded: ${e && e.message ? e.message : e}` });
+  throw e;
+});
+
+/** The scenario of the current run (to rebuild it when seeking backwards). */
+let scenario = null;
+/** @type {any} the wasm Simulation */
+let sim = null;
+/** What the page has already received, so frames carry only what is new. */
+let rowsSent = 0;
+let linesSent = 0;
+let outcomeSent = false;
+let resetPending = false;
+
+let playing = false;
+let speed = 10;
+let playWall = 0;
+let playTick = 0;
+/** A seek in progress: {id, target}. */
+let seekJob = null;
+/** Ticks per engine call, tuned so one call takes about a millisecond. */
+let batch = 10;
+let loopScheduled = false;
+
+const yieldChannel = new MessageChannel();
+yieldChannel.port1.onmessage = () => {
+  loopScheduled = false;
+  loop();
+};
+
+function schedule(delayMs = 0) {
+  if (loopScheduled) return;
+  loopScheduled = true;
+  if (delayMs > 0) {
+    setTimeout(() => {
+      loopScheduled = false;
+      loop();
+    }, delayMs);
+  } else {
+    yieldChannel.port2.postMessage(0);
+  }
+}
+
+function reply(id, value) {
+  postMessage({ type: MSG.REPLY, id, value });
+}
+
+function replyError(id, err, problems) {
+  const message = err && err.message ? err.message : String(err);
+  postMessage({ type: MSG.REPLY, id, error: { message, problems: problems || [] } });
+}
+
+function freeSim() {
+  if (sim) {
+    sim.free();
+    sim = null;
+  }
+}
+
+/** Builds a fresh Simulation of the current scenario at tick 0. */
+function rebuild() {
+  freeSim();
+  sim = new engine.Simulation(scenario);
+  rowsSent = 0;
+  linesSent = 0;
+  outcomeSent = false;
+  resetPending = true;
+  batch = Math.max(1, batch);
+}
+
+function status() {
+  const s = { tick: Number(sim.tick()), finished: false, outcome: null };
+  const o = sim.outcome();
+  if (o) {
+    s.finished = true;
+    s.outcome = o.kind;
+  }
+  return s;
+}
+
+/** Posts what changed since the last frame. */
+function postFrame() {
+  if (!sim) return;
+  const st = status();
+  const samples = sim.samplesSince(rowsSent);
+  rowsSent = samples.start + samples.rows;
+  const log = sim.logSince(linesSent);
+  linesSent += log.length;
+  let outcome = null;
+  let traceHash = null;
+  let stats = null;
+  if (st.finished && !outcomeSent) {
+    outcome = sim.outcome();
+    traceHash = sim.traceHash();
+    stats = sim.stats();
+    outcomeSent = true;
+  }
+  // Hand the copies over without copying again; only arrays that own their whole buffer
+  // (never a view into wasm memory).
+  const transfer = [
+    ...new Set(
+      Object.values(samples.columns || {})
+        .filter((a) => ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer && a.byteLength === a.buffer.byteLength)
+        .map((a) => a.buffer),
+    ),
+  ];
+  postMessage(
+    {
+      type: MSG.FRAME,
+      reset: resetPending,
+      status: st,
+      samples,
+      log,
+      threads: sim.threads(),
+      outcome,
+      stats,
+      traceHash,
+      playing,
+    },
+    transfer,
+  );
+  resetPending = false;
+}
+
+/**
+ * Advances the simulation towards `target` for at most `budgetMs` of wall time.
+ * Returns true when the target or the end of the run was reached.
+ */
+function work(target, budgetMs) {
+  const start = performance.now();
+  for (;;) {
+    const now = Number(sim.tick());
+    if (now >= target) return true;
+    const n = Math.min(batch, target - now);
+    const t0 = performance.now();
+    const st = sim.advance(n);
+    const dt = performance.now() - t0;
+    // Keep one call around a millisecond, whatever the engine's speed on this machine.
+    if (dt < 0.5 && n === batch) batch = Math.min(batch * 2, 100000);
+    else if (dt > 2 && batch > 1) batch = Math.max(1, Math.floor(batch / 2));
+    if (st.finished) return true;
+    if (performance.now() - start >= budgetMs) return false;
+  }
+}
+
+function loop() {
+  if (!sim) return;
+  if (seekJob) {
+    const job = seekJob;
+    const done = work(job.target, SLICE_MS);
+    postMessage({ type: MSG.PROGRESS, done: Number(sim.tick()), total: job.target });
+    if (done) {
+      seekJob = null;
+      postFrame();
+      reply(job.id, { tick: Number(sim.tick()) });
+    }
+    schedule();
+    return;
+  }
+  if (!playing) return;
+  const now = Number(sim.tick());
+  const target =
+    speed > 0 ? playTick + Math.floor(((performance.now() - playWall) * speed * HZ) / 1000) : Infinity;
+  if (target > now) {
+    const caughtUp = work(target, SLICE_MS);
+    if (status().finished) playing = false;
+    postFrame();
+    // Behind the clock (or flat out): go on at once. On time: next frame in FRAME_MS.
+    if (playing) schedule(caughtUp && speed > 0 ? FRAME_MS : 0);
+  } else {
+    schedule(FRAME_MS);
+  }
+}
+
+function startPlaying(newSpeed) {
+  speed = newSpeed;
+  if (!sim) return;
+  if (status().finished) {
+    playing = false;
+    postFrame();
+    return;
+  }
+  playing = true;
+  playWall = performance.now();
+  playTick = Number(sim.tick());
+  schedule();
+}
+
+async function handle(msg) {
+  await ready;
+  switch (msg.type) {
+    case REQ.INIT:
+      reply(msg.id, {
+        engineVersion: engine.engineVersion(),
+        presets: engine.presets(),
+        defaultScenario: engine.defaultScenario(),
+        columns: engine.columns(),
+        limits: typeof engine.limits === 'function' ? engine.limits() : null,
+      });
+      break;
+    case REQ.DECODE:
+      try {
+        reply(msg.id, engine.decodeLink(msg.fragment));
+      } catch (e) {
+        reply(msg.id, { ok: false, errors: [{ key: '', given: msg.fragment, allowed: '', message: String(e.message || e) }] });
+      }
+      break;
+    case REQ.ENCODE:
+      try {
+        reply(msg.id, engine.encodeLink(msg.scenario));
+      } catch (e) {
+        replyError(msg.id, e);
+      }
+      break;
+    case REQ.LOAD: {
+      playing = false;
+      seekJob = null;
+      const previous = scenario;
+      try {
+        scenario = msg.scenario;
+        rebuild();
+      } catch (e) {
+        scenario = previous;
+        freeSim();
+        replyError(msg.id, e);
+        break;
+      }
+      reply(msg.id, { thresholds: sim.thresholds(), link: sim.toLink() });
+      postFrame();
+      break;
+    }
+    case REQ.PLAY:
+      startPlaying(msg.speed);
+      break;
+    case REQ.PAUSE:
+      playing = false;
+      if (sim) postFrame();
+      break;
+    case REQ.STEP:
+      if (!sim) break;
+      playing = false;
+      work(Number(sim.tick()) + msg.ticks, 1000);
+      postFrame();
+      break;
+    case REQ.SEEK: {
+      if (!sim) {
+        replyError(msg.id, new Error('nothing loaded'));
+        break;
+      }
+      playing = false;
+      if (seekJob) reply(seekJob.id, { tick: Number(sim.tick()), cancelled: true });
+      const target = Math.max(0, Math.floor(msg.tick));
+      if (target < Number(sim.tick())) rebuild();
+      seekJob = { id: msg.id, target };
+      schedule();
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+// Requests are handled one after another, in the order they were sent.
+let queue = Promise.resolve();
+self.onmessage = (e) => {
+  queue = queue.then(() => handle(e.data)).catch((err) => {
+    postMessage({ type: MSG.FATAL, message: String(err && err.message ? err.message : err) });
+  });
+};
