@@ -2,29 +2,12 @@
 // machine and workload knobs, seed, duration. It edits a scenario object and reports every
 // change; presets, mechanisms and their explanations come from the engine.
 
-/** Ranges as in core/src/scenario/mod.rs `limits`, used when the engine does not export them. */
-const FALLBACK_LIMITS = {
-  ramMb: [32, 4096],
-  diskSeekMs: [0, 100],
-  diskMbS: [1, 2000],
-  writers: [0, 8],
-  fileMb: [1, 8192],
-  writerKbS: [0, 1000000],
-  mmapWriters: [0, 4],
-  mmapPagesS: [1, 1000000],
-  hogs: [0, 4],
-  hogMb: [0, 8192],
-  hogMbS: [1, 10000],
-  durationMs: [1000, 3600000],
-  hangWindowMs: [100, 600000],
-};
-
 /**
  * The knobs. `path` is where the value lives in the scenario; values shown in seconds are
  * stored in milliseconds (whole ticks of 10 ms).
  */
 function knobs(L) {
-  const lim = (name) => L[name] || FALLBACK_LIMITS[name];
+  const lim = (name) => L[name];
   const sec = { toView: (ms) => ms / 1000, fromView: (s) => Math.round(s * 100) * 10 };
   const secLim = (name) => lim(name).map((ms) => ms / 1000);
   return {
@@ -111,7 +94,7 @@ export class Controls {
     this.presets = presets;
     this.onChange = onChange;
     this.scenario = null;
-    this.knobs = knobs(limits || {});
+    this.knobs = knobs(limits);
     this.inputs = new Map();
     this.mechInputs = new Map();
     this.build();

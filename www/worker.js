@@ -206,7 +206,7 @@ async function handle(msg) {
         presets: engine.presets(),
         defaultScenario: engine.defaultScenario(),
         columns: engine.columns(),
-        limits: typeof engine.limits === 'function' ? engine.limits() : null,
+        limits: engine.limits(),
       });
       break;
     case REQ.DECODE:

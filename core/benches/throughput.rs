@@ -6,8 +6,9 @@
 //! cargo bench -p pageout-core --bench throughput -- --runs 3 --only lockup-0701
 //! ```
 //!
-//! Every scenario runs `--runs` times (7 by default, none dropped); the table shows the median and
-//! the spread (min–max). Each JSON line carries the same numbers plus the scenario's link, its
+//! Every scenario runs once to warm up (its time is reported apart, as `cold_wall_ms`), then
+//! `--runs` times (7 by default, none dropped); the table shows the median and the spread
+//! (min–max) of those. Each JSON line carries the same numbers plus the scenario's link, its
 //! outcome and its trace hash, so `scripts/bench.sh` can check that the browser ran the same run.
 //! The scenarios are built from the Rust presets exactly as `www/bench.js` builds them from
 //! `defaultScenario()` and `presets()`.
@@ -145,11 +146,13 @@ fn run_once(scenario: &Scenario, until: u64) -> Run {
     }
 }
 
-/// Runs a case `runs` times and checks that every run is the same run.
+/// Runs a case once to warm up (reported apart, as `cold_wall_ms`), then `runs` times, and checks
+/// that every run is the same run.
 fn measure(name: &str, scenario: &Scenario, until: u64, runs: usize) -> (Vec<Run>, Value) {
+    let cold = run_once(scenario, until);
     let all: Vec<Run> = (0..runs).map(|_| run_once(scenario, until)).collect();
     let first = &all[0];
-    for r in &all[1..] {
+    for r in all.iter().chain([&cold]) {
         assert_eq!(
             (r.ticks, r.trace_hash),
             (first.ticks, first.trace_hash),
@@ -180,6 +183,7 @@ fn measure(name: &str, scenario: &Scenario, until: u64, runs: usize) -> (Vec<Run
         "memory_bytes": first.memory_bytes,
         "bytes_per_page": first.memory_bytes as f64 / f64::from(first.pages),
         "wall_ms": Spread::of(&wall).json(),
+        "cold_wall_ms": cold.wall_ms,
         "new_ms": Spread::of(&new_ms).json(),
         "sim_s_per_wall_s": Spread::of(&speed).json(),
         "events_per_s": Spread::of(&eps).json(),

@@ -731,3 +731,78 @@ impl Kernel {
         s
     }
 }
+
+/// Helpers for the engine's unit tests: a booted machine whose threads never run unless asked,
+/// and a way to call a blocking kernel function as a given thread.
+#[cfg(test)]
+pub mod testkit {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    use super::Machine;
+    use crate::policy::KernelPreset;
+    use crate::sched::{Kc, TKind, Tid};
+    use crate::vm::{NONE, OBJ_KERNEL, PG_VALID, VM_ALLOC_INTERRUPT};
+    use crate::{Scenario, ScenarioPreset, Workload};
+
+    /// Thread ids of the kernel threads `boot` creates.
+    pub const PD: Tid = 0;
+    pub const BDHW: Tid = 2;
+
+    /// A `ram_mb` machine on `kernel` with no user processes.
+    pub fn machine(ram_mb: u32, kernel: KernelPreset) -> Machine {
+        let base = ScenarioPreset::HammerLockup.scenario();
+        let s = Scenario {
+            preset: kernel,
+            machine: crate::Machine {
+                ram_mb,
+                ..base.machine
+            },
+            workload: Workload {
+                writers: 0,
+                mmap_writers: 0,
+                hogs: 0,
+                ..base.workload
+            },
+            ..base
+        };
+        Machine::boot(&s)
+    }
+
+    /// Adds a user thread (it is never run by the executor in these tests).
+    pub fn user_thread(k: &Kc) -> Tid {
+        k.borrow_mut().sched.spawn("test".into(), TKind::Writer)
+    }
+
+    /// Polls `f` once as thread `t`.
+    pub fn poll_as<F: Future>(k: &Kc, t: Tid, f: Pin<&mut F>) -> Poll<F::Output> {
+        k.borrow_mut().sched.cur = t;
+        f.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    /// Wires kernel pages until free + cache is exactly `n`; returns them.
+    pub fn squeeze_to(k: &Kc, n: u32) -> Vec<u32> {
+        let mut kk = k.borrow_mut();
+        kk.sched.cur = PD;
+        let mut taken = Vec::new();
+        while kk.vm.fc() > n {
+            let m = kk.vm_page_alloc(OBJ_KERNEL, 0, VM_ALLOC_INTERRUPT);
+            assert_ne!(m, NONE);
+            kk.vm.pages[m as usize].flags = PG_VALID;
+            kk.vm_page_wire(m);
+            taken.push(m);
+        }
+        taken
+    }
+
+    /// Gives back pages taken by `squeeze_to`.
+    pub fn release(k: &Kc, pages: &mut Vec<u32>, n: usize) {
+        let mut kk = k.borrow_mut();
+        for _ in 0..n {
+            let m = pages.pop().expect("a page to give back");
+            kk.vm_page_unwire(m);
+            kk.vm_page_free(m);
+        }
+    }
+}

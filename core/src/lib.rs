@@ -20,6 +20,9 @@ mod sched;
 mod vm;
 mod workload;
 
+#[cfg(test)]
+mod tests;
+
 pub use detect::{Outcome, OutcomeKind, WaitEdge, WaitGraph, WaitNode};
 pub use policy::{BdSpeedup, BioVariant, DirtyLimit, KernelPreset, Policy, PolicyOverrides};
 pub use scenario::{

@@ -266,3 +266,10 @@ export interface LinkProblem {
 export type DecodeResult =
   | { ok: true; scenario: Scenario; link: string }
   | { ok: false; errors: LinkProblem[] };
+
+/** The range of every scenario knob by its field name (`fileMb` for both file sizes). */
+export type Limits = Record<
+  | "ramMb" | "diskSeekMs" | "diskMbS" | "writers" | "fileMb" | "writerKbS" | "mmapWriters"
+  | "mmapPagesS" | "hogs" | "hogMb" | "hogMbS" | "durationMs" | "hangWindowMs",
+  [number, number]
+>;

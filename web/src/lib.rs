@@ -327,6 +327,16 @@ pub fn engine_version() -> String {
     pageout_core::ENGINE_VERSION.to_string()
 }
 
+/// The range of every scenario knob, `{ramMb: [32, 4096], ...}`, as the engine validates them.
+#[wasm_bindgen(unchecked_return_type = "Limits")]
+pub fn limits() -> Result<JsValue, js_sys::Error> {
+    let table: std::collections::BTreeMap<&str, [u64; 2]> = pageout_core::scenario::limits::table()
+        .into_iter()
+        .map(|(name, lo, hi)| (name, [lo, hi]))
+        .collect();
+    to_js(&table)
+}
+
 /// The sample column names, in order.
 #[wasm_bindgen(unchecked_return_type = "ColumnName[]")]
 pub fn columns() -> Vec<String> {

@@ -7,7 +7,9 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Reflect, Uint32Array, JSON};
-use pageout_web::{columns, decode_link, default_scenario, encode_link, presets, Simulation};
+use pageout_web::{
+    columns, decode_link, default_scenario, encode_link, limits, presets, Simulation,
+};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -363,4 +365,27 @@ fn every_returned_value_is_plain_json() {
         .map(|k| k.as_string().unwrap())
         .collect();
     assert_eq!(keys, columns());
+}
+
+#[wasm_bindgen_test]
+fn limits_give_the_range_the_engine_validates() {
+    let l = json(&limits().unwrap());
+    assert_eq!(l["ramMb"], serde_json::json!([32, 4096]));
+    // one past the top is refused by the engine with the same bound in its message
+    let too_big = default_with(Some("machine"), "ramMb", 4097);
+    let msg = error_message(Simulation::new(too_big));
+    assert!(msg.contains("4096M"), "{msg}");
+    for key in [
+        "diskSeekMs",
+        "writers",
+        "fileMb",
+        "mmapPagesS",
+        "durationMs",
+        "hangWindowMs",
+    ] {
+        assert!(
+            l[key][0].as_u64().unwrap() <= l[key][1].as_u64().unwrap(),
+            "{key}"
+        );
+    }
 }

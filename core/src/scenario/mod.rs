@@ -125,6 +125,28 @@ pub mod limits {
     pub const DURATION_MS: (u64, u64) = (1_000, 3_600_000);
     /// Hang window in ms.
     pub const HANG_WINDOW_MS: (u64, u64) = (100, 600_000);
+
+    /// Every limit by the name its field has in the serde form (camelCase), for the page's
+    /// controls; `fileMb` applies to both file sizes.
+    pub fn table() -> Vec<(&'static str, u64, u64)> {
+        let w = |(a, b): (u32, u32)| (u64::from(a), u64::from(b));
+        let rows = [
+            ("ramMb", w(RAM_MB)),
+            ("diskSeekMs", w(DISK_SEEK_MS)),
+            ("diskMbS", w(DISK_MB_S)),
+            ("writers", w(WRITERS)),
+            ("fileMb", w(FILE_MB)),
+            ("writerKbS", w(WRITER_KB_S)),
+            ("mmapWriters", w(MMAP_WRITERS)),
+            ("mmapPagesS", w(MMAP_PAGES_S)),
+            ("hogs", w(HOGS)),
+            ("hogMb", w(HOG_MB)),
+            ("hogMbS", w(HOG_MB_S)),
+            ("durationMs", DURATION_MS),
+            ("hangWindowMs", HANG_WINDOW_MS),
+        ];
+        rows.iter().map(|&(n, (a, b))| (n, a, b)).collect()
+    }
 }
 
 /// One problem with a scenario: the field, what was given, and what is allowed.

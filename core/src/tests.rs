@@ -1,0 +1,365 @@
+//! Unit tests of single mechanisms, each against a booted machine whose threads do not run: the
+//! test calls the kernel function as a chosen thread and looks at what it did.
+
+use std::task::Poll;
+
+use crate::buf::daemon::bwillwrite;
+use crate::buf::{
+    bio_page_alloc, getblk, hammer_blocksize_pages, recoverbufpages, BufLimits, BQ_CLEAN,
+    BQ_EMPTYKVA, B_DELWRI, PAGE_SIZE,
+};
+use crate::kernel::testkit::{machine, poll_as, release, squeeze_to, user_thread, BDHW, PD};
+use crate::policy::KernelPreset;
+use crate::sched::TState;
+use crate::vm::{
+    vm_wait, NONE, OBJ_KERNEL, OBJ_VNODE0, PG_DIRTY, PG_VALID, PQ_INACTIVE, VM_ALLOC_INTERRUPT,
+    VM_ALLOC_NORMAL, VM_ALLOC_SYSTEM,
+};
+use crate::{msg, HZ};
+
+const N: u8 = VM_ALLOC_NORMAL;
+const S: u8 = VM_ALLOC_SYSTEM;
+const I: u8 = VM_ALLOC_INTERRUPT;
+
+#[test]
+fn normal_allocations_stop_at_the_reserved_level_and_wake_the_daemon() {
+    let m = machine(128, KernelPreset::Dfly20080630);
+    let k = &m.k;
+    let t = user_thread(k);
+    let r = k.borrow().vm.t.v_free_reserved;
+    let _held = squeeze_to(k, r + 1);
+    let mut kk = k.borrow_mut();
+    kk.sched.cur = t;
+    kk.vm.vm_pages_needed = false;
+    assert_ne!(
+        kk.vm_page_alloc(OBJ_KERNEL, 0, N),
+        NONE,
+        "f + c = R + 1 > R"
+    );
+    assert_eq!(kk.vm_page_alloc(OBJ_KERNEL, 0, N), NONE, "f + c = R");
+    assert_eq!(kk.vm.vm_pageout_deficit, 1);
+    assert!(
+        kk.vm.vm_pages_needed,
+        "a failed allocation wakes the pageout daemon"
+    );
+}
+
+#[test]
+fn the_system_reserve_is_the_band_down_to_the_interrupt_reserve() {
+    let m = machine(128, KernelPreset::Dfly20080630);
+    let k = &m.k;
+    let t = user_thread(k);
+    let r = k.borrow().vm.t.v_free_reserved;
+    let _held = squeeze_to(k, r);
+    let mut kk = k.borrow_mut();
+    kk.sched.cur = t;
+    // NORMAL|SYSTEM succeeds while f + c > I = 2
+    for _ in 0..r - 2 {
+        assert_ne!(kk.vm_page_alloc(OBJ_KERNEL, 0, N | S), NONE);
+    }
+    assert_eq!(kk.vm.fc(), 2);
+    assert_eq!(kk.vm_page_alloc(OBJ_KERNEL, 0, N | S), NONE);
+    // the interrupt reserve: the last two pages
+    assert_ne!(kk.vm_page_alloc(OBJ_KERNEL, 0, N | S | I), NONE);
+    assert_ne!(kk.vm_page_alloc(OBJ_KERNEL, 0, N | S | I), NONE);
+    assert_eq!(kk.vm_page_alloc(OBJ_KERNEL, 0, N | S | I), NONE);
+}
+
+#[test]
+fn the_pageout_daemon_gets_the_system_reserve_without_asking() {
+    let m = machine(128, KernelPreset::Dfly20080630);
+    let k = &m.k;
+    let r = k.borrow().vm.t.v_free_reserved;
+    let _held = squeeze_to(k, r);
+    let mut kk = k.borrow_mut();
+    kk.sched.cur = PD;
+    assert_ne!(
+        kk.vm_page_alloc(OBJ_KERNEL, 0, N),
+        NONE,
+        "curthread == pagethread adds SYSTEM"
+    );
+    kk.sched.cur = BDHW;
+    assert_eq!(
+        kk.vm_page_alloc(OBJ_KERNEL, 0, N),
+        NONE,
+        "before the fix the buf daemons do not"
+    );
+}
+
+#[test]
+fn after_the_fix_the_buf_daemons_are_system_threads() {
+    let m = machine(128, KernelPreset::Dfly20080701);
+    let k = &m.k;
+    let r = k.borrow().vm.t.v_free_reserved;
+    let _held = squeeze_to(k, r);
+    let mut kk = k.borrow_mut();
+    kk.sched.cur = BDHW;
+    assert_ne!(kk.vm_page_alloc(OBJ_KERNEL, 0, N), NONE);
+}
+
+#[test]
+fn the_pageout_daemon_sleeps_in_vmwait_until_34_pages_are_free() {
+    let m = machine(128, KernelPreset::Dfly20080630);
+    let k = &m.k;
+    let mut held = squeeze_to(k, 0);
+    let mut f = Box::pin(vm_wait(k, 0));
+    assert!(poll_as(k, PD, f.as_mut()).is_pending());
+    {
+        let kk = k.borrow();
+        let th = &kk.sched.threads[PD];
+        assert_eq!(
+            (th.state, th.wmesg, th.timed),
+            (TState::Sleeping, "VMWait", false)
+        );
+    }
+    release(k, &mut held, 33);
+    assert_eq!(
+        k.borrow().sched.threads[PD].state,
+        TState::Sleeping,
+        "33 pages are not enough"
+    );
+    release(k, &mut held, 1);
+    assert_eq!(
+        k.borrow().sched.threads[PD].state,
+        TState::Runnable,
+        "v_pageout_free_min = 34"
+    );
+    assert!(poll_as(k, PD, f.as_mut()).is_ready());
+}
+
+#[test]
+fn other_threads_sleep_in_vmwait_until_free_min() {
+    let m = machine(128, KernelPreset::Dfly20080630);
+    let k = &m.k;
+    let t = user_thread(k);
+    let mut held = squeeze_to(k, 0);
+    let mut f = Box::pin(vm_wait(k, 0));
+    assert!(poll_as(k, t, f.as_mut()).is_pending());
+    assert_eq!(k.borrow().sched.threads[t].wmesg, "vmwait");
+    assert!(k.borrow().vm.vm_pages_needed);
+    let min = k.borrow().vm.t.v_free_min as usize;
+    release(k, &mut held, min - 1);
+    assert_eq!(k.borrow().sched.threads[t].state, TState::Sleeping);
+    release(k, &mut held, 1);
+    assert_eq!(k.borrow().sched.threads[t].state, TState::Runnable);
+}
+
+#[test]
+fn bufinit_sizes_a_128mb_machine_as_the_kernel_did() {
+    let l = BufLimits::compute(128 * 256);
+    assert_eq!(l.nbuf, 1483);
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    assert!(
+        (mib(l.maxbufspace) - 23.2).abs() < 0.05,
+        "{}",
+        mib(l.maxbufspace)
+    );
+    assert!(
+        (mib(l.hibufspace) - 22.6).abs() < 0.06,
+        "{}",
+        mib(l.hibufspace)
+    );
+    assert!((mib(l.hidirtybufspace) - 11.3).abs() < 0.05);
+    assert!((mib(l.lodirtybufspace) - 5.6).abs() < 0.1);
+}
+
+#[test]
+fn hammer_uses_64k_blocks_from_one_megabyte_on() {
+    assert_eq!(hammer_blocksize_pages(0) * PAGE_SIZE, 16384);
+    assert_eq!(hammer_blocksize_pages(255) * PAGE_SIZE, 16384);
+    assert_eq!(hammer_blocksize_pages(256) * PAGE_SIZE, 65536);
+}
+
+#[test]
+fn bd_heatup_asks_writers_to_wait_above_seven_eighths_of_the_high_water_mark() {
+    let m = machine(128, KernelPreset::Dfly20080630);
+    let mut kk = m.k.borrow_mut();
+    let hi = kk.bc.lim.hidirtybufspace;
+    let lo = kk.bc.lim.lodirtybufspace;
+    let mid1 = lo + (hi - lo) / 2;
+    let mid2 = mid1 + (hi - mid1) / 2;
+    kk.bc.dirtybufspace = mid2 - 1;
+    assert_eq!(kk.bd_heatup(), 0);
+    kk.bc.dirtybufspace = mid2 + 4096;
+    assert_eq!(kk.bd_heatup(), 4096);
+    kk.bc.dirtybufspace = 0;
+}
+
+#[test]
+fn bwillwrite_sleeps_in_flstik_while_dirty_space_is_high() {
+    let m = machine(128, KernelPreset::Dfly20080630);
+    let k = &m.k;
+    let t = user_thread(k);
+    let hi = k.borrow().bc.lim.hidirtybufspace;
+    k.borrow_mut().bc.dirtybufspace = hi;
+    let mut f = Box::pin(bwillwrite(k, 65536));
+    assert!(poll_as(k, t, f.as_mut()).is_pending());
+    let kk = k.borrow();
+    let th = &kk.sched.threads[t];
+    assert_eq!((th.wmesg, th.timed), ("flstik", true));
+    drop(kk);
+    k.borrow_mut().bc.dirtybufspace = 0;
+}
+
+#[test]
+fn before_the_fix_a_missing_buffer_page_means_sleeping_forever() {
+    let m = machine(128, KernelPreset::Dfly20080630);
+    let k = &m.k;
+    let _held = squeeze_to(k, 2);
+    let mut f = Box::pin(bio_page_alloc(k, OBJ_VNODE0, 0, 16));
+    assert!(poll_as(k, PD, f.as_mut()).is_pending());
+    let kk = k.borrow();
+    let th = &kk.sched.threads[PD];
+    assert_eq!((th.wmesg, th.timed), ("VMWait", false));
+    assert!(kk
+        .console
+        .lines()
+        .iter()
+        .all(|l| !l.text.contains("bio_page_alloc")));
+}
+
+#[test]
+fn the_fix_digs_into_the_interrupt_reserve_and_says_so() {
+    let m = machine(128, KernelPreset::Dfly20080701);
+    let k = &m.k;
+    let _held = squeeze_to(k, 2);
+    let mut f = Box::pin(bio_page_alloc(k, OBJ_VNODE0, 0, 16));
+    // memory is severe after the allocation, so the daemon pauses hz/20 with the page in hand
+    assert!(poll_as(k, PD, f.as_mut()).is_pending());
+    {
+        let kk = k.borrow();
+        assert_eq!(kk.stats.emerg_allocs, 1);
+        assert_eq!(kk.stats.recoverbufcalls, 1);
+        assert_eq!(kk.console.lines().last().unwrap().text, msg::EMERG);
+        let th = &kk.sched.threads[PD];
+        assert_eq!((th.wmesg, th.timed), ("VMWait", true));
+    }
+    let seq = k.borrow().sched.threads[PD].sleep_seq;
+    k.borrow_mut().sched.timeout(PD, seq);
+    match poll_as(k, PD, f.as_mut()) {
+        Poll::Ready(p) => assert_ne!(p, NONE),
+        Poll::Pending => panic!("the pause ends"),
+    }
+}
+
+#[test]
+fn when_even_the_emergency_fails_the_daemon_retries_after_five_seconds() {
+    let m = machine(128, KernelPreset::Dfly20080701);
+    let k = &m.k;
+    let _held = squeeze_to(k, 0);
+    let mut f = Box::pin(bio_page_alloc(k, OBJ_VNODE0, 0, 16));
+    assert!(poll_as(k, PD, f.as_mut()).is_pending());
+    let kk = k.borrow();
+    assert_eq!(kk.stats.emerg_fails, 1);
+    assert_eq!(kk.console.lines().last().unwrap().text, msg::EMERG_FAIL);
+    let (_, _, _, tid, _) = kk.sched.events.peek().unwrap().0;
+    assert_eq!(tid as usize, PD);
+    assert_eq!(
+        kk.sched.events.peek().unwrap().0 .0,
+        kk.sched.now + 5 * HZ * 10_000
+    );
+}
+
+/// A clean 64 KB buffer of vnode 0 at 1 MB, on the CLEAN queue with its 16 pages wired.
+fn clean_buffer(k: &crate::sched::Kc) -> u32 {
+    let t = user_thread(k);
+    let mut f = Box::pin(getblk(k, 0, 256, 65536, true));
+    let Poll::Ready(b) = poll_as(k, t, f.as_mut()) else {
+        panic!("getblk blocked")
+    };
+    let mut kk = k.borrow_mut();
+    let bp = kk.bc.bufs[b as usize];
+    for &p in &bp.pages[..16] {
+        kk.vm.pages[p as usize].flags |= PG_VALID;
+    }
+    kk.bqrelse(b);
+    assert_eq!(kk.bc.bufs[b as usize].queue, BQ_CLEAN);
+    b
+}
+
+#[test]
+fn recoverbufpages_cashes_in_clean_buffers() {
+    let m = machine(128, KernelPreset::Dfly20080701);
+    let k = &m.k;
+    let b = clean_buffer(k);
+    let _held = squeeze_to(k, 10);
+    let mut f = Box::pin(recoverbufpages(k));
+    let Poll::Ready(bytes) = poll_as(k, PD, f.as_mut()) else {
+        panic!("blocked")
+    };
+    assert_eq!(bytes, 65536);
+    let kk = k.borrow();
+    assert_eq!(
+        kk.vm.fc(),
+        10 + 16,
+        "every page of the clean buffer was freed"
+    );
+    assert_eq!(kk.stats.recovered_pages, 16);
+    assert_eq!(kk.bc.bufs[b as usize].queue, BQ_EMPTYKVA);
+}
+
+#[test]
+fn recoverbufpages_cannot_free_a_page_the_mapping_dirtied_again() {
+    let m = machine(128, KernelPreset::Dfly20080701);
+    let k = &m.k;
+    let b = clean_buffer(k);
+    let p0 = k.borrow().bc.bufs[b as usize].pages[0];
+    k.borrow_mut().vm.pages[p0 as usize].flags |= PG_DIRTY;
+    let _held = squeeze_to(k, 10);
+    let mut f = Box::pin(recoverbufpages(k));
+    assert!(poll_as(k, PD, f.as_mut()).is_ready());
+    let kk = k.borrow();
+    // the bytes are counted anyway, but the dirty page goes to the inactive queue
+    assert_eq!(kk.vm.fc(), 10 + 15);
+    assert_eq!(kk.vm.pages[p0 as usize].queue, PQ_INACTIVE);
+}
+
+#[test]
+fn a_released_buffer_gives_its_pages_back_only_when_memory_is_severe() {
+    let m = machine(128, KernelPreset::Dfly20080630);
+    let k = &m.k;
+    let b = clean_buffer(k);
+    assert_eq!(
+        k.borrow().bc.bufs[b as usize].npages,
+        16,
+        "not severe: the pages stay wired"
+    );
+    let severe = k.borrow().vm.t.v_free_severe;
+    let _held = squeeze_to(k, severe - 20);
+    let mut kk = k.borrow_mut();
+    kk.bc.bremfree(b);
+    kk.bc.bufs[b as usize].lock = 0;
+    kk.bqrelse(b);
+    assert_eq!(
+        kk.bc.bufs[b as usize].npages, 0,
+        "severe: bqrelse turned into brelse"
+    );
+    assert_eq!(kk.vm.fc(), severe - 20 + 16, "the clean pages were cached");
+}
+
+#[test]
+fn bdwrite_moves_the_dirt_from_the_pages_into_the_buffer() {
+    let m = machine(128, KernelPreset::Dfly20080630);
+    let k = &m.k;
+    let t = user_thread(k);
+    let mut f = Box::pin(getblk(k, 0, 256, 65536, true));
+    let Poll::Ready(b) = poll_as(k, t, f.as_mut()) else {
+        panic!("getblk blocked")
+    };
+    let mut kk = k.borrow_mut();
+    let pages = kk.bc.bufs[b as usize].pages;
+    for &p in &pages {
+        kk.vm.pages[p as usize].flags |= PG_VALID | PG_DIRTY;
+    }
+    kk.bdwrite(b);
+    assert!(kk.bc.bufs[b as usize].has(B_DELWRI));
+    assert_eq!(kk.bc.dirtybufspace, 65536);
+    assert_eq!(
+        kk.bc.dirtybufspacehw, 65536,
+        "HAMMER data buffers are heavy"
+    );
+    assert!(pages
+        .iter()
+        .all(|&p| kk.vm.pages[p as usize].flags & PG_DIRTY == 0));
+    kk.check_invariants().unwrap();
+}
