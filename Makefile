@@ -53,10 +53,10 @@ test: setup lint unit wasm-test e2e
 
 lint: setup
 	cargo fmt --all --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets --features pageout-core/cli -- -D warnings
 
 unit: setup
-	cargo test --workspace
+	cargo test --workspace --features pageout-core/cli
 
 wasm-test: setup
 	wasm-pack test --headless --chrome --chromedriver $(CHROMEDRIVER) web
