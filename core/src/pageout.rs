@@ -97,7 +97,7 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) {
                         let kk = k.borrow();
                         let pg = kk.vm.pages[p as usize];
                         pg.queue == PQ_INACTIVE
-                            && pg.obj == OBJ_VNODE0 + vp as u8
+                            && pg.obj() == OBJ_VNODE0 + vp as u8
                             && pg.flags & (PG_BUSY | PG_DIRTY) == PG_DIRTY
                             && pg.busy == 0
                     };
@@ -160,7 +160,7 @@ impl Kernel {
             p.flags &= !PG_REFERENCED;
             self.vm_page_activate(m);
             let p = &mut self.vm.pages[m as usize];
-            p.act = (p.act + ACT_ADVANCE + 1).min(ACT_MAX);
+            p.set_act((p.act() + ACT_ADVANCE + 1).min(ACT_MAX));
             return Step::Next(next);
         }
         if pg.flags & PG_VALID == 0 {
@@ -179,12 +179,12 @@ impl Kernel {
             self.vm.requeue(m, PQ_INACTIVE);
             return Step::Next(next);
         }
-        if maxlaunder <= 0 || pg.obj < OBJ_VNODE0 {
+        if maxlaunder <= 0 || pg.obj() < OBJ_VNODE0 {
             // anonymous memory: swap is not modelled, so it stays where it is
             self.vm.requeue(m, PQ_INACTIVE);
             return Step::Next(next);
         }
-        Step::Launder(m, u16::from(pg.obj - OBJ_VNODE0))
+        Step::Launder(m, u16::from(pg.obj() - OBJ_VNODE0))
     }
 
     /// The active scan (§3.2).
@@ -203,12 +203,12 @@ impl Kernel {
             } else if pg.flags & PG_REFERENCED != 0 {
                 let p = &mut self.vm.pages[m as usize];
                 p.flags &= !PG_REFERENCED;
-                p.act = (p.act + ACT_ADVANCE + 1).min(ACT_MAX);
+                p.set_act((p.act() + ACT_ADVANCE + 1).min(ACT_MAX));
                 self.vm.requeue(m, PQ_ACTIVE);
             } else {
                 let p = &mut self.vm.pages[m as usize];
-                p.act = p.act.saturating_sub(1);
-                if u32::from(p.act) < pass {
+                p.set_act(p.act().saturating_sub(1));
+                if u32::from(p.act()) < pass {
                     self.vm_page_deactivate(m);
                     shortage -= 1;
                 } else {
@@ -237,7 +237,7 @@ impl Kernel {
                 && pg.busy == 0
                 && pg.wire == 0
         };
-        let pi = self.vm.pages[m as usize].pindex;
+        let pi = self.vm.pages[m as usize].pindex();
         let mut first = pi;
         while first % ppc != 0 && first > 0 && qualifies(first - 1) {
             first -= 1;

@@ -186,20 +186,26 @@ impl Sched {
     }
 
     /// `wakeup(chan)`: every sleeper on `chan` becomes runnable, in the order it slept.
-    /// Returns how many were woken.
+    /// Returns how many were woken. Allocates nothing: most wakeups find no sleeper.
     pub fn wakeup(&mut self, chan: Chan) -> usize {
-        let mut woken: Vec<(u64, Tid)> = self
-            .threads
-            .iter()
-            .enumerate()
-            .filter(|(_, th)| th.state == TState::Sleeping && th.chan == chan)
-            .map(|(t, th)| (th.sleep_seq, t))
-            .collect();
-        woken.sort_unstable();
-        for &(_, t) in &woken {
-            self.make_runnable(t, Wake::Woken);
+        let mut woken = 0;
+        loop {
+            // the earliest sleeper on `chan` that is still asleep
+            let first = self
+                .threads
+                .iter()
+                .enumerate()
+                .filter(|(_, th)| th.state == TState::Sleeping && th.chan == chan)
+                .min_by_key(|(_, th)| th.sleep_seq)
+                .map(|(t, _)| t);
+            match first {
+                Some(t) => {
+                    self.make_runnable(t, Wake::Woken);
+                    woken += 1;
+                }
+                None => return woken,
+            }
         }
-        woken.len()
     }
 
     fn make_runnable(&mut self, t: Tid, why: Wake) {

@@ -363,3 +363,12 @@ fn bdwrite_moves_the_dirt_from_the_pages_into_the_buffer() {
         .all(|&p| kk.vm.pages[p as usize].flags & PG_DIRTY == 0));
     kk.check_invariants().unwrap();
 }
+
+#[test]
+fn every_valid_scenario_fits_the_packed_page_id() {
+    use crate::scenario::limits::{FILE_MB, MMAP_WRITERS, WRITERS};
+    let objects = u32::from(OBJ_VNODE0) + WRITERS.1 + MMAP_WRITERS.1;
+    assert!(objects <= crate::vm::MAX_OBJECTS, "{objects} objects");
+    assert!(FILE_MB.1 * 256 - 1 <= crate::vm::MAX_PINDEX);
+    assert_eq!(std::mem::size_of::<crate::vm::Page>(), 16);
+}

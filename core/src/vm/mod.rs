@@ -48,20 +48,52 @@ pub const VM_ALLOC_INTERRUPT: u8 = 4;
 pub const ACT_ADVANCE: u8 = 3;
 pub const ACT_MAX: u8 = 64;
 
-/// One page: 20 bytes.
+/// One page: 16 bytes. `id` packs the object (4 bits), the page index in it (21 bits: files
+/// up to 8 GB) and `act_count` (7 bits).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Page {
     pub next: u32,
     pub prev: u32,
-    pub pindex: u32,
-    pub obj: u8,
+    id: u32,
     pub flags: u8,
     pub queue: u8,
     /// Soft-busy count (`m->busy`): pages under paging I/O. `allocbuf` ignores it on purpose.
     pub busy: u8,
     pub wire: u8,
-    pub act: u8,
-    _pad: [u8; 2],
+}
+
+const OBJ_BITS: u32 = 4;
+const PINDEX_BITS: u32 = 21;
+const OBJ_MASK: u32 = (1 << OBJ_BITS) - 1;
+const PINDEX_MASK: u32 = (1 << PINDEX_BITS) - 1;
+const ACT_SHIFT: u32 = OBJ_BITS + PINDEX_BITS;
+
+/// Objects and page indices that fit in a page's `id`.
+pub const MAX_OBJECTS: u32 = 1 << OBJ_BITS;
+pub const MAX_PINDEX: u32 = PINDEX_MASK;
+
+impl Page {
+    /// The object the page belongs to.
+    pub fn obj(&self) -> u8 {
+        (self.id & OBJ_MASK) as u8
+    }
+    /// Its index in the object.
+    pub fn pindex(&self) -> u32 {
+        (self.id >> OBJ_BITS) & PINDEX_MASK
+    }
+    /// `act_count`.
+    pub fn act(&self) -> u8 {
+        (self.id >> ACT_SHIFT) as u8
+    }
+    fn set_owner(&mut self, obj: u8, pindex: u32) {
+        debug_assert!(u32::from(obj) < MAX_OBJECTS && pindex <= MAX_PINDEX);
+        self.id = (self.id & !(PINDEX_MASK << OBJ_BITS | OBJ_MASK))
+            | (pindex & PINDEX_MASK) << OBJ_BITS
+            | u32::from(obj) & OBJ_MASK;
+    }
+    pub fn set_act(&mut self, act: u8) {
+        self.id = (self.id & !(0x7f << ACT_SHIFT)) | u32::from(act.min(0x7f)) << ACT_SHIFT;
+    }
 }
 
 impl Link for Page {
@@ -200,6 +232,12 @@ impl Vm {
 
     /// Moves `p` to the tail of `q`.
     pub fn requeue(&mut self, p: u32, q: u8) {
+        if self.pages[p as usize].queue == q && (q as usize) < NLISTS {
+            // same queue: relink only, the counts do not change
+            self.lists.remove(&mut self.pages, q as usize, p);
+            self.lists.push_tail(&mut self.pages, q as usize, p);
+            return;
+        }
         self.unqueue(p);
         self.enqueue_tail(p, q);
     }
@@ -216,14 +254,13 @@ impl Vm {
     pub fn lookup(&self, obj: u8, pindex: u32) -> u32 {
         let pages = &self.pages;
         self.table.get(Self::key(obj, pindex), |p| {
-            Self::key(pages[p as usize].obj, pages[p as usize].pindex)
+            Self::key(pages[p as usize].obj(), pages[p as usize].pindex())
         })
     }
 
     /// `vm_page_insert`. Only vnode pages are looked up, so only they enter the index.
     pub fn insert(&mut self, p: u32, obj: u8, pindex: u32) {
-        self.pages[p as usize].obj = obj;
-        self.pages[p as usize].pindex = pindex;
+        self.pages[p as usize].set_owner(obj, pindex);
         if obj >= OBJ_VNODE0 {
             self.table.insert(Self::key(obj, pindex), p);
         }
@@ -231,14 +268,18 @@ impl Vm {
 
     /// `vm_page_remove`: the page leaves its object.
     pub fn remove(&mut self, p: u32) {
-        let (obj, pindex) = (self.pages[p as usize].obj, self.pages[p as usize].pindex);
+        let (obj, pindex) = (
+            self.pages[p as usize].obj(),
+            self.pages[p as usize].pindex(),
+        );
         if obj >= OBJ_VNODE0 {
             let pages = &self.pages;
             self.table.remove(Self::key(obj, pindex), p, |q| {
-                Self::key(pages[q as usize].obj, pages[q as usize].pindex)
+                Self::key(pages[q as usize].obj(), pages[q as usize].pindex())
             });
         }
-        self.pages[p as usize].obj = OBJ_NONE;
+        let pindex = self.pages[p as usize].pindex();
+        self.pages[p as usize].set_owner(OBJ_NONE, pindex);
     }
 
     /// Bytes of page and table memory.
@@ -283,11 +324,11 @@ impl Kernel {
                 let p = self.vm.head(PQ_FREE);
                 self.vm.unqueue(p);
                 let pg = &mut self.vm.pages[p as usize];
-                debug_assert!(pg.obj == OBJ_NONE && pg.flags & PG_DIRTY == 0);
+                debug_assert!(pg.obj() == OBJ_NONE && pg.flags & PG_DIRTY == 0);
                 pg.flags = PG_BUSY;
                 pg.busy = 0;
                 pg.wire = 0;
-                pg.act = 0;
+                pg.set_act(0);
                 self.vm.insert(p, obj, pindex);
                 if self.vm.paging_needed() {
                     self.pagedaemon_wakeup();
@@ -319,7 +360,7 @@ impl Kernel {
         let pg = &mut self.vm.pages[p as usize];
         pg.flags = 0;
         pg.busy = 0;
-        pg.act = 0;
+        pg.set_act(0);
         self.vm.enqueue_tail(p, PQ_FREE);
         self.stats.pages_freed += 1;
         self.vm_page_free_wakeup();
@@ -368,7 +409,7 @@ impl Kernel {
         if pg.wire > 0 {
             return;
         }
-        pg.act = (pg.act + ACT_ADVANCE + 1).min(ACT_MAX);
+        pg.set_act((pg.act() + ACT_ADVANCE + 1).min(ACT_MAX));
         pg.flags &= !PG_WINATCFLS;
         if pg.queue == PQ_CACHE || pg.queue == PQ_FREE {
             // leaving CACHE: it no longer counts as free

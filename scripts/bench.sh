@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `make bench`: how fast the engine runs, natively and in the browser, side by side.
+#
+#   1. builds the release wasm into www/pkg/ when it is missing or older than the Rust sources;
+#   2. runs the native harness (core/benches/throughput.rs) in the bench profile;
+#   3. runs the same scenarios in headless Chromium (scripts/bench-wasm.mjs → www/bench.html,
+#      the engine in a module Web Worker driven with runUntil in slices, as the page does);
+#   4. prints one table of both, with the budgets of docs/benchmarks.md.
+#
+# RUNS=N (default 7) runs per scenario; ONLY=NAME runs the scenarios whose name contains NAME.
+# The JSON lines and the table are kept in target/bench/. Not part of `make test`.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+RUNS=${RUNS:-7}
+ONLY=${ONLY:-}
+OUT=target/bench
+mkdir -p "$OUT"
+
+# wasm-pack runs the first wasm-opt on PATH: npm's binaryen (see the Makefile's `wasm` target).
+export PATH="$PWD/www/node_modules/.bin:$PATH"
+
+wasm=www/pkg/pageout_web_bg.wasm
+if [ ! -f "$wasm" ] || [ ! -f www/pkg/pageout_web.js ] ||
+    [ -n "$(find core/src web/src core/Cargo.toml web/Cargo.toml Cargo.toml Cargo.lock -newer "$wasm" -print -quit)" ]; then
+    echo "bench: building the release wasm (wasm-pack)" >&2
+    wasm-pack --quiet build --target web --release --no-pack --out-dir ../www/pkg web >&2
+fi
+
+only_args=()
+if [ -n "$ONLY" ]; then
+    only_args=(--only "$ONLY")
+fi
+
+echo "bench: native ($RUNS runs per scenario)" >&2
+if ! cargo bench --quiet -p pageout-core --bench throughput -- --runs "$RUNS" "${only_args[@]}" \
+    >"$OUT/native.jsonl" 2>"$OUT/native.log"; then
+    cat "$OUT/native.log" >&2
+    echo "bench: the native benchmark failed" >&2
+    exit 1
+fi
+
+echo "bench: wasm in headless Chromium ($RUNS runs per scenario)" >&2
+node scripts/bench-wasm.mjs --runs "$RUNS" "${only_args[@]}" \
+    --out "$OUT/wasm.jsonl" --native "$OUT/native.jsonl" >"$OUT/table.md"
+
+{
+    echo
+    echo "Machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -n1)," \
+        "$(free -h | awk '/^Mem:/ {print $2}') RAM; $(rustc --version)"
+    echo
+} >>"$OUT/table.md"
+cat "$OUT/table.md"
+echo "bench: JSON lines in $OUT/native.jsonl and $OUT/wasm.jsonl; table in $OUT/table.md" >&2
