@@ -370,5 +370,5 @@ fn every_valid_scenario_fits_the_packed_page_id() {
     let objects = u32::from(OBJ_VNODE0) + WRITERS.1 + MMAP_WRITERS.1;
     assert!(objects <= crate::vm::MAX_OBJECTS, "{objects} objects");
     assert!(FILE_MB.1 * 256 - 1 <= crate::vm::MAX_PINDEX);
-    assert_eq!(std::mem::size_of::<crate::vm::Page>(), 16);
+    assert_eq!(size_of::<crate::vm::Page>(), 16);
 }
