@@ -42,23 +42,6 @@ impl Rng {
     }
 }
 
-/// Counters beyond the public `Stats`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct KStats {
-    pub emerg_allocs: u64,
-    pub emerg_fails: u64,
-    pub recoverbufcalls: u64,
-    pub recovered_pages: u64,
-    pub pages_freed: u64,
-    pub io_completed: u64,
-    pub user_kb: u64,
-    pub faults: u64,
-    pub pageouts: u64,
-    pub pageout_lock_miss: u64,
-    pub peak_dirtybufspace: u64,
-    pub min_fc: u32,
-}
-
 /// All kernel state.
 #[derive(Debug)]
 pub struct Kernel {
@@ -70,7 +53,8 @@ pub struct Kernel {
     pub policy: Policy,
     pub rng: Rng,
     pub console: Console,
-    pub stats: KStats,
+    /// Counters for the run summary (`events` is filled in from the scheduler when read).
+    pub stats: Stats,
     pub pagedaemon: Tid,
 }
 
@@ -138,9 +122,9 @@ impl Machine {
             policy: s.policy(),
             rng: Rng::new(s.seed),
             console: Console::default(),
-            stats: KStats {
-                min_fc: u32::MAX,
-                ..KStats::default()
+            stats: Stats {
+                min_free_cache: u32::MAX,
+                ..Stats::default()
             },
             pagedaemon: 0,
         };
@@ -294,7 +278,7 @@ impl Machine {
         let mut kk = self.k.borrow_mut();
         let tick = kk.sched.tick();
         let fc = kk.vm.fc();
-        kk.stats.min_fc = kk.stats.min_fc.min(fc);
+        kk.stats.min_free_cache = kk.stats.min_free_cache.min(fc);
         let s = kk.stats;
         let mut row = [0u32; NCOLS];
         let clamp = |v: u64| v.min(u64::from(u32::MAX)) as u32;
@@ -644,26 +628,12 @@ impl Kernel {
 
     /// Public stats.
     pub fn public_stats(&self) -> Stats {
-        let s = self.stats;
-        Stats {
-            emerg_allocs: s.emerg_allocs,
-            emerg_fails: s.emerg_fails,
-            recoverbufcalls: s.recoverbufcalls,
-            recovered_pages: s.recovered_pages,
-            min_free_cache: if s.min_fc == u32::MAX {
-                self.vm.fc()
-            } else {
-                s.min_fc
-            },
-            peak_dirtybufspace: s.peak_dirtybufspace,
-            events: self.sched.nevents,
-            pages_freed: s.pages_freed,
-            io_completed: s.io_completed,
-            user_kb: s.user_kb,
-            faults: s.faults,
-            pageouts: s.pageouts,
-            pageout_lock_miss: s.pageout_lock_miss,
+        let mut s = self.stats;
+        s.events = self.sched.nevents;
+        if s.min_free_cache == u32::MAX {
+            s.min_free_cache = self.vm.fc();
         }
+        s
     }
 
     /// Public thread list.
