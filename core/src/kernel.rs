@@ -86,7 +86,6 @@ pub struct Machine {
     window: u64,
     last_progress: u64,
     last_progress_tick: u64,
-    timeouts_at_progress: u64,
     check: bool,
     pub invariant_error: Option<String>,
 }
@@ -195,7 +194,6 @@ impl Machine {
             window: s.hang_window_ticks(),
             last_progress: 0,
             last_progress_tick: 0,
-            timeouts_at_progress: 0,
             check: false,
             invariant_error: None,
         }
@@ -267,6 +265,11 @@ impl Machine {
             kk.sched.nevents += 1;
             if class == EV_DISK {
                 kk.disk_intr();
+                if self.check && self.invariant_error.is_none() {
+                    if let Err(e) = kk.check_invariants() {
+                        self.invariant_error = Some(format!("after a disk interrupt: {e}"));
+                    }
+                }
             } else {
                 kk.sched.timeout(a as Tid, b);
             }
@@ -306,11 +309,9 @@ impl Machine {
         kk.console.flush_repeats(tick, false);
 
         let progress = kk.progress();
-        let timeouts: u64 = kk.sched.threads.iter().map(|t| t.timeouts).sum();
         if progress != self.last_progress {
             self.last_progress = progress;
             self.last_progress_tick = tick;
-            self.timeouts_at_progress = timeouts;
         }
         let waiting = kk
             .sched
@@ -319,14 +320,9 @@ impl Machine {
             .any(|t| t.state == TState::Sleeping && demand(t.wmesg));
         if !waiting {
             self.last_progress_tick = tick;
-            self.timeouts_at_progress = timeouts;
         }
         if tick >= self.last_progress_tick + self.window {
-            let outcome = kk.hang_outcome(
-                self.last_progress_tick,
-                tick,
-                timeouts > self.timeouts_at_progress,
-            );
+            let outcome = kk.hang_outcome(self.last_progress_tick, tick);
             kk.console.flush_repeats(tick, true);
             self.outcome = Some(outcome);
         } else if tick >= self.end_tick {
@@ -389,7 +385,7 @@ fn describe(kind: TKind) -> &'static str {
 
 impl Kernel {
     /// Builds the wait-for graph and classifies the hang.
-    fn hang_outcome(&self, since: u64, now: u64, timeouts_fired: bool) -> Outcome {
+    fn hang_outcome(&self, since: u64, now: u64) -> Outcome {
         let mut graph = WaitGraph::default();
         let mut ids: Vec<usize> = Vec::new(); // node -> tid
         for (t, th) in self.sched.threads.iter().enumerate() {
@@ -493,7 +489,6 @@ impl Kernel {
             }
         }
         let deadlock = n > 0 && stuck.iter().all(|&s| s) && self.disk.in_flight() == 0;
-        let _ = timeouts_fired;
         let secs = since as f64 / 100.0;
         let pd = ids.iter().position(|&t| t == self.pagedaemon);
         let (kind, summary) = if deadlock {
@@ -507,14 +502,22 @@ impl Kernel {
             (OutcomeKind::Deadlock, s)
         } else {
             let fails = self.stats.emerg_fails;
+            let failed = if fails > 0 {
+                format!("; {fails} emergency page allocations failed")
+            } else {
+                String::new()
+            };
+            let who = match pd {
+                Some(i) if graph.nodes[i].timed => "the pageout daemon keeps retrying",
+                _ => "threads keep waking up and retrying",
+            };
             (
                 OutcomeKind::Stall,
                 format!(
-                    "Stall at {secs:.2} s: threads keep waking up and retrying, but no page is freed, no buffer written and no user data moves ({fails} failed emergency allocations)"
+                    "Stall at {secs:.2} s: {who}, but no page is freed, no buffer written and no user data moves{failed}"
                 ),
             )
         };
-        let _ = now;
         Outcome {
             kind,
             tick: since,
@@ -558,17 +561,20 @@ impl Kernel {
                 v.count
             ));
         }
-        let (mut dirty, mut dirtyhw, mut running, mut ndirty) = (0u64, 0u64, 0u64, 0u32);
+        let (mut dirty, mut dirtyhw, mut running) = (0u64, 0u64, 0u64);
+        let (mut ndirty, mut ndirtyhw, mut nrunning) = (0u32, 0u32, 0u32);
         for (b, bp) in self.bc.bufs.iter().enumerate() {
             if bp.has(B_DELWRI) {
                 dirty += u64::from(bp.bufsize);
                 ndirty += 1;
                 if bp.has(B_HEAVY) {
                     dirtyhw += u64::from(bp.bufsize);
+                    ndirtyhw += 1;
                 }
             }
             if bp.has(B_WRITEIO) {
                 running += u64::from(bp.bufsize);
+                nrunning += 1;
             }
             if u32::from(bp.npages) * 4096 != bp.bufsize {
                 return Err(format!(
@@ -588,10 +594,16 @@ impl Kernel {
                 self.bc.dirtybufspace, self.bc.dirtybufspacehw
             ));
         }
-        if ndirty != self.bc.dirtybufcount {
+        if ndirty != self.bc.dirtybufcount || ndirtyhw != self.bc.dirtybufcounthw {
             return Err(format!(
-                "dirtybufcount {} but {ndirty} DELWRI buffers",
-                self.bc.dirtybufcount
+                "dirtybufcount {} (hw {}) but {ndirty} DELWRI buffers ({ndirtyhw} heavy)",
+                self.bc.dirtybufcount, self.bc.dirtybufcounthw
+            ));
+        }
+        if nrunning != self.bc.runningbufcount {
+            return Err(format!(
+                "runningbufcount {} but {nrunning} writes in flight",
+                self.bc.runningbufcount
             ));
         }
         if running != self.bc.runningbufspace {

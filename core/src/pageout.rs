@@ -51,8 +51,6 @@ enum Step {
     Next(u32),
     /// A dirty vnode page to launder: (page, vnode).
     Launder(u32, u16),
-    /// Scan over.
-    Done,
 }
 
 /// `vm_pageout_scan(pass)` (§3.2).
@@ -78,7 +76,6 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) {
         );
         match step {
             Step::Next(next) => m = next,
-            Step::Done => break,
             Step::Launder(p, vp) => {
                 let timo = if k.borrow().policy.vnode_lock_timeout {
                     HZ / 10
@@ -146,7 +143,8 @@ impl Kernel {
         let pg = self.vm.pages[m as usize];
         let next = pg.next;
         if pg.queue != PQ_INACTIVE {
-            return Step::Done;
+            // the page moved to another queue: rescan from the head (maxscan still bounds it)
+            return Step::Next(self.vm.head(PQ_INACTIVE));
         }
         if pg.flags & PG_MARKER != 0 {
             return Step::Next(next);
@@ -156,11 +154,9 @@ impl Kernel {
             return Step::Next(next);
         }
         if pg.flags & PG_REFERENCED != 0 {
-            let p = &mut self.vm.pages[m as usize];
-            p.flags &= !PG_REFERENCED;
+            // activate: act_count += ACT_ADVANCE + 1 (in vm_page_activate)
+            self.vm.pages[m as usize].flags &= !PG_REFERENCED;
             self.vm_page_activate(m);
-            let p = &mut self.vm.pages[m as usize];
-            p.set_act((p.act() + ACT_ADVANCE + 1).min(ACT_MAX));
             return Step::Next(next);
         }
         if pg.flags & PG_VALID == 0 {

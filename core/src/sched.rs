@@ -108,8 +108,6 @@ pub struct Thread {
     /// Bumped on every sleep; a timeout event carries it so stale timeouts are ignored.
     pub sleep_seq: u64,
     pub wake: Option<Wake>,
-    /// Timed sleeps that ended by timeout while a hang was building (stall evidence).
-    pub timeouts: u64,
 }
 
 /// Event classes, in the order they run at the same instant.
@@ -152,7 +150,6 @@ impl Sched {
             since_us: self.now,
             sleep_seq: 0,
             wake: None,
-            timeouts: 0,
         });
         self.runq.push_back(t);
         t
@@ -219,9 +216,6 @@ impl Sched {
     pub fn timeout(&mut self, t: Tid, seq: u64) {
         let th = &self.threads[t];
         if matches!(th.state, TState::Sleeping | TState::Busy) && th.sleep_seq == seq {
-            if th.state == TState::Sleeping {
-                self.threads[t].timeouts += 1;
-            }
             self.make_runnable(t, Wake::Timeout);
         }
     }

@@ -372,3 +372,29 @@ fn every_valid_scenario_fits_the_packed_page_id() {
     assert!(FILE_MB.1 * 256 - 1 <= crate::vm::MAX_PINDEX);
     assert_eq!(size_of::<crate::vm::Page>(), 16);
 }
+
+#[test]
+fn a_writer_in_bd_wait_wakes_once_its_share_of_dirty_data_has_retired() {
+    use crate::buf::daemon::bd_wait;
+    use crate::buf::BKVASIZE;
+    let m = machine(128, KernelPreset::Dfly20080630);
+    let k = &m.k;
+    let t = user_thread(k);
+    let hi = k.borrow().bc.lim.hidirtybufspace;
+    k.borrow_mut().bc.dirtybufspace = hi;
+    // a waiter for less than one chunk sits in the very next slot
+    let mut f = Box::pin(bd_wait(k, u64::from(BKVASIZE) / 2));
+    assert!(poll_as(k, t, f.as_mut()).is_pending());
+    k.borrow_mut().bd_signal(u64::from(BKVASIZE));
+    assert_eq!(k.borrow().sched.threads[t].state, TState::Runnable);
+    // one for three chunks sleeps through three retirements and wakes at the fourth
+    let mut g = Box::pin(bd_wait(k, 3 * u64::from(BKVASIZE)));
+    assert!(poll_as(k, t, g.as_mut()).is_pending());
+    for _ in 0..3 {
+        k.borrow_mut().bd_signal(u64::from(BKVASIZE));
+        assert_eq!(k.borrow().sched.threads[t].state, TState::Sleeping);
+    }
+    k.borrow_mut().bd_signal(u64::from(BKVASIZE));
+    assert_eq!(k.borrow().sched.threads[t].state, TState::Runnable);
+    k.borrow_mut().bc.dirtybufspace = 0;
+}

@@ -80,7 +80,9 @@ async fn touch(k: &Kc, vp: u16, pi: u32) {
                     vm_waitpfault(k).await;
                     continue;
                 }
-                k.borrow_mut().vm_page_activate(m);
+                let mut kk = k.borrow_mut();
+                kk.cache_page_taken();
+                kk.vm_page_activate(m);
             }
             let mut kk = k.borrow_mut();
             kk.vm.pages[m as usize].flags |= PG_DIRTY | PG_REFERENCED;

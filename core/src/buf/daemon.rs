@@ -53,10 +53,14 @@ impl Kernel {
             }
         }
         let hw = self.bc.dirtybufspacehw;
-        if dirty - hw > lo / 2 {
+        // 70ac7d6c75 also wakes them when half the buffers are dirty, whatever their size
+        let by_count = self.policy.bd_speedup == BdSpeedup::Fixed0707
+            && self.bc.dirtybufcount >= self.bc.lim.nbuf / 2;
+        let (count, count_hw) = (self.bc.dirtybufcount, self.bc.dirtybufcounthw);
+        if dirty - hw > lo / 2 || (by_count && count > count_hw) {
             self.bd_wakeup(0);
         }
-        if hw > lo / 2 {
+        if hw > lo / 2 || (by_count && count_hw > 0) {
             self.bd_wakeup(1);
         }
     }
@@ -72,8 +76,9 @@ impl Kernel {
     pub fn bd_signal(&mut self, bytes: u64) {
         let mut left = bytes as i64;
         while left > 0 {
-            self.bc.bd_wake_index = self.bc.bd_wake_index.wrapping_add(1);
+            // atomic_fetchadd_int(&bd_wake_index, 1): the slot of the value before the increment
             let i = (self.bc.bd_wake_index & 127) as usize;
+            self.bc.bd_wake_index = self.bc.bd_wake_index.wrapping_add(1);
             if self.bc.bd_wake_ary[i] > 0 {
                 self.bc.bd_wake_ary[i] = 0;
                 self.sched.wakeup(Chan::BdWake(i as u8));

@@ -10,8 +10,8 @@ use crate::msg;
 use crate::policy::BioVariant;
 use crate::sched::{tsleep, Chan, Kc, Tid};
 use crate::vm::{
-    vm_wait, NONE, OBJ_KERNEL, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_VALID, VM_ALLOC_INTERRUPT,
-    VM_ALLOC_NORMAL, VM_ALLOC_SYSTEM,
+    vm_wait, NONE, OBJ_KERNEL, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_VALID, PQ_CACHE,
+    VM_ALLOC_INTERRUPT, VM_ALLOC_NORMAL, VM_ALLOC_SYSTEM,
 };
 
 pub const PAGE_SIZE: u32 = 4096;
@@ -397,7 +397,7 @@ impl Kernel {
             self.bundirty(b);
         }
         let bp = *self.buf(b);
-        if bp.has(B_INVAL | B_RELBUF | B_NOCACHE) && bp.has(B_VMIO) {
+        if bp.has(B_INVAL | B_RELBUF | B_NOCACHE) && bp.has(B_VMIO) && !bp.has(B_DELWRI) {
             self.vfs_vmio_release(b);
         } else if bp.has(B_INVAL | B_NOCACHE) {
             self.bc.brelvp(b);
@@ -719,15 +719,13 @@ pub async fn getnewbuf(k: &Kc, _heavy: bool, size: u32) -> u32 {
 }
 
 impl Kernel {
-    /// The scan of `getnewbuf`: EMPTY while there is KVA room, then EMPTYKVA, then recycle a
-    /// CLEAN buffer (the B_AGE twice-around rule). Never sleeps.
+    /// The scan of `getnewbuf` (§4.3): a header that still has KVA (EMPTYKVA) first; then a
+    /// CLEAN buffer to recycle once `bufspace >= lobufspace` (the B_AGE twice-around rule); then
+    /// a fresh EMPTY header if its KVA fits under `hibufspace`; a CLEAN buffer after all if it
+    /// does not. Never sleeps.
     fn getnewbuf_scan(&mut self, maxsize: u32) -> Option<u32> {
-        let hi = self.bc.lim.hibufspace;
+        let (hi, lo) = (self.bc.lim.hibufspace, self.bc.lim.lobufspace);
         loop {
-            let empty = self.bc.head(BQ_EMPTY);
-            if empty != NIL && self.bc.bufspace + u64::from(maxsize) < hi {
-                return Some(self.take_buf(empty, maxsize));
-            }
             let ekva = self.bc.head(BQ_EMPTYKVA);
             if ekva != NIL {
                 let kva = self.buf(ekva).kvasize;
@@ -741,22 +739,28 @@ impl Kernel {
                 self.bc.enqueue(ekva, BQ_EMPTY, true);
                 continue;
             }
+            let empty = self.bc.head(BQ_EMPTY);
+            let empty_fits = empty != NIL && self.bc.bufspace + u64::from(maxsize) < hi;
             let mut b = self.bc.head(BQ_CLEAN);
-            if b == NIL {
-                return None;
+            if b != NIL && (self.bc.bufspace >= lo || !empty_fits) {
+                // B_AGE: a buffer cycles through the clean queue twice
+                while !self.buf(b).has(B_AGE) && self.buf(b).next != NIL {
+                    self.bufm(b).flags |= B_AGE;
+                    self.bc.requeue_tail(b);
+                    b = self.bc.head(BQ_CLEAN);
+                }
+                debug_assert_eq!(self.buf(b).lock, LK_FREE);
+                self.bc.bremfree(b);
+                self.vfs_vmio_release(b);
+                self.bc.brelvp(b);
+                self.bufm(b).flags = 0;
+                self.bc.enqueue(b, BQ_EMPTYKVA, true);
+                continue;
             }
-            // B_AGE: a buffer cycles through the clean queue twice
-            while !self.buf(b).has(B_AGE) && self.buf(b).next != NIL {
-                self.bufm(b).flags |= B_AGE;
-                self.bc.requeue_tail(b);
-                b = self.bc.head(BQ_CLEAN);
+            if empty_fits {
+                return Some(self.take_buf(empty, maxsize));
             }
-            debug_assert_eq!(self.buf(b).lock, LK_FREE);
-            self.bc.bremfree(b);
-            self.vfs_vmio_release(b);
-            self.bc.brelvp(b);
-            self.bufm(b).flags = 0;
-            self.bc.enqueue(b, BQ_EMPTYKVA, true);
+            return None;
         }
     }
 
@@ -810,6 +814,9 @@ pub async fn allocbuf(k: &Kc, b: u32, size: u32) {
             continue;
         }
         let mut kk = k.borrow_mut();
+        if kk.vm.pages[m as usize].queue == PQ_CACHE {
+            kk.cache_page_taken();
+        }
         kk.vm_page_wire(m);
         kk.append_page(b, m);
     }

@@ -3,7 +3,7 @@
 
 use crate::buf::daemon::bwillwrite;
 use crate::buf::{bawrite, bread, bwrite, getblk, hammer_blocksize_pages, B_RELBUF, PAGE_SIZE};
-use crate::sched::{tsleep, Chan, Kc, Tid};
+use crate::sched::{tsleep, Chan, Kc, Tid, TICK_US};
 use crate::vm::PG_VALID;
 use crate::FsKind;
 
@@ -55,25 +55,30 @@ impl Vnode {
     }
 }
 
-/// `vn_lock(vp, LK_EXCLUSIVE [| LK_TIMELOCK])`: `timo` ticks (0 = wait forever). Returns false
-/// when the lock timed out (the pageout daemon's `pageout_lock_miss`).
+/// `vn_lock(vp, LK_EXCLUSIVE [| LK_TIMELOCK])`: `timo` ticks in all (0 = wait forever). Returns
+/// false when the lock timed out (the pageout daemon's `pageout_lock_miss`).
 pub async fn vn_lock(k: &Kc, vp: u16, timo: u64) -> bool {
-    let mut waited = false;
+    let deadline = k.borrow().sched.now + timo * TICK_US;
     loop {
-        {
+        let left = {
             let mut kk = k.borrow_mut();
             let t = kk.sched.cur;
+            let now = kk.sched.now;
             let v = &mut kk.vnodes[vp as usize];
             if v.lock.is_none() {
                 v.lock = Some(t);
                 return true;
             }
-            if waited && timo > 0 {
+            if timo > 0 && now >= deadline {
                 return false;
             }
-        }
-        let w = tsleep(k, Chan::Vnode(vp), "vnlock", timo).await;
-        waited = w == crate::sched::Wake::Timeout;
+            if timo > 0 {
+                (deadline - now).div_ceil(TICK_US)
+            } else {
+                0
+            }
+        };
+        tsleep(k, Chan::Vnode(vp), "vnlock", left).await;
     }
 }
 

@@ -470,6 +470,14 @@ impl Kernel {
         }
     }
 
+    /// A page leaves CACHE other than through `vm_page_alloc` (wired into a buffer, reactivated
+    /// by a fault): until Dec 2008 that woke the daemon while free+cache < min + cache_min.
+    pub fn cache_page_taken(&mut self) {
+        if self.vm.fc() < self.vm.t.v_free_min + self.vm.t.v_cache_min {
+            self.pagedaemon_wakeup();
+        }
+    }
+
     /// `pagedaemon_wakeup()`: a no-op from the daemon itself.
     pub fn pagedaemon_wakeup(&mut self) {
         if !self.vm.vm_pages_needed && self.sched.cur != self.pagedaemon {
