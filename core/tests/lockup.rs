@@ -145,3 +145,18 @@ fn switching_off_the_buf_daemons_system_privilege_brings_the_deadlock_back() {
         "{kinds:?}"
     );
 }
+
+#[test]
+fn sample_links_give_the_runs_recorded_for_them() {
+    let text = include_str!("fixtures/runs.txt");
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let (want, link) = line.split_once(' ').expect("<outcome> <link>");
+        let s = pageout_core::scenario::link::decode(link.trim()).expect("a valid link");
+        let mut sim = Simulation::new(&s).unwrap();
+        sim.run();
+        assert_eq!(sim.outcome().unwrap().kind.name(), want, "{link}");
+    }
+}
