@@ -37,7 +37,11 @@ const BUDGET = {
   defaultOutcomeMs: 100, // native, lockup-0630 to its outcome
   bytesPerPage: 32,
   seekMs: 250, // in the page, to any point of a 300 s run
+  longTaskMs: 50, // no main-thread task longer than this while the page plays a run
 };
+
+/** The page playing a run the way a user watches it, for the main thread's long tasks. */
+const RESPONSIVE = { link: '#v=1&preset=dfly-2008-07-01&until=60s', speed: '10', runs: 3 };
 
 function usage(message) {
   if (message) console.error(`bench-wasm: ${message}`);
@@ -152,32 +156,71 @@ async function runBrowser(o) {
     const base = `http://127.0.0.1:${port}/`;
     await waitForServer(`${base}bench.html`, server);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    const page = await browser.newPage();
-    page.on('console', (msg) => {
-      const text = msg.text();
-      if (text.startsWith('BENCH ')) {
-        const r = JSON.parse(text.slice(6));
-        console.error(`bench-wasm: ${r.scenario}: ${r.wall_ms.median.toFixed(1)} ms (median of ${r.runs})`);
-      } else if (msg.type() === 'error') {
-        console.error(`bench-wasm: console error: ${text}`);
-      }
-    });
-    page.on('pageerror', (err) => console.error(`bench-wasm: page error: ${err.message}`));
-    const query = new URLSearchParams({ runs: String(o.runs) });
-    if (o.only) query.set('only', o.only);
-    await page.goto(`${base}bench.html?${query}`);
-    await page.waitForFunction(() => window.__bench && window.__bench.done, null, {
-      timeout: o.timeoutMin * 60_000,
-      polling: 250,
-    });
-    const bench = await page.evaluate(() => window.__bench);
-    if (bench.error) throw new Error(`the bench page failed: ${bench.error}`);
     const version = browser.version();
-    return bench.results.map((r) => ({ ...r, browser: `Chromium ${version}` }));
+    const results = [];
+    if (o.only !== 'page-responsive') {
+      const page = await browser.newPage();
+      page.on('console', (msg) => {
+        const text = msg.text();
+        if (text.startsWith('BENCH ')) {
+          const r = JSON.parse(text.slice(6));
+          console.error(`bench-wasm: ${r.scenario}: ${r.wall_ms.median.toFixed(1)} ms (median of ${r.runs})`);
+        } else if (msg.type() === 'error') {
+          console.error(`bench-wasm: console error: ${text}`);
+        }
+      });
+      page.on('pageerror', (err) => console.error(`bench-wasm: page error: ${err.message}`));
+      const query = new URLSearchParams({ runs: String(o.runs) });
+      if (o.only) query.set('only', o.only);
+      await page.goto(`${base}bench.html?${query}`);
+      await page.waitForFunction(() => window.__bench && window.__bench.done, null, {
+        timeout: o.timeoutMin * 60_000,
+        polling: 250,
+      });
+      const bench = await page.evaluate(() => window.__bench);
+      if (bench.error) throw new Error(`the bench page failed: ${bench.error}`);
+      results.push(...bench.results.map((r) => ({ ...r, browser: `Chromium ${version}` })));
+    }
+    if (!o.only || 'page-responsive'.includes(o.only)) results.push(await responsiveness(browser, base));
+    return results;
   } finally {
     if (browser) await browser.close();
     stopServer();
   }
+}
+
+/**
+ * Plays a run in the real page (index.html, engine in its Web Worker) at 10× and records every
+ * main-thread task over 50 ms (PerformanceObserver 'longtask') from the click on Run to the end.
+ */
+async function responsiveness(browser, base) {
+  const tasks = [];
+  for (let i = 0; i < RESPONSIVE.runs; i++) {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push([e.startTime, e.duration]);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${base}${RESPONSIVE.link}`);
+    await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 30_000 });
+    await page.selectOption('#speed', RESPONSIVE.speed);
+    const t0 = await page.evaluate(() => performance.now());
+    await page.click('#run');
+    await page.waitForFunction(() => document.body.dataset.state === 'finished', null, { timeout: 120_000 });
+    const long = await page.evaluate((t) => window.__longTasks.filter(([start]) => start >= t), t0);
+    tasks.push(...long.map(([, d]) => Math.round(d)));
+    await page.close();
+  }
+  console.error(`bench-wasm: page-responsive: ${tasks.length} long tasks in ${RESPONSIVE.runs} runs`);
+  return {
+    scenario: 'page-responsive',
+    link: RESPONSIVE.link,
+    speed: Number(RESPONSIVE.speed),
+    runs: RESPONSIVE.runs,
+    long_tasks_ms: tasks,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,6 +230,8 @@ const f = (x, d) => x.toFixed(d);
 const sp = (s, d, k = 1) => `${f(s.median / k, d)} (${f(s.min / k, d)}–${f(s.max / k, d)})`;
 
 function table(native, wasm) {
+  const page = wasm.find((r) => r.scenario === 'page-responsive');
+  wasm = wasm.filter((r) => r.scenario !== 'page-responsive');
   const byName = new Map(wasm.map((r) => [r.scenario, r]));
   const out = [];
   const problems = [];
@@ -240,6 +285,12 @@ function table(native, wasm) {
     const worst = seeks.reduce((a, b) => (b.wall_ms.median > a.wall_ms.median ? b : a));
     lines.push(
       `${mark(worst.wall_ms.median < BUDGET.seekMs)}  seek to any point of a 300 s run in the page < ${BUDGET.seekMs} ms: slowest ${f(worst.wall_ms.median, 1)} ms median, max ${f(worst.wall_ms.max, 1)} ms, first (cold) ${f(worst.cold_wall_ms ?? NaN, 1)} ms (${worst.scenario})`,
+    );
+  }
+  if (page) {
+    const longest = page.long_tasks_ms.length ? Math.max(...page.long_tasks_ms) : 0;
+    lines.push(
+      `${mark(longest <= BUDGET.longTaskMs)}  no main-thread task over ${BUDGET.longTaskMs} ms while the page plays a run (${page.link} at ${page.speed}×, ${page.runs} runs): ${page.long_tasks_ms.length} long tasks${page.long_tasks_ms.length ? `, longest ${longest} ms` : ''}`,
     );
   }
   const ratioNote = 'wasm/native = median sim s per wall s in the page / median natively';

@@ -186,6 +186,8 @@ export class Charts {
         ],
         hooks: {
           draw: [(u) => self.drawMarker(u)],
+          // with the cursor off the chart, the legend shows the latest values instead of dashes
+          setLegend: [(u) => self.legendAtRest(u)],
           ready: [
             (u) => {
               u.over.addEventListener('click', () => {
@@ -301,6 +303,15 @@ export class Charts {
     if (Number.isFinite(left) && left >= 0 && left <= p.over.clientWidth) {
       p.setCursor({ left, top: p.over.clientHeight / 2 });
     }
+  }
+
+  legendAtRest(u) {
+    if (this.restingLegend || u.cursor.idx != null) return;
+    const n = u.data[0] ? u.data[0].length : 0;
+    if (n === 0) return;
+    this.restingLegend = true;
+    u.setLegend({ idx: n - 1 });
+    this.restingLegend = false;
   }
 
   drawMarker(u) {
