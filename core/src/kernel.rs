@@ -243,8 +243,9 @@ impl Machine {
             let (next_ev, next_sample) = {
                 let kk = self.k.borrow();
                 let ev = kk.sched.events.peek().map_or(u64::MAX, |e| e.0 .0);
+                // every SAMPLE_EVERY ticks, and once more at the end of the run
                 let last = self.samples.len() as u64 * SAMPLE_EVERY;
-                (ev, (last + SAMPLE_EVERY) * TICK_US)
+                (ev, (last + SAMPLE_EVERY).min(self.end_tick) * TICK_US)
             };
             if next_sample <= next_ev {
                 if next_sample > end_us {

@@ -131,3 +131,26 @@ fn bwillwrite_keeps_dirty_space_within_one_block_per_writer_of_the_high_water_ma
         }
     }
 }
+
+#[test]
+fn every_run_ends_with_an_outcome_whatever_its_length() {
+    for ms in [1_000, 1_010, 1_230, 2_000] {
+        let s = Scenario {
+            preset: KernelPreset::Dfly20080701,
+            duration_ms: ms,
+            ..ScenarioPreset::HammerLockup.scenario()
+        };
+        let mut a = Simulation::new(&s).unwrap();
+        let st = a.run();
+        assert!(st.finished, "{ms} ms: {st:?}");
+        assert_eq!(st.tick, ms / 10);
+        assert_eq!(a.outcome().unwrap().kind, OutcomeKind::Survived);
+        let mut b = Simulation::new(&s).unwrap();
+        let mut steps = 0;
+        while !b.advance(7).finished {
+            steps += 1;
+            assert!(steps < 1_000, "{ms} ms: advance never finishes");
+        }
+        assert_eq!(a.trace_hash(), b.trace_hash());
+    }
+}
