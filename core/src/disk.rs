@@ -65,7 +65,7 @@ impl Disk {
 
 impl Kernel {
     /// `vn_strategy` for a buffer: queue the I/O.
-    pub fn disk_start(&mut self, b: u32, _write: bool, bytes: u32) {
+    pub fn disk_start(&mut self, b: u32, bytes: u32) {
         let bp = &self.bc.bufs[b as usize];
         let pos = (bp.vp, bp.lblk);
         self.disk_submit(Request {

@@ -15,8 +15,8 @@ use crate::policy::Policy;
 use crate::sched::{Kc, Sched, TKind, TState, ThreadFuture, Tid, EV_DISK, TICK_US};
 use crate::trace::{Col, Console, Samples, NCOLS, SAMPLE_EVERY};
 use crate::vm::{
-    Vm, VmThresholds, NONE, OBJ_KERNEL, PG_BUSY, PG_DIRTY, PG_VALID, PQ_CACHE, PQ_FREE, PQ_HELD,
-    PQ_WIRED,
+    Vm, VmThresholds, NONE, OBJ_KERNEL, PG_BUSY, PG_DIRTY, PG_VALID, PQ_ACTIVE, PQ_CACHE, PQ_FREE,
+    PQ_HELD, PQ_INACTIVE, PQ_WIRED,
 };
 use crate::workload::{hog, mmap_writer, writer};
 use crate::{Scenario, Stats, ThreadInfo, Thresholds};
@@ -68,6 +68,15 @@ impl Kernel {
     /// Progress measure for hang detection.
     fn progress(&self) -> u64 {
         self.stats.pages_freed + self.stats.io_completed + self.stats.user_kb + self.stats.faults
+    }
+}
+
+/// Keeps the first invariant violation, saying after what (`after()`) it was seen.
+fn note_violation(first: &mut Option<String>, kk: &Kernel, after: impl FnOnce() -> String) {
+    if first.is_none() {
+        if let Err(e) = kk.check_invariants() {
+            *first = Some(format!("after {}: {e}", after()));
+        }
     }
 }
 
@@ -233,11 +242,10 @@ impl Machine {
                     self.futs[t] = None;
                 }
                 debug_assert_ne!(kk.sched.threads[t].state, TState::Running, "thread {t}");
-                if self.check && self.invariant_error.is_none() {
-                    if let Err(e) = kk.check_invariants() {
-                        self.invariant_error =
-                            Some(format!("after {}: {e}", kk.sched.threads[t].name));
-                    }
+                if self.check {
+                    note_violation(&mut self.invariant_error, &kk, || {
+                        kk.sched.threads[t].name.clone()
+                    });
                 }
             }
             let (next_ev, next_sample) = {
@@ -266,10 +274,8 @@ impl Machine {
             kk.sched.nevents += 1;
             if class == EV_DISK {
                 kk.disk_intr();
-                if self.check && self.invariant_error.is_none() {
-                    if let Err(e) = kk.check_invariants() {
-                        self.invariant_error = Some(format!("after a disk interrupt: {e}"));
-                    }
+                if self.check {
+                    note_violation(&mut self.invariant_error, &kk, || "a disk interrupt".into());
                 }
             } else {
                 kk.sched.timeout(a as Tid, b);
@@ -291,8 +297,8 @@ impl Machine {
                 Col::Tick => clamp(tick),
                 Col::Free => kk.vm.free_count(),
                 Col::Cache => kk.vm.cache_count(),
-                Col::Inactive => kk.vm.count[crate::vm::PQ_INACTIVE as usize],
-                Col::Active => kk.vm.count[crate::vm::PQ_ACTIVE as usize],
+                Col::Inactive => kk.vm.count[PQ_INACTIVE as usize],
+                Col::Active => kk.vm.count[PQ_ACTIVE as usize],
                 Col::Wired => kk.vm.count[PQ_WIRED as usize] + kk.vm.count[PQ_HELD as usize],
                 Col::Bufspace => clamp(kk.bc.bufspace),
                 Col::Dirtybufspace => clamp(kk.bc.dirtybufspace),
@@ -347,7 +353,7 @@ impl Machine {
 }
 
 /// Which threads can produce what a wmesg waits for.
-fn wakers(kind: TKind, wmesg: &str) -> (&'static str, &'static [TKind]) {
+fn wakers(wmesg: &str) -> (&'static str, &'static [TKind]) {
     use TKind::*;
     match wmesg {
         "VMWait" => (
@@ -366,10 +372,7 @@ fn wakers(kind: TKind, wmesg: &str) -> (&'static str, &'static [TKind]) {
         "wdrain" | "wdrain2" | "biord" | "biowr" => ("the disk", &[]),
         "vnlock" => ("the vnode lock", &[]),
         "getblk" | "pgtblk" => ("a busy buffer or page", &[]),
-        _ => {
-            let _ = kind;
-            ("", &[])
-        }
+        _ => ("", &[]),
     }
 }
 
@@ -391,7 +394,7 @@ impl Kernel {
         let mut ids: Vec<usize> = Vec::new(); // node -> tid
         for (t, th) in self.sched.threads.iter().enumerate() {
             if th.state == TState::Sleeping && demand(th.wmesg) {
-                let (what, _) = wakers(th.kind, th.wmesg);
+                let (what, _) = wakers(th.wmesg);
                 graph.nodes.push(WaitNode {
                     thread: th.name.clone(),
                     wmesg: th.wmesg.to_string(),
@@ -404,7 +407,7 @@ impl Kernel {
         }
         for (i, &t) in ids.iter().enumerate() {
             let th = &self.sched.threads[t];
-            let (what, kinds) = wakers(th.kind, th.wmesg);
+            let (what, kinds) = wakers(th.wmesg);
             let mut holders: Vec<usize> = Vec::new();
             if th.wmesg == "vnlock" {
                 if let crate::sched::Chan::Vnode(v) = th.chan {
@@ -464,19 +467,15 @@ impl Kernel {
         // vm_wait is the fix's retry loop: it keeps trying, so it is never "stuck" — a hang with
         // such a retry in it is a stall, not a deadlock.
         let n = ids.len();
-        let timed: Vec<bool> = ids.iter().map(|&t| self.sched.threads[t].timed).collect();
-        let retry: Vec<bool> = ids
+        let nodes = &graph.nodes;
+        let mut stuck: Vec<bool> = nodes
             .iter()
-            .map(|&t| {
-                let th = &self.sched.threads[t];
-                th.timed && matches!(th.wmesg, "VMWait" | "vmwait" | "pfault")
-            })
+            .map(|w| !(w.timed && matches!(w.wmesg.as_str(), "VMWait" | "vmwait" | "pfault")))
             .collect();
-        let mut stuck: Vec<bool> = (0..n).map(|i| !retry[i]).collect();
         loop {
             let mut changed = false;
             for i in 0..n {
-                if stuck[i] && timed[i] {
+                if stuck[i] && nodes[i].timed {
                     let mut out = graph.edges.iter().filter(|e| e.from == i).peekable();
                     let ok = out.peek().is_some() && out.all(|e| stuck[e.to]);
                     if !ok {

@@ -6,7 +6,7 @@ use crate::kernel::Kernel;
 use crate::sched::{tsleep, Chan, Kc, Wake};
 use crate::vm::{
     ACT_ADVANCE, ACT_MAX, MARKER_SCAN, NONE, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_MARKER,
-    PG_REFERENCED, PG_VALID, PG_WINATCFLS, PQ_ACTIVE, PQ_CACHE, PQ_FREE, PQ_INACTIVE,
+    PG_REFERENCED, PG_VALID, PG_WINATCFLS, PQ_ACTIVE, PQ_CACHE, PQ_INACTIVE,
 };
 use crate::HZ;
 
@@ -122,10 +122,7 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) {
         if p == NONE {
             break;
         }
-        kk.vm.unqueue(p);
-        kk.vm.remove(p);
-        kk.vm.pages[p as usize].flags = 0;
-        kk.vm.enqueue_tail(p, PQ_FREE);
+        kk.vm.free_cached(p);
         kk.vm_page_free_wakeup();
     }
 }

@@ -4,10 +4,11 @@
 use crate::buf::daemon::bwillwrite;
 use crate::buf::PAGE_SIZE;
 use crate::fs::{vn_lock, vn_unlock, write_block};
+use crate::kernel::Kernel;
 use crate::sched::{delay, tsleep, Chan, Kc, TICK_US};
 use crate::vm::{
     vm_waitpfault, NONE, OBJ_ANON, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_REFERENCED, PG_VALID,
-    PQ_CACHE, PQ_INACTIVE, VM_ALLOC_NORMAL,
+    PQ_CACHE, VM_ALLOC_NORMAL,
 };
 
 /// Memory copy bandwidth for write(2) (bytes per second): the CPU cost of a block.
@@ -112,13 +113,19 @@ async fn touch(k: &Kc, vp: u16, pi: u32) {
             }
         }
         let mut kk = k.borrow_mut();
-        kk.vm.pages[m as usize].flags |= PG_VALID | PG_DIRTY | PG_REFERENCED;
-        kk.vm_page_wakeup(m);
-        kk.vm.requeue(m, PQ_INACTIVE);
-        kk.vm_page_activate(m);
-        kk.stats.faults += 1;
+        kk.fault_done(m);
         kk.stats.user_kb += 4;
         return;
+    }
+}
+
+impl Kernel {
+    /// The end of a write fault on a fresh page: valid, dirty, referenced, unbusied, active.
+    fn fault_done(&mut self, m: u32) {
+        self.vm.pages[m as usize].flags |= PG_VALID | PG_DIRTY | PG_REFERENCED;
+        self.vm_page_wakeup(m);
+        self.vm_page_activate(m);
+        self.stats.faults += 1;
     }
 }
 
@@ -145,11 +152,7 @@ pub async fn hog(k: Kc, pages: u32, pages_s: u32, start_us: u64) {
                 vm_waitpfault(&k).await;
                 continue;
             }
-            let mut kk = k.borrow_mut();
-            kk.vm.pages[m as usize].flags = PG_VALID | PG_DIRTY | PG_REFERENCED;
-            kk.vm.requeue(m, PQ_INACTIVE);
-            kk.vm_page_activate(m);
-            kk.stats.faults += 1;
+            k.borrow_mut().fault_done(m);
             have += 1;
             batch -= 1;
         }

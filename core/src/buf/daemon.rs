@@ -149,7 +149,7 @@ async fn flushbufqueues(k: &Kc, q: u8) -> bool {
         debug_assert_eq!(kk.bc.bufs[b as usize].lock, LK_FREE);
         kk.bc.bremfree(b);
         let t = kk.sched.cur;
-        kk.bc.bufs[b as usize].lock = t as u16;
+        kk.lock_buf(b, t);
         if kk.bc.bufs[b as usize].flags & B_INVAL != 0 {
             kk.brelse(b);
             return true;

@@ -538,7 +538,7 @@ impl Kernel {
         }
     }
 
-    fn lock_buf(&mut self, b: u32, t: Tid) {
+    pub(crate) fn lock_buf(&mut self, b: u32, t: Tid) {
         debug_assert_eq!(self.buf(b).lock, LK_FREE);
         self.bufm(b).lock = t as u16;
     }
@@ -576,7 +576,7 @@ pub async fn bwrite(k: &Kc, b: u32) {
             kk.bufm(b).lock = LK_IO;
         }
         let bp = *kk.buf(b);
-        kk.disk_start(b, true, bp.bufsize);
+        kk.disk_start(b, bp.bufsize);
         async_
     };
     if !async_ {
@@ -674,7 +674,7 @@ pub async fn getblk(k: &Kc, vp: u16, lblk: u32, size: u32, heavy: bool) -> u32 {
             }
             return found;
         }
-        let b = getnewbuf(k, heavy, size).await;
+        let b = getnewbuf(k, size).await;
         {
             let mut kk = k.borrow_mut();
             if kk.bc.findblk(vp, lblk) != NIL {
@@ -696,7 +696,7 @@ pub async fn getblk(k: &Kc, vp: u16, lblk: u32, size: u32, heavy: bool) -> u32 {
 
 /// `getnewbuf()` (§4.3): a locked, empty buffer header with `roundup(size, BKVASIZE)` of KVA.
 /// Sleeps "newbuf"/"nbufbs" until a buffer is released when none can be had.
-pub async fn getnewbuf(k: &Kc, _heavy: bool, size: u32) -> u32 {
+pub async fn getnewbuf(k: &Kc, size: u32) -> u32 {
     let maxsize = size.div_ceil(BKVASIZE) * BKVASIZE;
     loop {
         let wmesg = {
@@ -964,7 +964,7 @@ pub async fn bread(k: &Kc, vp: u16, lblk: u32, size: u32, heavy: bool) -> u32 {
             kk.bufm(b).flags |= B_READIO;
             kk.bufm(b).flags &= !B_DONE;
             kk.vfs_busy_pages(b);
-            kk.disk_start(b, false, bytes);
+            kk.disk_start(b, bytes);
         }
         bytes > 0
     };

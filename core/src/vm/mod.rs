@@ -230,6 +230,15 @@ impl Vm {
             .insert_after(&mut self.pages, q as usize, after, p);
     }
 
+    /// Turns the CACHE page `p` into a FREE one (free + cache does not change).
+    pub fn free_cached(&mut self, p: u32) {
+        debug_assert_eq!(self.pages[p as usize].queue, PQ_CACHE);
+        self.unqueue(p);
+        self.remove(p);
+        self.pages[p as usize].flags = 0;
+        self.enqueue_tail(p, PQ_FREE);
+    }
+
     /// Moves `p` to the tail of `q`.
     pub fn requeue(&mut self, p: u32, q: u8) {
         if self.pages[p as usize].queue == q && (q as usize) < NLISTS {
@@ -337,11 +346,7 @@ impl Kernel {
             }
             if flags & VM_ALLOC_NORMAL != 0 && c > 0 {
                 // vm_page_select_cache: free the head of the cache queue into FREE and retry
-                let p = self.vm.head(PQ_CACHE);
-                self.vm.unqueue(p);
-                self.vm.remove(p);
-                self.vm.pages[p as usize].flags = 0;
-                self.vm.enqueue_tail(p, PQ_FREE);
+                self.vm.free_cached(self.vm.head(PQ_CACHE));
                 continue;
             }
             self.vm.vm_pageout_deficit += 1;
@@ -411,10 +416,7 @@ impl Kernel {
         }
         pg.set_act((pg.act() + ACT_ADVANCE + 1).min(ACT_MAX));
         pg.flags &= !PG_WINATCFLS;
-        if pg.queue == PQ_CACHE || pg.queue == PQ_FREE {
-            // leaving CACHE: it no longer counts as free
-            debug_assert_ne!(pg.queue, PQ_FREE);
-        }
+        debug_assert_ne!(pg.queue, PQ_FREE, "a free page is not activated");
         self.vm.requeue(p, PQ_ACTIVE);
     }
 
