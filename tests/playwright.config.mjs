@@ -2,6 +2,7 @@
 // download is switched off (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1). Run with `make test` or, once the
 // page is built (`make page`), with `cd tests && npx playwright test`.
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
 
 // A port of its own, so a `make serve` on 8000 can keep running; E2E_PORT picks another one.
 const PORT = Number(process.env.E2E_PORT || 8123);
@@ -22,18 +23,7 @@ export default defineConfig({
     headless: true,
     viewport: { width: 1400, height: 1000 },
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS },
   },
   webServer: {
     command: `python3 ../scripts/serve.py --dir ../www --port ${PORT}`,
