@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How a run ended.
+/// How a run ended. Every outcome but `Survived` names its cause in the summary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutcomeKind {
@@ -17,6 +17,11 @@ pub enum OutcomeKind {
     Deadlock,
     /// Timed retries keep firing, nothing progresses.
     Stall,
+    /// The machine went on, but a thread waited longer than the hang window (and still waits).
+    Starved,
+    /// Only memory nobody can page out was left: the pageout daemon killed a process.
+    #[serde(rename = "out-of-memory")]
+    OutOfMemory,
 }
 
 impl OutcomeKind {
@@ -26,6 +31,8 @@ impl OutcomeKind {
             OutcomeKind::Survived => "survived",
             OutcomeKind::Deadlock => "deadlock",
             OutcomeKind::Stall => "stall",
+            OutcomeKind::Starved => "starved",
+            OutcomeKind::OutOfMemory => "out-of-memory",
         }
     }
 }
@@ -44,6 +51,10 @@ pub struct WaitNode {
     pub waits_for: String,
     /// Since when it sleeps (tick).
     pub since: u64,
+    /// The kernel function whose wait it is (`bio_page_alloc`, `allocbuf`, `kmem_slab_alloc`,
+    /// `vm_fault`), empty when the wait message says it all.
+    #[serde(default)]
+    pub path: String,
 }
 
 /// "`from` waits on `to`": `to` is one of the threads that could wake `from`.

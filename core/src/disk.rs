@@ -14,7 +14,12 @@ pub enum Req {
     Buf(u32),
     /// A page-in for a fault (`vnode_pager_getpages`) of one page.
     PageIn(u32),
+    /// A swap pager write of a cluster of anonymous pages (slot in `Swap::io`).
+    SwapOut(u32),
 }
+
+/// The swap area's position for the seek model.
+const SWAP_VP: u16 = u16::MAX - 1;
 
 /// A disk request.
 #[derive(Clone, Copy, Debug)]
@@ -84,6 +89,16 @@ impl Kernel {
         });
     }
 
+    /// Queues a swap write of `bytes` for the cluster in swap I/O slot `slot`.
+    pub fn disk_swapout(&mut self, slot: u32, bytes: u32) {
+        let pos = (SWAP_VP, self.swap.used - bytes / 4096);
+        self.disk_submit(Request {
+            req: Req::SwapOut(slot),
+            bytes,
+            pos,
+        });
+    }
+
     fn disk_submit(&mut self, r: Request) {
         self.disk.queue.push_back(r);
         if !self.disk.busy {
@@ -110,11 +125,13 @@ impl Kernel {
         match r.req {
             Req::Buf(b) => self.biodone(b),
             Req::PageIn(p) => {
+                // the page stays hard-busy until the fault that read it is done (vm_fault
+                // unbusies it); only its data is valid now
                 self.stats.io_completed += 1;
                 self.vm.pages[p as usize].flags |= PG_VALID;
-                self.vm_page_wakeup(p);
                 self.sched.wakeup(Chan::Page(p));
             }
+            Req::SwapOut(slot) => self.swap_iodone(slot),
         }
         self.disk_next();
     }

@@ -10,6 +10,7 @@ use crate::buf::{BufCache, BufLimits, B_DELWRI, B_HEAVY, B_WRITEIO, LK_FREE, LK_
 use crate::detect::{find_cycle, Outcome, OutcomeKind, WaitEdge, WaitGraph, WaitNode};
 use crate::disk::Disk;
 use crate::fs::Vnode;
+use crate::kmalloc::{hammer_flusher, SlabZones};
 use crate::pageout::vm_pageout;
 use crate::policy::Policy;
 use crate::sched::{Kc, Sched, TKind, TState, ThreadFuture, Tid, EV_DISK, TICK_US};
@@ -53,6 +54,14 @@ pub struct Kernel {
     pub policy: Policy,
     pub rng: Rng,
     pub console: Console,
+    /// HAMMER's in-memory record zones (kmalloc M_HAMMER).
+    pub hammer: SlabZones,
+    /// What the warm start put where.
+    pub warm: crate::warm::WarmStart,
+    /// The swap area.
+    pub swap: crate::swap::Swap,
+    /// The pageout daemon's last resort: (tick, the process it killed) — the run ends there.
+    pub oom_kill: Option<(u64, String)>,
     /// Counters for the run summary (`events` is filled in from the scheduler when read).
     pub stats: Stats,
     pub pagedaemon: Tid,
@@ -80,10 +89,7 @@ fn note_violation(first: &mut Option<String>, kk: &Kernel, after: impl FnOnce() 
     }
 }
 
-/// Wait channels whose sleepers wait for a resource (as opposed to idling or working).
-fn demand(wmesg: &str) -> bool {
-    !matches!(wmesg, "psleep" | "" | "copy" | "think")
-}
+use crate::sched::demand;
 
 /// The machine and its threads.
 pub struct Machine {
@@ -130,6 +136,10 @@ impl Machine {
             policy: s.policy(),
             rng: Rng::new(s.seed),
             console: Console::default(),
+            hammer: SlabZones::new(s.hammer.zone_kb * 1024, s.hammer.record_bytes),
+            warm: crate::warm::WarmStart::default(),
+            swap: crate::swap::Swap::new(s.machine.swap_mb * 256),
+            oom_kill: None,
             stats: Stats {
                 min_free_cache: u32::MAX,
                 ..Stats::default()
@@ -164,12 +174,30 @@ impl Machine {
         futs.push(Some(Box::pin(vm_pageout(Rc::clone(&k)))));
         futs.push(Some(Box::pin(buf_daemon(Rc::clone(&k), false))));
         futs.push(Some(Box::pin(buf_daemon(Rc::clone(&k), true))));
+        if s.fs == crate::FsKind::Hammer {
+            k.borrow_mut()
+                .sched
+                .spawn("hammer_flusher".into(), TKind::Flusher);
+            let period = s.hammer.flush_ms / crate::scenario::MS_PER_TICK;
+            futs.push(Some(Box::pin(hammer_flusher(Rc::clone(&k), period))));
+        }
+        // where each writer is in its file; a warm machine has been writing for a while
+        let starts = if s.warm {
+            k.borrow_mut().warm_up(s)
+        } else {
+            vec![0; w.writers as usize]
+        };
         let mut vp = 0u16;
-        for i in 0..w.writers {
+        for (i, &start) in starts.iter().enumerate() {
             k.borrow_mut()
                 .sched
                 .spawn(format!("writer{i}"), TKind::Writer);
-            futs.push(Some(Box::pin(writer(Rc::clone(&k), vp, w.writer_kb_s))));
+            futs.push(Some(Box::pin(writer(
+                Rc::clone(&k),
+                vp,
+                w.writer_kb_s,
+                start,
+            ))));
             vp += 1;
         }
         for i in 0..w.mmap_writers {
@@ -328,22 +356,16 @@ impl Machine {
         if !waiting {
             self.last_progress_tick = tick;
         }
-        if tick >= self.last_progress_tick + self.window {
+        if let Some((at, victim)) = kk.oom_kill.clone() {
+            kk.console.flush_repeats(tick, true);
+            self.outcome = Some(kk.oom_outcome(at, tick, &victim));
+        } else if tick >= self.last_progress_tick + self.window {
             let outcome = kk.hang_outcome(self.last_progress_tick, tick);
             kk.console.flush_repeats(tick, true);
             self.outcome = Some(outcome);
         } else if tick >= self.end_tick {
             kk.console.flush_repeats(tick, true);
-            self.outcome = Some(Outcome {
-                kind: OutcomeKind::Survived,
-                tick,
-                detected_at: tick,
-                summary: format!(
-                    "Survived {:.2} s: memory kept being freed and written; nothing hung.",
-                    tick as f64 / 100.0
-                ),
-                graph: WaitGraph::default(),
-            });
+            self.outcome = Some(kk.end_outcome(tick, self.window));
         }
     }
 
@@ -387,9 +409,118 @@ fn describe(kind: TKind) -> &'static str {
     }
 }
 
+/// Seconds with two decimals.
+fn secs(tick: u64) -> String {
+    format!("{}.{:02}", tick / 100, tick % 100)
+}
+
 impl Kernel {
+    /// The pageout daemon killed a process: only memory it cannot page out was left.
+    fn oom_outcome(&self, at: u64, now: u64, victim: &str) -> Outcome {
+        let anon = self.vm.pages[..self.vm.npages as usize]
+            .iter()
+            .filter(|p| p.obj() == crate::vm::OBJ_ANON && p.flags & PG_DIRTY != 0)
+            .count();
+        let swap = if self.swap.total == 0 {
+            "there is no swap".to_string()
+        } else {
+            format!(
+                "swap is full ({} of {} MB used)",
+                self.swap.used / 256,
+                self.swap.total / 256
+            )
+        };
+        Outcome {
+            kind: OutcomeKind::OutOfMemory,
+            tick: at,
+            detected_at: now,
+            summary: format!(
+                "Out of memory at {} s: {swap} and {anon} dirty anonymous pages cannot be paged out, so the pageout daemon killed {victim} (\"out of swap space\")",
+                secs(at)
+            ),
+            graph: WaitGraph::default(),
+        }
+    }
+
+    /// The run reached its end: survived, or starved if a thread has been waiting for longer
+    /// than the hang window while the rest of the machine went on.
+    fn end_outcome(&self, tick: u64, window: u64) -> Outcome {
+        let now = self.sched.now / TICK_US;
+        let starved: Vec<usize> = (0..self.sched.threads.len())
+            .filter(|&t| {
+                let th = &self.sched.threads[t];
+                th.state == TState::Sleeping
+                    && demand(th.wmesg)
+                    && now.saturating_sub(th.slept_at_us / TICK_US) > window
+            })
+            .collect();
+        if !starved.is_empty() {
+            let mut graph = self.wait_graph();
+            graph.nodes.retain(|n| starved.iter().any(|&t| self.sched.threads[t].name == n.thread));
+            graph.edges.clear();
+            let who: Vec<String> = starved
+                .iter()
+                .map(|&t| {
+                    let th = &self.sched.threads[t];
+                    format!(
+                        "{} has waited in {} since {} s",
+                        th.name,
+                        th.wmesg,
+                        secs(th.slept_at_us / TICK_US)
+                    )
+                })
+                .collect();
+            let since = starved
+                .iter()
+                .map(|&t| self.sched.threads[t].slept_at_us / TICK_US)
+                .min()
+                .unwrap_or(tick);
+            return Outcome {
+                kind: OutcomeKind::Starved,
+                tick: since,
+                detected_at: tick,
+                summary: format!(
+                    "Starved: the machine kept going for {} s, but {}",
+                    secs(tick),
+                    who.join("; ")
+                ),
+                graph,
+            };
+        }
+        let mut summary = format!(
+            "Survived {} s: memory kept being freed and written; nothing hung.",
+            secs(tick)
+        );
+        let longest = self
+            .sched
+            .threads
+            .iter()
+            .filter(|th| th.acct.longest_wait > window)
+            .max_by_key(|th| th.acct.longest_wait);
+        if let Some(th) = longest {
+            let a = &th.acct;
+            summary = format!(
+                "Survived {} s, though {} once waited {} s in {} (from {} s)",
+                secs(tick),
+                th.name,
+                secs(a.longest_wait),
+                a.longest_wait_wmesg,
+                secs(a.longest_wait_at)
+            );
+        }
+        Outcome {
+            kind: OutcomeKind::Survived,
+            tick,
+            detected_at: tick,
+            summary,
+            graph: WaitGraph::default(),
+        }
+    }
+
     /// Builds the wait-for graph and classifies the hang.
-    fn hang_outcome(&self, since: u64, now: u64) -> Outcome {
+    /// Who waits on whom now: every thread asleep waiting for a resource, with an edge to each
+    /// thread that could produce it; the node ids' thread ids.
+    fn wait_graph_ids(&self) -> (WaitGraph, Vec<usize>) {
         let mut graph = WaitGraph::default();
         let mut ids: Vec<usize> = Vec::new(); // node -> tid
         for (t, th) in self.sched.threads.iter().enumerate() {
@@ -401,6 +532,7 @@ impl Kernel {
                     timed: th.timed,
                     waits_for: what.to_string(),
                     since: th.since_us / TICK_US,
+                    path: th.path.to_string(),
                 });
                 ids.push(t);
             }
@@ -462,6 +594,16 @@ impl Kernel {
             }
         }
         graph.cycle = find_cycle(graph.nodes.len(), &graph.edges);
+        (graph, ids)
+    }
+
+    /// The wait-for graph now.
+    pub fn wait_graph(&self) -> WaitGraph {
+        self.wait_graph_ids().0
+    }
+
+    fn hang_outcome(&self, since: u64, now: u64) -> Outcome {
+        let (graph, ids) = self.wait_graph_ids();
         // Greatest fixpoint: a waiter is stuck if it sleeps forever, or if it polls (a timed
         // sleep that is not a memory retry) and everything it waits on is stuck. A timed
         // vm_wait is the fix's retry loop: it keeps trying, so it is never "stuck" — a hang with
@@ -670,6 +812,22 @@ impl Kernel {
                 },
                 timed: th.state == TState::Sleeping && th.timed,
                 since: th.since_us / TICK_US,
+                path: if th.state == TState::Sleeping {
+                    th.path.to_string()
+                } else {
+                    String::new()
+                },
+                account: {
+                    let mut a = th.acct.clone();
+                    if th.state == TState::Sleeping {
+                        // the sleep in progress counts up to now
+                        a.slept(th.wmesg, (self.sched.now - th.slept_at_us) / TICK_US);
+                        if let Some(s) = a.sleeps.iter_mut().find(|s| s.wmesg == th.wmesg) {
+                            s.count -= 1;
+                        }
+                    }
+                    a
+                },
             })
             .collect()
     }

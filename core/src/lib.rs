@@ -5,6 +5,7 @@
 //! The whole surface is [`Simulation::new`] and [`Simulation::advance`]; the command line, the
 //! wasm facade and the tests all drive the same code.
 
+pub mod account;
 pub mod detect;
 pub mod policy;
 pub mod scenario;
@@ -14,10 +15,13 @@ mod buf;
 mod disk;
 mod fs;
 mod kernel;
+mod kmalloc;
 mod list;
 mod pageout;
 mod sched;
+mod swap;
 mod vm;
+mod warm;
 mod workload;
 
 #[cfg(test)]
@@ -26,7 +30,7 @@ mod tests;
 pub use detect::{Outcome, OutcomeKind, WaitEdge, WaitGraph, WaitNode};
 pub use policy::{BdSpeedup, BioVariant, DirtyLimit, KernelPreset, Policy, PolicyOverrides};
 pub use scenario::{
-    FieldError, FsKind, Machine, Scenario, ScenarioErrors, ScenarioPreset, Workload, HZ,
+    FieldError, FsKind, HammerMem, Machine, Scenario, ScenarioErrors, ScenarioPreset, Workload, HZ,
 };
 pub use trace::{Col, LogLine, Samples};
 
@@ -69,6 +73,11 @@ pub struct ThreadInfo {
     pub timed: bool,
     /// Tick since which it is in this state.
     pub since: u64,
+    /// The kernel function whose wait the current sleep is (`bio_page_alloc`, `vm_fault`, ...),
+    /// empty when the wait message says it all or the thread is not sleeping.
+    pub path: String,
+    /// What the thread has done so far: pages taken per band, pageouts, sleeps.
+    pub account: account::ThreadAccount,
 }
 
 /// The boot-time thresholds (kernel-2008.md §2.3, §4.2), in pages and bytes.

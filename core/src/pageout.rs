@@ -3,9 +3,9 @@
 
 use crate::fs::{putpages, vn_lock, vn_unlock};
 use crate::kernel::Kernel;
-use crate::sched::{tsleep, Chan, Kc, Wake};
+use crate::sched::{tsleep, Chan, Kc, TKind, Wake};
 use crate::vm::{
-    ACT_ADVANCE, ACT_MAX, MARKER_SCAN, NONE, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_MARKER,
+    ACT_ADVANCE, ACT_MAX, MARKER_SCAN, NONE, OBJ_ANON, OBJ_KERNEL, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_MARKER,
     PG_REFERENCED, PG_VALID, PG_WINATCFLS, PQ_ACTIVE, PQ_CACHE, PQ_INACTIVE,
 };
 use crate::HZ;
@@ -16,6 +16,7 @@ const VM_MAX_LAUNDER: i64 = 32;
 /// `vm_pageout()`: the daemon's main loop (§3.1).
 pub async fn vm_pageout(k: Kc) {
     let mut pass: u32 = 0;
+    let mut fullintervalcount: u64 = 0;
     loop {
         let needed = {
             let mut kk = k.borrow_mut();
@@ -36,7 +37,8 @@ pub async fn vm_pageout(k: Kc) {
             pass = if pass > 1 { 1 } else { 0 };
             let w = tsleep(&k, Chan::PageDaemon, "psleep", 5 * HZ).await;
             if w == Wake::Timeout && !k.borrow().vm.vm_pages_needed {
-                // vm_pageout_page_stats(): active-queue aging is not modelled
+                k.borrow_mut()
+                    .vm_pageout_page_stats(&mut fullintervalcount);
                 continue;
             }
         }
@@ -125,9 +127,59 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) {
         kk.vm.free_cached(p);
         kk.vm_page_free_wakeup();
     }
+    kk.vm_pageout_oom();
 }
 
+/// `vm_pageout_stats_interval` (5 s) and `vm_pageout_full_stats_interval` (20 s), in ticks.
+const STATS_INTERVAL: u64 = 5 * HZ;
+const FULL_STATS_INTERVAL: u64 = 20 * HZ;
+
 impl Kernel {
+    /// `vm_pageout_page_stats()` (§3.1): when the daemon's 5 s sleep times out with no request,
+    /// age the active queue — unreferenced pages lose `act_count` and go to the inactive queue at
+    /// zero — so that pages drift to the inactive queue before memory runs short. Only while
+    /// free + inactive + cache is below `v_inactive_target + v_cache_max + v_free_min`; a part of
+    /// the queue (`vm_pageout_stats_max` in proportion) every 5 s, the whole of it every 20 s.
+    pub fn vm_pageout_page_stats(&mut self, fullintervalcount: &mut u64) {
+        let t = self.vm.t;
+        let have = self.vm.fc() + self.vm.count[PQ_INACTIVE as usize];
+        if have >= t.v_inactive_target + t.v_cache_max + t.v_free_min {
+            return;
+        }
+        let active = self.vm.count[PQ_ACTIVE as usize];
+        let mut pcount = active;
+        *fullintervalcount += STATS_INTERVAL;
+        if *fullintervalcount < FULL_STATS_INTERVAL {
+            // vm_pageout_stats_max = v_free_target
+            let tpcount =
+                (u64::from(t.v_free_target) * u64::from(active) / u64::from(t.v_page_count)) as u32;
+            pcount = pcount.min(tpcount);
+        } else {
+            *fullintervalcount = 0;
+        }
+        let mut m = self.vm.head(PQ_ACTIVE);
+        while m != NONE && pcount > 0 {
+            pcount -= 1;
+            let pg = self.vm.pages[m as usize];
+            let next = pg.next;
+            if pg.flags & PG_BUSY != 0 || pg.busy != 0 {
+                self.vm.requeue(m, PQ_ACTIVE);
+            } else if pg.flags & PG_REFERENCED != 0 {
+                let p = &mut self.vm.pages[m as usize];
+                p.flags &= !PG_REFERENCED;
+                p.set_act((p.act() + ACT_ADVANCE + 1).min(ACT_MAX));
+                self.vm.requeue(m, PQ_ACTIVE);
+            } else if pg.act() == 0 {
+                self.vm_page_deactivate(m);
+            } else {
+                let p = &mut self.vm.pages[m as usize];
+                p.set_act(p.act() - 1);
+                self.vm.requeue(m, PQ_ACTIVE);
+            }
+            m = next;
+        }
+    }
+
     /// One page of the inactive scan, everything that does not block.
     fn inactive_step(
         &mut self,
@@ -159,11 +211,13 @@ impl Kernel {
         if pg.flags & PG_VALID == 0 {
             self.vm_page_free(m);
             *page_shortage -= 1;
+            self.sched.threads[self.sched.cur].acct.pages_cached += 1;
             return Step::Next(next);
         }
         if pg.flags & PG_DIRTY == 0 {
             self.vm_page_cache(m);
             *page_shortage -= 1;
+            self.sched.threads[self.sched.cur].acct.pages_cached += 1;
             return Step::Next(next);
         }
         if pass == 0 && pg.flags & PG_WINATCFLS == 0 {
@@ -172,12 +226,86 @@ impl Kernel {
             self.vm.requeue(m, PQ_INACTIVE);
             return Step::Next(next);
         }
-        if maxlaunder <= 0 || pg.obj() < OBJ_VNODE0 {
-            // anonymous memory: swap is not modelled, so it stays where it is
+        if maxlaunder <= 0 || pg.obj() == OBJ_KERNEL {
+            self.vm.requeue(m, PQ_INACTIVE);
+            return Step::Next(next);
+        }
+        if pg.obj() == OBJ_ANON {
+            // anonymous memory goes to swap, asynchronously; without swap it stays
+            if self.swap_cluster(m) {
+                *page_shortage -= 1;
+                return Step::Next(next);
+            }
             self.vm.requeue(m, PQ_INACTIVE);
             return Step::Next(next);
         }
         Step::Launder(m, u16::from(pg.obj() - OBJ_VNODE0))
+    }
+
+    /// `vm_pageout_clean` for anonymous memory: `m` and the dirty anonymous pages after it on the
+    /// inactive queue, up to a cluster, soft-busied and handed to the swap pager.
+    fn swap_cluster(&mut self, m: u32) -> bool {
+        let mut pages = vec![m];
+        let mut p = self.vm.pages[m as usize].next;
+        while p != NONE && (pages.len() as u32) < self.vm.t.cluster {
+            let pg = self.vm.pages[p as usize];
+            let ok = pg.obj() == OBJ_ANON
+                && pg.flags & (PG_DIRTY | PG_BUSY | PG_REFERENCED | PG_MARKER) == PG_DIRTY
+                && pg.busy == 0;
+            if !ok {
+                break;
+            }
+            pages.push(p);
+            p = pg.next;
+        }
+        for &q in &pages {
+            self.vm.pages[q as usize].busy += 1;
+        }
+        if self.swap_pager_putpages(&pages) {
+            let cur = self.sched.cur;
+            let acct = &mut self.sched.threads[cur].acct;
+            acct.pageouts += 1;
+            acct.pages_laundered += pages.len() as u64;
+            self.stats.pageouts += 1;
+            true
+        } else {
+            for &q in &pages {
+                self.vm.pages[q as usize].busy -= 1;
+            }
+            false
+        }
+    }
+
+    /// The last resort of `vm_pageout_scan` (§3.2): still short of memory with (almost) no swap
+    /// left, kill the largest process, "out of swap space". Here that ends the run.
+    fn vm_pageout_oom(&mut self) {
+        if self.oom_kill.is_some() || self.vm.paging_target() <= 0 {
+            return;
+        }
+        let out_of_swap = (self.swap.free() < 64 && self.vm.count_min()) || self.swap.full;
+        if !out_of_swap {
+            return;
+        }
+        // the process with the most memory: anonymous consumers and mapped-file writers
+        let victim = self
+            .sched
+            .threads
+            .iter()
+            .enumerate()
+            .filter(|(_, th)| matches!(th.kind, TKind::Hog | TKind::Mmap))
+            .max_by_key(|(t, th)| {
+                let a = &th.acct;
+                (a.pages_normal + a.pages_system + a.pages_interrupt, usize::MAX - t)
+            })
+            .map(|(t, th)| (t, th.name.clone()));
+        if let Some((t, name)) = victim {
+            let pid = 100 + t;
+            self.printf(&format!(
+                "pid {pid} ({name}), uid 0, was killed: out of swap space"
+            ));
+            let tick = self.sched.tick();
+            self.oom_kill = Some((tick, name));
+        }
     }
 
     /// The active scan (§3.2).
@@ -259,6 +387,10 @@ async fn vm_pageout_clean(k: &Kc, m: u32, vp: u16) -> u32 {
         }
         let sync = kk.vm.fc() < kk.vm.t.v_pageout_free_min;
         kk.stats.pageouts += 1;
+        let cur = kk.sched.cur;
+        let acct = &mut kk.sched.threads[cur].acct;
+        acct.pageouts += 1;
+        acct.pages_laundered += u64::from(n);
         (first, n, sync)
     };
     putpages(k, vp, first, n, sync).await;

@@ -14,6 +14,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::account::ThreadAccount;
 use crate::kernel::Kernel;
 
 /// Microseconds per tick (hz = 100).
@@ -52,6 +53,8 @@ pub enum Chan {
     Page(u32),
     /// I/O completion of a buffer ("biord"/"biowr").
     Io(u32),
+    /// The HAMMER flusher's idle sleep ("hmrwwa").
+    Flusher,
 }
 
 /// Why a sleep ended.
@@ -78,6 +81,8 @@ pub enum TKind {
     Mmap,
     /// An anonymous-memory consumer.
     Hog,
+    /// The HAMMER flusher (finalizes in-memory records).
+    Flusher,
 }
 
 /// Thread state.
@@ -108,6 +113,18 @@ pub struct Thread {
     /// Bumped on every sleep; a timeout event carries it so stale timeouts are ignored.
     pub sleep_seq: u64,
     pub wake: Option<Wake>,
+    /// The kernel function whose wait this sleep is (`bio_page_alloc`, `kmem_slab_alloc`, ...),
+    /// empty when the wait message says it all.
+    pub path: &'static str,
+    /// When the current sleep began (µs).
+    pub slept_at_us: u64,
+    /// What the thread has done so far.
+    pub acct: ThreadAccount,
+}
+
+/// Wait channels whose sleepers wait for a resource (as opposed to idling or working).
+pub fn demand(wmesg: &str) -> bool {
+    !matches!(wmesg, "psleep" | "" | "copy" | "think" | "hmrwwa")
 }
 
 /// Event classes, in the order they run at the same instant.
@@ -150,6 +167,9 @@ impl Sched {
             since_us: self.now,
             sleep_seq: 0,
             wake: None,
+            path: "",
+            slept_at_us: self.now,
+            acct: ThreadAccount::default(),
         });
         self.runq.push_back(t);
         t
@@ -162,7 +182,14 @@ impl Sched {
     }
 
     /// Puts the current thread to sleep on `chan` (timeout in µs, 0 = forever).
-    fn sleep(&mut self, chan: Chan, wmesg: &'static str, timo_us: u64, state: TState) {
+    fn sleep(
+        &mut self,
+        chan: Chan,
+        wmesg: &'static str,
+        timo_us: u64,
+        state: TState,
+        path: &'static str,
+    ) {
         let t = self.cur;
         self.global_sleep_seq += 1;
         let seq = self.global_sleep_seq;
@@ -174,6 +201,8 @@ impl Sched {
         th.state = state;
         th.chan = chan;
         th.wmesg = wmesg;
+        th.path = path;
+        th.slept_at_us = now;
         th.timed = timo_us > 0;
         th.sleep_seq = seq;
         th.wake = None;
@@ -206,7 +235,17 @@ impl Sched {
     }
 
     fn make_runnable(&mut self, t: Tid, why: Wake) {
+        let now = self.now;
         let th = &mut self.threads[t];
+        if th.state == TState::Sleeping {
+            let ticks = (now - th.slept_at_us) / TICK_US;
+            th.acct.slept(th.wmesg, ticks);
+            if demand(th.wmesg) && ticks > th.acct.longest_wait {
+                th.acct.longest_wait = ticks;
+                th.acct.longest_wait_wmesg = th.wmesg.to_string();
+                th.acct.longest_wait_at = th.slept_at_us / TICK_US;
+            }
+        }
         th.state = TState::Runnable;
         th.wake = Some(why);
         self.runq.push_back(t);
@@ -229,7 +268,16 @@ pub struct Sleep {
     wmesg: &'static str,
     timo_us: u64,
     state: TState,
+    path: &'static str,
     armed: bool,
+}
+
+impl Sleep {
+    /// Names the kernel function this sleep is the wait of (shown with the wait message).
+    pub fn from(mut self, path: &'static str) -> Sleep {
+        self.path = path;
+        self
+    }
 }
 
 impl Future for Sleep {
@@ -240,7 +288,7 @@ impl Future for Sleep {
         if !self.armed {
             self.armed = true;
             kk.sched
-                .sleep(self.chan, self.wmesg, self.timo_us, self.state);
+                .sleep(self.chan, self.wmesg, self.timo_us, self.state, self.path);
             return Poll::Pending;
         }
         let t = kk.sched.cur;
@@ -259,6 +307,7 @@ pub fn tsleep(k: &Kc, chan: Chan, wmesg: &'static str, timo_ticks: u64) -> Sleep
         wmesg,
         timo_us: timo_ticks * TICK_US,
         state: TState::Sleeping,
+        path: "",
         armed: false,
     }
 }
@@ -271,6 +320,7 @@ pub fn delay(k: &Kc, us: u64, what: &'static str) -> Sleep {
         wmesg: what,
         timo_us: us.max(1),
         state: TState::Busy,
+        path: "",
         armed: false,
     }
 }

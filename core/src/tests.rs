@@ -102,7 +102,7 @@ fn the_pageout_daemon_sleeps_in_vmwait_until_34_pages_are_free() {
     let m = machine(128, KernelPreset::Dfly20080630);
     let k = &m.k;
     let mut held = squeeze_to(k, 0);
-    let mut f = Box::pin(vm_wait(k, 0));
+    let mut f = Box::pin(vm_wait(k, 0, "test"));
     assert!(poll_as(k, PD, f.as_mut()).is_pending());
     {
         let kk = k.borrow();
@@ -133,7 +133,7 @@ fn other_threads_sleep_in_vmwait_until_free_min() {
     let k = &m.k;
     let t = user_thread(k);
     let mut held = squeeze_to(k, 0);
-    let mut f = Box::pin(vm_wait(k, 0));
+    let mut f = Box::pin(vm_wait(k, 0, "test"));
     assert!(poll_as(k, t, f.as_mut()).is_pending());
     assert_eq!(k.borrow().sched.threads[t].wmesg, "vmwait");
     assert!(k.borrow().vm.vm_pages_needed);

@@ -14,10 +14,10 @@ use crate::vm::{
 /// Memory copy bandwidth for write(2) (bytes per second): the CPU cost of a block.
 const COPY_BYTES_S: u64 = 400 * 1024 * 1024;
 
-/// A process doing sequential write(2)s of one block each to its own file, rewriting it from
-/// the start when it reaches the end.
-pub async fn writer(k: Kc, vp: u16, kb_s: u32) {
-    let mut pi = 0u32;
+/// A process doing sequential write(2)s of one block each to its own file from page `start`,
+/// rewriting it from the start when it reaches the end.
+pub async fn writer(k: Kc, vp: u16, kb_s: u32, start: u32) {
+    let mut pi = start;
     loop {
         let (blk, bs, size) = {
             let kk = k.borrow();
@@ -108,7 +108,7 @@ async fn touch(k: &Kc, vp: u16, pi: u32) {
             continue;
         }
         if read {
-            while k.borrow().vm.pages[m as usize].flags & PG_BUSY != 0 {
+            while k.borrow().vm.pages[m as usize].flags & PG_VALID == 0 {
                 tsleep(k, Chan::Page(m), "biord", 0).await;
             }
         }

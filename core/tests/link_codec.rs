@@ -74,6 +74,12 @@ fn every_key_of_the_fixed_order_is_a_field_that_validate_names() {
             ram_mb: 1,
             disk_seek_ms: 1000,
             disk_mb_s: 0,
+            swap_mb: u32::MAX,
+        },
+        hammer: pageout_core::HammerMem {
+            zone_kb: 0,
+            record_bytes: 0,
+            flush_ms: 5,
         },
         workload: Workload {
             writers: 99,
@@ -173,12 +179,23 @@ fn overrides() -> impl Strategy<Value = PolicyOverrides> {
 /// Scenarios within the limits (some still conflict; the tests skip those).
 fn scenarios() -> impl Strategy<Value = Scenario> {
     use limits::*;
-    let machine = (n32(RAM_MB), n32(DISK_SEEK_MS), n32(DISK_MB_S)).prop_map(
-        |(ram_mb, disk_seek_ms, disk_mb_s)| Machine {
+    let machine = (
+        n32(RAM_MB),
+        n32(DISK_SEEK_MS),
+        n32(DISK_MB_S),
+        n32(SWAP_MB),
+    )
+        .prop_map(|(ram_mb, disk_seek_ms, disk_mb_s, swap_mb)| Machine {
             ram_mb,
             disk_seek_ms,
             disk_mb_s,
-        },
+            swap_mb,
+        });
+    let hammer = (
+        n32(ZONE_KB),
+        n32(RECORD_BYTES),
+        ms(FLUSH_MS.0, FLUSH_MS.1),
+        any::<bool>(),
     );
     let writers = (
         n32(WRITERS),
@@ -213,6 +230,7 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
         prop::sample::select(vec![FsKind::Hammer, FsKind::Ufs]),
         workload,
         run,
+        hammer,
     )
         .prop_map(
             |(
@@ -222,6 +240,7 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                 fs,
                 mut workload,
                 (seed, duration_ms, hang_window_ms),
+                (zone_kb, record_bytes, flush_ms, warm),
             )| {
                 // keep the hogs within twice the machine's memory, as validate() wants
                 let cap = 2 * machine.ram_mb / workload.hogs.max(1);
@@ -235,6 +254,13 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                     seed,
                     duration_ms,
                     hang_window_ms,
+                    warm,
+                    hammer: pageout_core::HammerMem {
+                        zone_kb,
+                        // a record always fits in its zone
+                        record_bytes: record_bytes.min(zone_kb * 1024 - 256),
+                        flush_ms,
+                    },
                 }
             },
         )

@@ -49,6 +49,15 @@ export interface Machine {
   ramMb: number;
   diskSeekMs: number;
   diskMbS: number;
+  /** Swap space in MiB (0 = none). */
+  swapMb: number;
+}
+
+/** HAMMER's kernel memory: kmalloc zone size, in-memory record size, record lifetime. */
+export interface HammerMem {
+  zoneKb: number;
+  recordBytes: number;
+  flushMs: number;
 }
 
 /** What user processes do. */
@@ -76,19 +85,28 @@ export interface Scenario {
   seed: string;
   durationMs: number;
   hangWindowMs: number;
+  /** Start from a machine that has been running the workload (warm queues and buffer cache). */
+  warm: boolean;
+  hammer: HammerMem;
 }
 
 /**
  * A scenario as the engine accepts it: `overrides` may be left out, and the seed may also be a
  * number (a safe integer) or a BigInt.
  */
-export type ScenarioInput = Omit<Scenario, "seed" | "overrides"> & {
+export type ScenarioInput = Omit<Scenario, "seed" | "overrides" | "warm" | "hammer" | "machine"> & {
   seed: string | number | bigint;
   overrides?: PolicyOverrides;
+  /** Absent = true. */
+  warm?: boolean;
+  /** Absent = the 2008 defaults. */
+  hammer?: HammerMem;
+  /** `swapMb` absent = 256. */
+  machine: Omit<Machine, "swapMb"> & { swapMb?: number };
 };
 
 /** How a run ended. */
-export type OutcomeKind = "survived" | "deadlock" | "stall";
+export type OutcomeKind = "survived" | "deadlock" | "stall" | "starved" | "out-of-memory";
 
 /** Where a run stands after a call. */
 export interface Status {
@@ -139,6 +157,34 @@ export interface LogLine {
   dmesg: string;
 }
 
+/** Time a thread spent asleep on one wait message. */
+export interface SleepCount {
+  wmesg: string;
+  count: number;
+  ticks: number;
+}
+
+/** What one thread has done: pages taken per band of the free list, pageouts, sleeps. */
+export interface ThreadAccount {
+  /** Pages taken while the free list was above v_free_reserved. */
+  pagesNormal: number;
+  /** Pages taken from the system reserve (free list at or below v_free_reserved). */
+  pagesSystem: number;
+  /** Pages taken from the interrupt reserve (at or below v_interrupt_free_min). */
+  pagesInterrupt: number;
+  allocFailures: number;
+  /** Allocations with VM_ALLOC_SYSTEM that found the reserve empty. */
+  reserveEmpty: number;
+  pageouts: number;
+  pagesLaundered: number;
+  pagesCached: number;
+  sleeps: SleepCount[];
+  /** The longest finished wait for a resource, in ticks; its wmesg and start tick. */
+  longestWait: number;
+  longestWaitWmesg: string;
+  longestWaitAt: number;
+}
+
 /** What a kernel thread is doing now. */
 export interface ThreadInfo {
   name: string;
@@ -146,6 +192,9 @@ export interface ThreadInfo {
   wmesg: string;
   timed: boolean;
   since: number;
+  /** The kernel function whose wait the current sleep is (`bio_page_alloc`, ...), or "". */
+  path: string;
+  account: ThreadAccount;
 }
 
 /** A sleeping thread in the wait-for graph. */
@@ -155,6 +204,8 @@ export interface WaitNode {
   timed: boolean;
   waitsFor: string;
   since: number;
+  /** The kernel function whose wait it is, or "". */
+  path: string;
 }
 
 /** `from` waits on `to` (indices into `nodes`). */
@@ -270,6 +321,7 @@ export type DecodeResult =
 /** The range of every scenario knob by its field name (`fileMb` for both file sizes). */
 export type Limits = Record<
   | "ramMb" | "diskSeekMs" | "diskMbS" | "writers" | "fileMb" | "writerKbS" | "mmapWriters"
-  | "mmapPagesS" | "hogs" | "hogMb" | "hogMbS" | "durationMs" | "hangWindowMs",
+  | "mmapPagesS" | "hogs" | "hogMb" | "hogMbS" | "durationMs" | "hangWindowMs" | "swapMb"
+  | "zoneKb" | "recordBytes" | "flushMs",
   [number, number]
 >;

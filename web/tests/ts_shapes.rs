@@ -11,6 +11,9 @@ use pageout_core::{
     BdSpeedup, BioVariant, Col, DirtyLimit, FsKind, KernelPreset, Outcome, OutcomeKind, Scenario,
     Simulation, ThreadInfo, WaitEdge, WaitGraph, WaitNode,
 };
+use pageout_core::account::{SleepCount, ThreadAccount};
+use pageout_core::{
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -76,6 +79,7 @@ fn api_interfaces_match_the_engine_types() {
         timed: false,
         waits_for: String::new(),
         since: 0,
+        path: String::new(),
     };
     let edge = WaitEdge {
         from: 0,
@@ -100,7 +104,10 @@ fn api_interfaces_match_the_engine_types() {
         wmesg: "VMWait".into(),
         timed: false,
         since: 0,
+        path: String::new(),
+        account: ThreadAccount::default(),
     };
+    let sleep = SleepCount::default();
     let checks: Vec<(&str, BTreeSet<String>)> = vec![
         ("Scenario", keys(&scenario)),
         ("Machine", keys(&scenario.machine)),
@@ -110,6 +117,9 @@ fn api_interfaces_match_the_engine_types() {
         ("Thresholds", keys(&sim.thresholds())),
         ("Stats", keys(&sim.stats())),
         ("ThreadInfo", keys(&thread)),
+        ("ThreadAccount", keys(&thread.account)),
+        ("SleepCount", keys(&sleep)),
+        ("HammerMem", keys(&scenario.hammer)),
         ("WaitNode", keys(&node)),
         ("WaitEdge", keys(&edge)),
         ("WaitGraph", keys(&graph)),
@@ -149,6 +159,8 @@ fn api_string_unions_match_the_engine_enums() {
                 OutcomeKind::Survived,
                 OutcomeKind::Deadlock,
                 OutcomeKind::Stall,
+                OutcomeKind::Starved,
+                OutcomeKind::OutOfMemory,
             ]),
         ),
         (

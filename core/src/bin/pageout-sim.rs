@@ -24,7 +24,7 @@ use clap::{Args, Parser, Subcommand};
 use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::link;
 use pageout_core::{
-    KernelPreset, LogLine, Outcome, OutcomeKind, Scenario, ScenarioPreset, Simulation, Stats, HZ,
+    KernelPreset, LogLine, Outcome, OutcomeKind, Scenario, ScenarioPreset, Simulation, Stats, ThreadInfo, HZ,
 };
 use serde_json::json;
 
@@ -217,6 +217,7 @@ struct Report {
     outcome: Option<Outcome>,
     log: Vec<LogLine>,
     stats: Stats,
+    threads: Vec<ThreadInfo>,
     trace_hash: u64,
 }
 
@@ -233,6 +234,7 @@ fn run(s: &Scenario) -> Result<Report, BadInput> {
         outcome: sim.outcome().cloned(),
         log: sim.log().to_vec(),
         stats: sim.stats(),
+        threads: sim.threads(),
         trace_hash: sim.trace_hash(),
     })
 }
@@ -264,6 +266,7 @@ fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String,
             "log": log,
             "outcome": r.outcome,
             "stats": r.stats,
+            "threads": r.threads,
             "traceHash": hash_text(r.trace_hash),
         });
         return Ok(format!("{doc:#}\n"));
@@ -309,6 +312,7 @@ fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String,
         st.peak_dirtybufspace as f64 / 1_048_576.0,
         hash_text(r.trace_hash),
     );
+    out += &threads_table(&r.threads);
     if r.outcome
         .as_ref()
         .is_some_and(|o| o.kind != OutcomeKind::Survived)
@@ -316,6 +320,35 @@ fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String,
         out += &format!("reproduce: pageout-sim run --link '#{link}'\n");
     }
     Ok(out)
+}
+
+/// Who took which pages and where each thread slept longest, one line per thread.
+fn threads_table(threads: &[ThreadInfo]) -> String {
+    let mut out = String::from(
+        "pages taken by thread (normal / system reserve / interrupt reserve; reserve found empty):\n",
+    );
+    for t in threads {
+        let a = &t.account;
+        let mut line = format!(
+            "  {:<13} {:>7} / {:>4} / {:>2}; {:>3}",
+            t.name, a.pages_normal, a.pages_system, a.pages_interrupt, a.reserve_empty
+        );
+        if a.pageouts > 0 || a.pages_cached > 0 {
+            line += &format!(
+                "  pageouts {} ({} pages), cached {}",
+                a.pageouts, a.pages_laundered, a.pages_cached
+            );
+        }
+        if t.state == "sleeping" {
+            line += &format!("  now in {}", t.wmesg);
+            if !t.path.is_empty() {
+                line += &format!(" from {}", t.path);
+            }
+        }
+        out += &line;
+        out.push('\n');
+    }
+    out
 }
 
 /// One run of a sweep.

@@ -5,12 +5,13 @@
 pub mod daemon;
 
 use crate::kernel::Kernel;
+use crate::kmalloc::hammer_alloc_mem_record;
 use crate::list::{Index, Link, Lists, NIL};
 use crate::msg;
 use crate::policy::BioVariant;
 use crate::sched::{tsleep, Chan, Kc, Tid};
 use crate::vm::{
-    vm_wait, NONE, OBJ_KERNEL, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_VALID, PQ_CACHE,
+    vm_wait, NONE, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_VALID, PQ_CACHE,
     VM_ALLOC_INTERRUPT, VM_ALLOC_NORMAL, VM_ALLOC_SYSTEM,
 };
 
@@ -49,6 +50,8 @@ pub const B_WRITEIO: u16 = 2048;
 pub const B_READIO: u16 = 4096;
 /// I/O finished (for synchronous waiters).
 pub const B_DONE: u16 = 8192;
+/// HAMMER installed an in-memory record for this write (released to the flusher at `biodone`).
+pub const B_HREC: u16 = 16384;
 
 /// Buffer lock states besides a thread id.
 pub const LK_FREE: u16 = u16::MAX;
@@ -76,8 +79,6 @@ pub struct Buf {
     pub bufsize: u32,
     /// `b_kvasize`.
     pub kvasize: u32,
-    /// Kernel pages HAMMER's strategy kmalloc'd for this write (freed at `biodone`).
-    pub kmem: [u32; HAMMER_STRATEGY_KPAGES],
     pub pages: [u32; MAXBPAGES],
 }
 
@@ -183,7 +184,6 @@ impl BufCache {
                     size: 0,
                     bufsize: 0,
                     kvasize: 0,
-                    kmem: [NONE; HAMMER_STRATEGY_KPAGES],
                     pages: [NONE; MAXBPAGES],
                 };
                 n
@@ -497,13 +497,10 @@ impl Kernel {
         self.stats.io_completed += 1;
         if bp.has(B_WRITEIO) {
             self.runningbufwakeup(u64::from(bp.bufsize));
-            for m in bp.kmem {
-                if m != NONE {
-                    self.vm_page_unwire(m);
-                    self.vm_page_free(m);
-                }
+            if bp.has(B_HREC) {
+                self.bufm(b).flags &= !B_HREC;
+                self.hammer_record_done();
             }
-            self.bufm(b).kmem = [NONE; HAMMER_STRATEGY_KPAGES];
             if bp.vp != NOVP {
                 for i in 0..bp.npages as u32 {
                     self.vnodes[bp.vp as usize].set_on_disk(bp.lblk + i);
@@ -547,8 +544,8 @@ impl Kernel {
 // ---- blocking operations ---------------------------------------------------------------------
 
 /// `bwrite(bp)` / `bawrite(bp)` (B_ASYNC set): write the buffer. HAMMER's strategy first
-/// kmallocs its in-memory record, which may sleep in `vm_wait` — the link through which the buf
-/// daemons came to wait on the pageout daemon before the fix.
+/// kmallocs its in-memory record, which may refill a slab zone and sleep in `vm_wait` — the link
+/// through which the buf daemons came to wait on the pageout daemon before the fix.
 pub async fn bwrite(k: &Kc, b: u32) {
     let is_hammer = {
         let mut kk = k.borrow_mut();
@@ -564,10 +561,9 @@ pub async fn bwrite(k: &Kc, b: u32) {
         vp != NOVP && kk.vnodes[vp as usize].fs == crate::FsKind::Hammer
     };
     if is_hammer {
-        for i in 0..HAMMER_STRATEGY_KPAGES {
-            let m = hammer_kmalloc(k).await;
-            k.borrow_mut().bufm(b).kmem[i] = m;
-        }
+        // hammer_vop_strategy_write → hammer_ip_add_bulk: an in-memory record for the flusher
+        hammer_alloc_mem_record(k).await;
+        k.borrow_mut().bufm(b).flags |= B_HREC;
     }
     let async_ = {
         let mut kk = k.borrow_mut();
@@ -597,32 +593,6 @@ async fn biowait(k: &Kc, b: u32, wmesg: &'static str) {
         tsleep(k, Chan::Io(b), wmesg, 0).await;
     }
     k.borrow_mut().bufm(b).flags &= !B_DONE;
-}
-
-/// Pages HAMMER's strategy kmallocs per write for its in-memory record and backend state
-/// (`hammer_strategy_kpages`, kernel-2008.md §9.3), held until the write completes.
-pub const HAMMER_STRATEGY_KPAGES: usize = 1;
-
-/// HAMMER's backend kmalloc (M_WAITOK): NORMAL, plus SYSTEM with M_USE_RESERVE (59G). When no
-/// page can be had: `vm_wait(0)` and retry — the link through which the buf daemons came to wait
-/// on the pageout daemon before the fix.
-async fn hammer_kmalloc(k: &Kc) -> u32 {
-    loop {
-        {
-            let mut kk = k.borrow_mut();
-            let mut flags = VM_ALLOC_NORMAL;
-            if kk.policy.hammer_use_reserve {
-                flags |= VM_ALLOC_SYSTEM;
-            }
-            let m = kk.vm_page_alloc(OBJ_KERNEL, 0, flags);
-            if m != NONE {
-                kk.vm.pages[m as usize].flags = PG_VALID;
-                kk.vm_page_wire(m);
-                return m;
-            }
-        }
-        vm_wait(k, 0).await;
-    }
 }
 
 /// Locks a buffer, sleeping "getblk" while someone else holds it. Returns false if the buffer
@@ -764,6 +734,36 @@ impl Kernel {
         }
     }
 
+    /// A clean buffer over blocks written before the run began (a warm machine): a fresh header
+    /// with its KVA, its pages allocated, valid, on disk and wired, on the CLEAN queue. Returns
+    /// false when no header or KVA is left.
+    pub(crate) fn boot_clean_buf(&mut self, vp: u16, lblk: u32, npages: u32, heavy: bool) -> bool {
+        let maxsize = (npages * PAGE_SIZE).div_ceil(BKVASIZE) * BKVASIZE;
+        let empty = self.bc.head(BQ_EMPTY);
+        if empty == NIL
+            || self.bc.bufspace + u64::from(maxsize) >= self.bc.lim.hibufspace
+            || self.bc.findblk(vp, lblk) != NIL
+        {
+            return false;
+        }
+        let b = self.take_buf(empty, maxsize);
+        self.bc.bgetvp(b, vp, lblk);
+        let obj = OBJ_VNODE0 + vp as u8;
+        self.bufm(b).size = npages * PAGE_SIZE;
+        for pi in lblk..lblk + npages {
+            let m = self.vm_page_alloc(obj, pi, VM_ALLOC_NORMAL);
+            debug_assert_ne!(m, NONE, "a warm machine starts with free pages");
+            self.vm.pages[m as usize].flags = PG_VALID;
+            self.vm_page_wire(m);
+            self.append_page(b, m);
+            self.vnodes[vp as usize].set_on_disk(pi);
+        }
+        self.bufm(b).flags = B_VMIO | B_CACHE | if heavy { B_HEAVY } else { 0 };
+        self.bc.enqueue(b, BQ_CLEAN, false);
+        self.bufm(b).lock = LK_FREE;
+        true
+    }
+
     fn take_buf(&mut self, b: u32, maxsize: u32) -> u32 {
         self.bc.bremfree(b);
         let t = self.sched.cur;
@@ -860,7 +860,7 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
     if policy.bio == BioVariant::Pre0630 {
         // "must allocate system pages since blocking here could intefere with paging I/O":
         // and when even those are gone, sleep until the pageout daemon frees some — forever.
-        vm_wait(k, 0).await;
+        vm_wait(k, 0, "allocbuf").await;
         k.borrow_mut().vm.vm_pageout_deficit += i64::from(deficit);
         return NONE;
     }
@@ -893,7 +893,7 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
     if m != NONE {
         if severe && policy.timed_vm_wait {
             // the page is ours and hard-busy; nobody can take it while we pause
-            vm_wait(k, crate::HZ / 20).await;
+            vm_wait(k, crate::HZ / 20, "bio_page_alloc").await;
         }
     } else {
         let timo = if policy.timed_vm_wait {
@@ -901,7 +901,7 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
         } else {
             0
         };
-        vm_wait(k, timo).await;
+        vm_wait(k, timo, "bio_page_alloc").await;
     }
     m
 }

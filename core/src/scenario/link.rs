@@ -29,6 +29,7 @@
 //! | `ram` | `machine.ram_mb` | size | `128M` |
 //! | `seek` | `machine.disk_seek_ms` | duration | `8ms` |
 //! | `bw` | `machine.disk_mb_s` | size per second | `40M/s` |
+//! | `swap` | `machine.swap_mb` | size (`0M` = no swap) | `256M` |
 //! | `fs` | `fs` | `hammer`, `ufs` | `hammer` |
 //! | `writers` | `workload.writers` | count | `2` |
 //! | `wfile` | `workload.writer_file_mb` | size | `256M` |
@@ -43,6 +44,10 @@
 //! | `seed` | `seed` | whole number `0..=18446744073709551615` | `1` |
 //! | `until` | `duration_ms` | duration | `300s` |
 //! | `window` | `hang_window_ms` | duration | `10s` |
+//! | `warm` | `warm` | `on` (a machine that has been running the workload), `off` (just booted) | `on` |
+//! | `kzone` | `hammer.zone_kb` | size in KiB: `128K` | `128K` |
+//! | `krec` | `hammer.record_bytes` | bytes: `144` | `144` |
+//! | `ksync` | `hammer.flush_ms` | duration | `30s` |
 //! | `bio`, `recoverbufpages`, `interrupt`, `timedwait`, `systhread`, `bdexempt`, `hammerbwill`, `usereserve`, `dirtylimit`, `bdspeedup`, `vlocktimo` | `overrides` | the values of [`MECHANISMS`] (`on`/`off`, `fix-0701`, `bytes+count`, ...) | the preset's |
 //!
 //! Units: a *size* is whole MiB written `<n>M`, or `<n>G` for a multiple of 1024M (`2G` =
@@ -66,7 +71,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{FieldError, FsKind, Machine, Scenario, Workload};
+use super::{FieldError, FsKind, HammerMem, Machine, Scenario, Workload};
 use crate::policy::{KernelPreset, PolicyOverrides, MECHANISMS};
 
 /// The version [`encode`] writes.
@@ -77,9 +82,10 @@ pub const LINK_VERSIONS: [u32; 1] = [1];
 
 /// The scenario keys of a v1 link in canonical order; the mechanism keys of
 /// [`MECHANISMS`] follow them.
-pub const KEYS: [&str; 19] = [
-    "v", "preset", "ram", "seek", "bw", "fs", "writers", "wfile", "wrate", "mmap", "mfile",
-    "mrate", "hogs", "hog", "hograte", "hogat", "seed", "until", "window",
+pub const KEYS: [&str; 24] = [
+    "v", "preset", "ram", "seek", "bw", "swap", "fs", "writers", "wfile", "wrate", "mmap", "mfile",
+    "mrate", "hogs", "hog", "hograte", "hogat", "seed", "until", "window", "warm", "kzone",
+    "krec", "ksync",
 ];
 
 /// One problem with a link: the key, the value given, what is allowed, and a sentence saying so.
@@ -138,6 +144,7 @@ pub fn v1_defaults() -> Scenario {
             ram_mb: 128,
             disk_seek_ms: 8,
             disk_mb_s: 40,
+            swap_mb: 256,
         },
         fs: FsKind::Hammer,
         workload: Workload {
@@ -155,6 +162,12 @@ pub fn v1_defaults() -> Scenario {
         seed: 1,
         duration_ms: 300_000,
         hang_window_ms: 10_000,
+        warm: true,
+        hammer: HammerMem {
+            zone_kb: 128,
+            record_bytes: 144,
+            flush_ms: 30_000,
+        },
     }
 }
 
@@ -382,6 +395,8 @@ enum Unit {
     KibPerS,
     /// Milliseconds: `500ms`, `30s`.
     Ms,
+    /// KiB: `128K`, `1M`.
+    Kib,
     /// Per second: `4000/s`.
     PerS,
 }
@@ -395,6 +410,7 @@ impl Unit {
             Unit::MibPerS => &[("M/s", 1), ("G/s", 1024)],
             Unit::KibPerS => &[("K/s", 1), ("M/s", 1024), ("G/s", 1024 * 1024)],
             Unit::Ms => &[("ms", 1), ("s", 1000)],
+            Unit::Kib => &[("K", 1), ("M", 1024)],
             Unit::PerS => &[("/s", 1)],
         }
     }
@@ -406,6 +422,7 @@ impl Unit {
             Unit::MibPerS => "a rate like 40M/s or 1G/s",
             Unit::KibPerS => "a rate like 512K/s, 4M/s or 1G/s, or unlimited",
             Unit::Ms => "a duration like 500ms or 30s",
+            Unit::Kib => "a size in KiB or MiB like 128K or 1M",
             Unit::PerS => "a rate in pages per second like 4000/s",
         }
     }
@@ -467,7 +484,31 @@ type NumField = (
     fn(&mut Scenario, u64),
 );
 
-const NUM_FIELDS: [NumField; 16] = [
+const NUM_FIELDS: [NumField; 20] = [
+    (
+        "swap",
+        Unit::Mib,
+        |s| s.machine.swap_mb.into(),
+        |s, v| s.machine.swap_mb = sat32(v),
+    ),
+    (
+        "kzone",
+        Unit::Kib,
+        |s| s.hammer.zone_kb.into(),
+        |s, v| s.hammer.zone_kb = sat32(v),
+    ),
+    (
+        "krec",
+        Unit::Count,
+        |s| s.hammer.record_bytes.into(),
+        |s, v| s.hammer.record_bytes = sat32(v),
+    ),
+    (
+        "ksync",
+        Unit::Ms,
+        |s| s.hammer.flush_ms,
+        |s, v| s.hammer.flush_ms = v,
+    ),
     (
         "ram",
         Unit::Mib,
@@ -561,6 +602,14 @@ const NUM_FIELDS: [NumField; 16] = [
     ("seed", Unit::Count, |s| s.seed, |s, v| s.seed = v),
 ];
 
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
+    }
+}
+
 fn num_field(key: &str) -> Option<&'static NumField> {
     NUM_FIELDS.iter().find(|f| f.0 == key)
 }
@@ -574,6 +623,7 @@ fn value_text(s: &Scenario, key: &str) -> String {
     match key {
         "preset" => s.preset.name().into(),
         "fs" => s.fs.name().into(),
+        "warm" => on_off(s.warm).into(),
         _ => match num_field(key) {
             Some(&(_, unit, get, _)) => unit.format(get(s)),
             None => String::new(),
@@ -593,6 +643,13 @@ fn set_value(s: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
                 .into_iter()
                 .find(|f| f.name() == value)
                 .ok_or("one of hammer, ufs")?;
+        }
+        "warm" => {
+            s.warm = match value {
+                "on" => true,
+                "off" => false,
+                _ => return Err("one of on, off".into()),
+            };
         }
         "seed" => {
             // the seed has no limit but its type, so a seed too big is a syntax error

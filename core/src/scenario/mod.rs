@@ -45,6 +45,42 @@ pub struct Machine {
     pub disk_seek_ms: u32,
     /// Disk transfer rate in MiB/s.
     pub disk_mb_s: u32,
+    /// Swap space on the disk in MiB (0 = none): where anonymous pages go when laundered.
+    #[serde(default = "default_swap_mb")]
+    pub swap_mb: u32,
+}
+
+fn default_swap_mb() -> u32 {
+    256
+}
+
+/// HAMMER's kernel memory (kernel-2008.md §5, `kern_slaballoc.c`): the in-memory records its
+/// strategy writes install, the slab zones they come from, and how long they live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HammerMem {
+    /// kmalloc's `ZoneSize` in KiB: 128 on any machine over 256 KiB (`kmeminit`).
+    pub zone_kb: u32,
+    /// Bytes per in-memory record: `sizeof(struct hammer_record)` on i386 (140), rounded to the
+    /// 16-byte chunk of kmalloc's 128..255-byte sizes.
+    pub record_bytes: u32,
+    /// How long a record lives after its write completes, until the flusher finalizes it, in
+    /// ms: the syncer's 30 s.
+    pub flush_ms: u64,
+}
+
+impl Default for HammerMem {
+    fn default() -> Self {
+        HammerMem {
+            zone_kb: 128,
+            record_bytes: 144,
+            flush_ms: 30_000,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What user processes do.
@@ -95,6 +131,14 @@ pub struct Scenario {
     pub duration_ms: u64,
     /// No progress for this long while something waits for memory or buffers = hung.
     pub hang_window_ms: u64,
+    /// Start from a machine that has been running the workload for a while: the mapped files'
+    /// pages resident on the active, inactive and cache queues with aged `act_count`s, and the
+    /// buffer cache full of the writers' recently written blocks. Off: a freshly booted machine.
+    #[serde(default = "yes")]
+    pub warm: bool,
+    /// HAMMER's kernel memory.
+    #[serde(default)]
+    pub hammer: HammerMem,
 }
 
 /// Limits on scenario values (the engine budget in a browser tab).
@@ -125,6 +169,14 @@ pub mod limits {
     pub const DURATION_MS: (u64, u64) = (1_000, 3_600_000);
     /// Hang window in ms.
     pub const HANG_WINDOW_MS: (u64, u64) = (100, 600_000);
+    /// Swap in MiB.
+    pub const SWAP_MB: (u32, u32) = (0, 16_384);
+    /// kmalloc zone size in KiB.
+    pub const ZONE_KB: (u32, u32) = (4, 1024);
+    /// HAMMER record size in bytes.
+    pub const RECORD_BYTES: (u32, u32) = (16, 4096);
+    /// Record lifetime after its write, in ms.
+    pub const FLUSH_MS: (u64, u64) = (10, 600_000);
 
     /// Every limit by the name its field has in the serde form (camelCase), for the page's
     /// controls; `fileMb` applies to both file sizes.
@@ -144,6 +196,10 @@ pub mod limits {
             ("hogMbS", w(HOG_MB_S)),
             ("durationMs", DURATION_MS),
             ("hangWindowMs", HANG_WINDOW_MS),
+            ("swapMb", w(SWAP_MB)),
+            ("zoneKb", w(ZONE_KB)),
+            ("recordBytes", w(RECORD_BYTES)),
+            ("flushMs", FLUSH_MS),
         ];
         rows.iter().map(|&(n, (a, b))| (n, a, b)).collect()
     }
@@ -218,6 +274,18 @@ impl Scenario {
         check(&mut e, "ram", m.ram_mb, RAM_MB, "M");
         check(&mut e, "seek", m.disk_seek_ms, DISK_SEEK_MS, "ms");
         check(&mut e, "bw", m.disk_mb_s, DISK_MB_S, "M/s");
+        check(&mut e, "swap", m.swap_mb, SWAP_MB, "M");
+        let h = &self.hammer;
+        check(&mut e, "kzone", h.zone_kb, ZONE_KB, "K");
+        check(&mut e, "krec", h.record_bytes, RECORD_BYTES, "");
+        check(&mut e, "ksync", h.flush_ms, FLUSH_MS, "ms");
+        if h.record_bytes.saturating_add(256) > h.zone_kb.saturating_mul(1024) {
+            e.push(FieldError {
+                field: "krec".into(),
+                given: format!("{} bytes in a {}K zone", h.record_bytes, h.zone_kb),
+                allowed: "a record that fits in a zone after its 256-byte header".into(),
+            });
+        }
         let w = &self.workload;
         check(&mut e, "writers", w.writers, WRITERS, "");
         check(&mut e, "wfile", w.writer_file_mb, FILE_MB, "M");
@@ -235,6 +303,7 @@ impl Scenario {
             ("until", self.duration_ms),
             ("window", self.hang_window_ms),
             ("hogat", w.hog_start_ms),
+            ("ksync", h.flush_ms),
         ] {
             if v % MS_PER_TICK != 0 {
                 e.push(FieldError {
@@ -356,6 +425,7 @@ impl ScenarioPreset {
                 ram_mb: 128,
                 disk_seek_ms: 8,
                 disk_mb_s: 40,
+                swap_mb: 256,
             },
             fs: FsKind::Hammer,
             workload: Workload {
@@ -373,6 +443,8 @@ impl ScenarioPreset {
             seed: 1,
             duration_ms: 300_000,
             hang_window_ms: 10_000,
+            warm: true,
+            hammer: HammerMem::default(),
         };
         match self {
             ScenarioPreset::HammerLockup => base,

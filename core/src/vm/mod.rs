@@ -7,6 +7,7 @@ pub mod thresholds;
 
 pub use thresholds::VmThresholds;
 
+use crate::account::Band;
 use crate::list::{Index, Link, Lists};
 use crate::sched::{tsleep, Chan, Kc, TKind, Tid};
 
@@ -330,6 +331,10 @@ impl Kernel {
                 || (flags & VM_ALLOC_INTERRUPT != 0 && f > 0)
                 || (flags & VM_ALLOC_SYSTEM != 0 && c == 0 && f > i)
             {
+                let cur = self.sched.cur;
+                if let Some(th) = self.sched.threads.get_mut(cur) {
+                    th.acct.took(Band::of(f, r, i));
+                }
                 let p = self.vm.head(PQ_FREE);
                 self.vm.unqueue(p);
                 let pg = &mut self.vm.pages[p as usize];
@@ -348,6 +353,13 @@ impl Kernel {
                 // vm_page_select_cache: free the head of the cache queue into FREE and retry
                 self.vm.free_cached(self.vm.head(PQ_CACHE));
                 continue;
+            }
+            let cur = self.sched.cur;
+            if let Some(th) = self.sched.threads.get_mut(cur) {
+                th.acct.alloc_failures += 1;
+                if flags & VM_ALLOC_SYSTEM != 0 {
+                    th.acct.reserve_empty += 1;
+                }
             }
             self.vm.vm_pageout_deficit += 1;
             self.pagedaemon_wakeup();
@@ -492,7 +504,8 @@ impl Kernel {
 /// `vm_wait(timo)`: the pageout daemon sleeps on its own channel ("VMWait") until
 /// free+cache ≥ `v_pageout_free_min`; anyone else wakes the daemon and sleeps "vmwait" until
 /// not `vm_page_count_min()`. `timo` in ticks, 0 = forever.
-pub async fn vm_wait(k: &Kc, timo: u64) {
+/// `from` names the caller (`bio_page_alloc`, `kmem_slab_alloc`), shown with the wait.
+pub async fn vm_wait(k: &Kc, timo: u64, from: &'static str) {
     let (chan, wmesg) = {
         let mut kk = k.borrow_mut();
         if kk.sched.cur == kk.pagedaemon {
@@ -506,7 +519,7 @@ pub async fn vm_wait(k: &Kc, timo: u64) {
             (Chan::FreeCount, "vmwait")
         }
     };
-    tsleep(k, chan, wmesg, timo).await;
+    tsleep(k, chan, wmesg, timo).from(from).await;
 }
 
 /// `vm_waitpfault()`: like `vm_wait(0)` for a faulting process, wmesg "pfault".
@@ -518,7 +531,9 @@ pub async fn vm_waitpfault(k: &Kc) {
             kk.sched.wakeup(Chan::PageDaemon);
         }
     }
-    tsleep(k, Chan::FreeCount, "pfault", 0).await;
+    tsleep(k, Chan::FreeCount, "pfault", 0)
+        .from("vm_fault")
+        .await;
 }
 
 #[cfg(test)]

@@ -1,0 +1,150 @@
+//! kmalloc's slab zones (`sys/kern/kern_slaballoc.c`, 2008), as HAMMER's backend uses them for
+//! its in-memory records (`hammer_alloc_mem_record`, M_HAMMER).
+//!
+//! A HAMMER strategy write installs one in-memory record "to reference the storage until the
+//! flusher can get to it". Records come from a slab zone of `ZoneSize` bytes (128 KB on any
+//! machine with more than 256 KB of memory, `kmeminit`). Only when the zone is full does kmalloc
+//! go to the VM: `kmem_slab_alloc` takes the zone's pages one by one with VM_ALLOC_NORMAL, plus
+//! VM_ALLOC_SYSTEM with M_USE_RESERVE (HAMMER 59G), and on a NULL page `vm_wait(0)` and retries
+//! that page, holding the ones it has. Records are freed when the flusher finalizes them (modelled
+//! as the syncer's periodic pass); a zone left wholly free goes back to the VM once more than
+//! `ZONE_RELS_THRESH` (2) free zones are cached.
+
+use crate::kernel::Kernel;
+use crate::sched::{tsleep, Chan, Kc};
+use crate::vm::{vm_wait, NONE, OBJ_KERNEL, PG_VALID, VM_ALLOC_NORMAL, VM_ALLOC_SYSTEM};
+
+/// `ZONE_RELS_THRESH`: free zones kmalloc keeps before it gives one back to the VM.
+const ZONE_RELS_THRESH: u32 = 2;
+
+/// The slab header at the start of a zone (`offsetof(SLZone, z_Bitmap[...])`), bytes, rounded.
+const ZONE_HEADER: u32 = 256;
+
+/// The M_HAMMER record zones.
+#[derive(Debug, Default)]
+pub struct SlabZones {
+    /// Pages per zone (`ZonePageCount`).
+    pub zone_pages: u32,
+    /// Records per zone (`z_NMax`).
+    pub per_zone: u32,
+    /// The wired kernel pages of each zone.
+    zones: Vec<Vec<u32>>,
+    /// Records allocated and not yet freed.
+    pub in_use: u32,
+    /// Records whose write has completed, waiting for the flusher to free them.
+    pub finished: u32,
+    /// Zone refills (`kmem_slab_alloc` calls).
+    pub refills: u64,
+}
+
+impl SlabZones {
+    /// Zones of `zone_bytes` holding records of `record_bytes`.
+    pub fn new(zone_bytes: u32, record_bytes: u32) -> SlabZones {
+        SlabZones {
+            zone_pages: zone_bytes.div_ceil(4096).max(1),
+            per_zone: ((zone_bytes.saturating_sub(ZONE_HEADER)) / record_bytes.max(1)).max(1),
+            ..SlabZones::default()
+        }
+    }
+
+    /// Records that can be handed out without going to the VM.
+    pub fn free_records(&self) -> u32 {
+        self.zones.len() as u32 * self.per_zone - self.in_use
+    }
+
+    /// Adds a zone made of `pages` (wired kernel pages).
+    pub fn add_zone(&mut self, pages: Vec<u32>) {
+        self.zones.push(pages);
+    }
+
+    /// Pages the zones hold.
+    pub fn pages(&self) -> u32 {
+        self.zones.iter().map(|z| z.len() as u32).sum()
+    }
+}
+
+/// `hammer_alloc_mem_record()`: `kmalloc(sizeof(*record), M_HAMMER, M_WAITOK | M_USE_RESERVE)`.
+/// Takes a record from the zone; when the zone is full, `kmem_slab_alloc` a new one first, which
+/// may sleep in `vm_wait(0)` — the link through which bufdaemon_hw came to wait on the pageout
+/// daemon before HAMMER 59G gave these allocations the system reserve.
+pub async fn hammer_alloc_mem_record(k: &Kc) {
+    if k.borrow().hammer.free_records() == 0 {
+        kmem_slab_alloc(k).await;
+    }
+    k.borrow_mut().hammer.in_use += 1;
+}
+
+/// `kmem_slab_alloc(ZoneSize)`: the zone's pages, one by one; a NULL page is waited for and
+/// retried while the pages already taken stay wired.
+async fn kmem_slab_alloc(k: &Kc) {
+    let n = k.borrow().hammer.zone_pages;
+    let mut pages = Vec::with_capacity(n as usize);
+    while pages.len() < n as usize {
+        let m = {
+            let mut kk = k.borrow_mut();
+            let mut flags = VM_ALLOC_NORMAL;
+            if kk.policy.hammer_use_reserve {
+                flags |= VM_ALLOC_SYSTEM;
+            }
+            let m = kk.vm_page_alloc(OBJ_KERNEL, 0, flags);
+            if m != NONE {
+                kk.vm.pages[m as usize].flags = PG_VALID;
+                kk.vm_page_wire(m);
+            }
+            m
+        };
+        if m == NONE {
+            vm_wait(k, 0, "kmem_slab_alloc").await;
+            continue;
+        }
+        pages.push(m);
+    }
+    let mut kk = k.borrow_mut();
+    kk.hammer.add_zone(pages);
+    kk.hammer.refills += 1;
+}
+
+impl Kernel {
+    /// A HAMMER write completed: its record waits for the flusher.
+    pub fn hammer_record_done(&mut self) {
+        self.hammer.finished += 1;
+    }
+
+    /// The flusher finalized every finished record: free them, and give wholly free zones back
+    /// to the VM beyond `ZONE_RELS_THRESH`.
+    pub fn hammer_flush_records(&mut self) {
+        let z = &mut self.hammer;
+        z.in_use -= z.finished;
+        z.finished = 0;
+        while self.hammer.free_records() > ZONE_RELS_THRESH * self.hammer.per_zone {
+            let pages = self.hammer.zones.pop().expect("a free zone");
+            for m in pages {
+                self.vm_page_unwire(m);
+                self.vm_page_free(m);
+            }
+        }
+    }
+}
+
+/// The HAMMER flusher, reduced to what matters here: every `period_ticks` (the syncer's pass)
+/// it finalizes the in-memory records of completed writes, freeing them. Its own B-tree I/O and
+/// allocations are not modelled.
+pub async fn hammer_flusher(k: Kc, period_ticks: u64) {
+    loop {
+        tsleep(&k, Chan::Flusher, "hmrwwa", period_ticks).await;
+        k.borrow_mut().hammer_flush_records();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_128k_zone_holds_hundreds_of_records() {
+        let z = SlabZones::new(128 * 1024, 144);
+        assert_eq!(z.zone_pages, 32);
+        assert_eq!(z.per_zone, 908);
+        assert_eq!(z.free_records(), 0);
+    }
+}

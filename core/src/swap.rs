@@ -1,0 +1,113 @@
+//! The swap pager (`sys/vm/swap_pager.c`, 2008), for anonymous memory: where the pageout daemon
+//! sends dirty anonymous pages, and what happens when there is no swap left.
+//!
+//! `swap_pager_putpages` allocates swap blocks for a cluster of pages and writes them straight to
+//! the swap area (no buffer cache), asynchronously; at completion (`swp_pager_async_iodone`) the
+//! pages are clean and, under severe pressure, go straight to the cache. Swap metadata
+//! (`struct swblock`, one per `SWAP_META_PAGES` = 16 pages) comes from an interrupt zone whose
+//! pages are allocated with VM_ALLOC_INTERRUPT as it grows. With no swap left, a dirty anonymous
+//! page cannot be cleaned: it is unreclaimable, and the daemon's last resort is to kill the
+//! largest process ("out of swap space").
+
+use crate::kernel::Kernel;
+use crate::vm::{NONE, OBJ_KERNEL, PG_DIRTY, PG_VALID, VM_ALLOC_INTERRUPT, VM_ALLOC_SYSTEM};
+
+/// `SWAP_META_PAGES`: pages one `struct swblock` describes.
+const SWAP_META_PAGES: u32 = 16;
+/// `struct swblock`s per page of the swap metadata zone (a 80-byte swblock on i386).
+const SWBLOCKS_PER_PAGE: u32 = 4096 / 80;
+
+/// The swap area and the pager's state.
+#[derive(Debug, Default)]
+pub struct Swap {
+    /// Swap space in pages.
+    pub total: u32,
+    /// Pages of swap in use (`vm_swap_size` is `total - used`).
+    pub used: u32,
+    /// `swap_pager_full`: an allocation of swap space failed.
+    pub full: bool,
+    /// Pages of the swap metadata zone.
+    meta_pages: Vec<u32>,
+    /// Clusters being written: their pages.
+    pub io: Vec<Vec<u32>>,
+    /// Pages written to swap.
+    pub pageouts: u64,
+}
+
+impl Swap {
+    /// A swap area of `pages` pages.
+    pub fn new(pages: u32) -> Swap {
+        Swap {
+            total: pages,
+            ..Swap::default()
+        }
+    }
+
+    /// `vm_swap_size`: free swap, in pages.
+    pub fn free(&self) -> u32 {
+        self.total - self.used
+    }
+}
+
+impl Kernel {
+    /// `swap_pager_putpages` for the dirty anonymous pages `pages` (already soft-busy): allocate
+    /// swap space and the metadata for it, then queue the write. Returns false, with nothing
+    /// done, when there is no swap for them (`swap_pager_full`) or no page for the metadata.
+    pub fn swap_pager_putpages(&mut self, pages: &[u32]) -> bool {
+        let n = pages.len() as u32;
+        if self.swap.free() < n {
+            self.swap.full = true;
+            return false;
+        }
+        let blocks = (self.swap.used + n).div_ceil(SWAP_META_PAGES);
+        while (self.swap.meta_pages.len() as u32) * SWBLOCKS_PER_PAGE < blocks {
+            // zalloc of an interrupt zone: VM_ALLOC_INTERRUPT
+            let m = self.vm_page_alloc(OBJ_KERNEL, 0, VM_ALLOC_INTERRUPT | VM_ALLOC_SYSTEM);
+            if m == NONE {
+                return false;
+            }
+            self.vm.pages[m as usize].flags = PG_VALID;
+            self.vm_page_wire(m);
+            self.swap.meta_pages.push(m);
+        }
+        self.swap.used += n;
+        self.swap.pageouts += u64::from(n);
+        let slot = match self.swap.io.iter().position(Vec::is_empty) {
+            Some(i) => i,
+            None => {
+                self.swap.io.push(Vec::new());
+                self.swap.io.len() - 1
+            }
+        };
+        self.swap.io[slot].extend_from_slice(pages);
+        self.disk_swapout(slot as u32, n * 4096);
+        true
+    }
+
+    /// `swp_pager_async_iodone`: the pages are clean copies of their swap blocks now; under
+    /// severe pressure they go straight to the cache.
+    pub fn swap_iodone(&mut self, slot: u32) {
+        let pages = std::mem::take(&mut self.swap.io[slot as usize]);
+        self.stats.io_completed += 1;
+        for m in pages {
+            let pg = &mut self.vm.pages[m as usize];
+            pg.flags &= !PG_DIRTY;
+            pg.busy -= 1;
+            if self.vm.count_severe() {
+                self.vm_page_try_to_cache(m);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_swap_is_what_is_not_used() {
+        let mut s = Swap::new(100);
+        s.used = 30;
+        assert_eq!(s.free(), 70);
+    }
+}
