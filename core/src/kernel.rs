@@ -313,7 +313,6 @@ impl Machine {
             };
         }
         self.samples.push(row);
-        kk.console.flush_repeats(tick, false);
 
         let progress = kk.progress();
         if progress != self.last_progress {
@@ -330,10 +329,8 @@ impl Machine {
         }
         if tick >= self.last_progress_tick + self.window {
             let outcome = kk.hang_outcome(self.last_progress_tick, tick);
-            kk.console.flush_repeats(tick, true);
             self.outcome = Some(outcome);
         } else if tick >= self.end_tick {
-            kk.console.flush_repeats(tick, true);
             self.outcome = Some(Outcome {
                 kind: OutcomeKind::Survived,
                 tick,
