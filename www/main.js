@@ -56,8 +56,17 @@ const run = {
 initTheme($('theme-toggle'), () => charts.retheme());
 
 const charts = new Charts($('charts'), (tick) => markTime(tick));
-const consolePanel = new ConsolePanel($('console-lines'), $('console'), $('console-announcer'), (tick) =>
-  markTime(tick),
+const consolePanel = new ConsolePanel(
+  {
+    scroller: $('console'),
+    console: $('console-lines'),
+    messages: $('messages-lines'),
+    switcher: $('console-view'),
+    hint: $('console-hint'),
+    empty: $('console-empty'),
+    announcer: $('console-announcer'),
+  },
+  (tick) => markTime(tick),
 );
 const threads = new ThreadsPanel($('threads-body'));
 const hang = new HangView($('hang'), $('hang-graph'), $('hang-edges'), $('hang-cycle'));
@@ -172,7 +181,7 @@ function applyFrame(f) {
     showOutcome();
   }
   charts.append(f.samples);
-  consolePanel.append(f.log);
+  consolePanel.append(f.log, f.messages);
   latestThreads = f.threads;
   run.tick = Number(f.status.tick);
   run.playing = f.playing && !f.status.finished;

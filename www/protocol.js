@@ -3,7 +3,7 @@
 // The worker owns the one wasm `Simulation`. The page sends small requests; the worker answers
 // requests that carry an `id` with a `reply` of the same id, and while a run plays it posts one
 // `frame` per slice of work: everything a frame of the page draws (new samples, new console
-// lines, the threads, the status and, once decided, the outcome). The page never calls the
+// lines, new lines of /var/log/messages, the threads, the status and, once decided, the outcome). The page never calls the
 // engine itself, so a slow step can never freeze it.
 
 /**
@@ -30,6 +30,7 @@
 /**
  * @typedef {{tick: number, finished: boolean, outcome: null|'survived'|'deadlock'|'stall'}} Status
  * @typedef {{start: number, rows: number, columns: Object<string, Uint32Array>}} SampleBatch
+ * One line of the console, or of /var/log/messages; `index` is its position in the whole of it.
  * @typedef {{index: number, tick: number, text: string, dmesg: string}} LogLine
  * @typedef {{name: string, state: string, wmesg: string, timed: boolean, since: number}} ThreadInfo
  * @typedef {{thread: string, wmesg: string, timed: boolean, waitsFor: string, since: number}} WaitNode
@@ -40,13 +41,17 @@
 
 /**
  * Everything one frame of the page draws. `reset` means: forget what you have, this frame
- * starts from tick 0 (after a load, a reset or a seek backwards).
+ * starts from tick 0 (after a load, a reset or a seek backwards). `log` holds the console's new
+ * lines (every line the kernel printed); `messages` the new lines syslogd wrote to
+ * /var/log/messages (repeats folded into "last message repeated N times", each at the tick it
+ * was written). Lines already sent never change; each frame only adds.
  * @typedef {{
  *   type: 'frame',
  *   reset: boolean,
  *   status: Status,
  *   samples: SampleBatch,
  *   log: LogLine[],
+ *   messages: LogLine[],
  *   threads: ThreadInfo[],
  *   outcome: Outcome|null,
  *   stats: Object<string, number>|null,

@@ -20,6 +20,7 @@ let sim = null;
 /** What the page has already received, so frames carry only what is new. */
 let rowsSent = 0;
 let linesSent = 0;
+let messagesSent = 0;
 let outcomeSent = false;
 let resetPending = false;
 
@@ -74,6 +75,7 @@ function rebuild() {
   sim = new engine.Simulation(scenario);
   rowsSent = 0;
   linesSent = 0;
+  messagesSent = 0;
   outcomeSent = false;
   resetPending = true;
   batch = Math.max(1, batch);
@@ -97,6 +99,8 @@ function postFrame() {
   rowsSent = samples.start + samples.rows;
   const log = sim.logSince(linesSent);
   linesSent += log.length;
+  const messages = sim.messagesSince(messagesSent);
+  messagesSent += messages.length;
   let outcome = null;
   let traceHash = null;
   let stats = null;
@@ -122,6 +126,7 @@ function postFrame() {
       status: st,
       samples,
       log,
+      messages,
       threads: sim.threads(),
       outcome,
       stats,

@@ -341,7 +341,6 @@ impl Machine {
             };
         }
         self.samples.push(row);
-        kk.console.flush_repeats(tick, false);
 
         let progress = kk.progress();
         if progress != self.last_progress {
@@ -357,14 +356,11 @@ impl Machine {
             self.last_progress_tick = tick;
         }
         if let Some((at, victim)) = kk.oom_kill.clone() {
-            kk.console.flush_repeats(tick, true);
             self.outcome = Some(kk.oom_outcome(at, tick, &victim));
         } else if tick >= self.last_progress_tick + self.window {
             let outcome = kk.hang_outcome(self.last_progress_tick, tick);
-            kk.console.flush_repeats(tick, true);
             self.outcome = Some(outcome);
         } else if tick >= self.end_tick {
-            kk.console.flush_repeats(tick, true);
             self.outcome = Some(kk.end_outcome(tick, self.window));
         }
     }

@@ -210,7 +210,7 @@ impl Simulation {
         &self.m.samples
     }
 
-    /// Console lines so far.
+    /// Console lines so far: every line the kernel printed, repeats and all.
     pub fn log(&self) -> Vec<LogLine> {
         self.m.k.borrow().console.lines().to_vec()
     }
@@ -230,6 +230,13 @@ impl Simulation {
         self.m.k.borrow().console.lines().len()
     }
 
+    /// What syslogd has written to `/var/log/messages` by now: the console's lines with repeats
+    /// folded (`last message repeated N times`), each at the tick it was written. A later call
+    /// only adds lines at the end.
+    pub fn messages(&self) -> Vec<LogLine> {
+        trace::syslog_messages(self.m.k.borrow().console.lines(), self.tick())
+    }
+
     /// Every kernel thread and what it is doing.
     pub fn threads(&self) -> Vec<ThreadInfo> {
         self.m.k.borrow().thread_infos()
@@ -245,7 +252,7 @@ impl Simulation {
         self.m.k.borrow().public_stats()
     }
 
-    /// A hash of every sample and log line so far (same on every platform).
+    /// A hash of every sample and console line so far (same on every platform).
     pub fn trace_hash(&self) -> u64 {
         let mut h = trace::Fnv::default();
         let s = &self.m.samples;

@@ -1,6 +1,9 @@
-//! Sampled counters in columns, and the console log (dmesg style, repeats folded as syslog does).
+//! Sampled counters in columns, the console log (dmesg style, every line) and what syslogd makes
+//! of it in `/var/log/messages` (repeats folded).
 
 use serde::{Deserialize, Serialize};
+
+use crate::scenario::HZ;
 
 /// Ticks between two samples.
 pub const SAMPLE_EVERY: u64 = 10;
@@ -133,10 +136,10 @@ impl Samples {
     }
 }
 
-/// One console line.
+/// One line of the console, or of `/var/log/messages`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {
-    /// Tick at which it was printed.
+    /// Tick at which it was printed (or written, by syslogd).
     pub tick: u64,
     /// The message, without timestamp.
     pub text: String,
@@ -155,66 +158,154 @@ pub fn timestamp(tick: u64) -> String {
     format!("[{:5}.{:06}]", us / 1_000_000, us % 1_000_000)
 }
 
-/// How long syslog keeps a repeated message before it prints the count (30 s).
-const REPEAT_FLUSH_TICKS: u64 = 30 * 100;
-
-/// The console: append-only lines with syslog-style folding of repeats.
+/// The console: every line the kernel prints, in order. The console never folds repeats; that is
+/// syslogd's doing, on its way to `/var/log/messages` ([`syslog_messages`]).
 #[derive(Clone, Debug, Default)]
 pub struct Console {
     lines: Vec<LogLine>,
-    /// Repeats of the last line not yet printed, and the tick of the last one.
-    pending: u32,
-    pending_tick: u64,
 }
 
 impl Console {
     /// Prints a message at `tick`.
     pub fn print(&mut self, tick: u64, text: &str) {
-        if let Some(last) = self.lines.last() {
-            if last.text == text {
-                self.pending += 1;
-                self.pending_tick = tick;
-                return;
-            }
-        }
-        self.flush();
         self.lines.push(LogLine {
             tick,
             text: text.to_string(),
         });
     }
 
-    /// Prints the repeat count if repeats have waited long enough (syslogd's 30 s), or `force`.
-    pub fn flush_repeats(&mut self, now: u64, force: bool) {
-        if self.pending > 0 && (force || now >= self.pending_tick + REPEAT_FLUSH_TICKS) {
-            self.flush();
-        }
-    }
-
-    fn flush(&mut self) {
-        if self.pending > 0 {
-            let n = self.pending;
-            self.pending = 0;
-            let text = if n == 1 {
-                // syslog prints a single repeat as the message again
-                self.lines
-                    .last()
-                    .map(|l| l.text.clone())
-                    .unwrap_or_default()
-            } else {
-                format!("last message repeated {n} times")
-            };
-            self.lines.push(LogLine {
-                tick: self.pending_tick,
-                text,
-            });
-        }
-    }
-
     /// All lines printed so far.
     pub fn lines(&self) -> &[LogLine] {
         &self.lines
     }
+}
+
+/// syslogd's `repeatinterval[]`: seconds after a line was last written before a pending count of
+/// repeats is written; each such flush backs off to the next interval, up to the last.
+const REPEAT_INTERVAL: [u64; 3] = [30, 120, 600];
+/// syslogd's `TIMERINTVL`: every 30 s `markit()` writes the repeats that have waited long enough.
+const TIMER_INTERVAL: u64 = 30;
+/// syslogd's `MAXSVLINE`: a longer message is not saved, so its repeats are never folded.
+const MAXSVLINE: usize = 120;
+/// What `logmsg()` puts in front of a kernel message; it counts towards `MAXSVLINE`. The view
+/// leaves it out, as it leaves out the date and the host name.
+const KERNEL_PREFIX: &str = "kernel: ";
+
+/// The `struct filed` of `/var/log/messages`: the fields of syslogd.c that fold repeats.
+struct Filed {
+    out: Vec<LogLine>,
+    /// `f_prevline`: the last message saved, `None` when it was too long to save.
+    prevline: Option<String>,
+    /// `f_prevcount`: repeats of it not written yet.
+    prevcount: u32,
+    /// `f_repeatcount`: index into `REPEAT_INTERVAL` (the back-off).
+    repeatcount: usize,
+    /// `f_time`: when the file was last written, in whole seconds.
+    time: u64,
+    /// Tick of the next `markit()`.
+    next_mark: u64,
+}
+
+impl Filed {
+    /// `REPEATTIME(f)`: `f_time + repeatinterval[f_repeatcount]`.
+    fn repeattime(&self) -> u64 {
+        self.time + REPEAT_INTERVAL[self.repeatcount]
+    }
+
+    /// `BACKOFF(f)`: the next interval, up to the last.
+    fn backoff(&mut self) {
+        self.repeatcount = (self.repeatcount + 1).min(REPEAT_INTERVAL.len() - 1);
+    }
+
+    /// `fprintlog()`: writes a line at `tick`; `f_time = now`, `f_prevcount = 0`.
+    fn fprintlog(&mut self, tick: u64, text: String) {
+        self.out.push(LogLine { tick, text });
+        self.time = seconds(tick);
+        self.prevcount = 0;
+    }
+
+    /// `fprintlog(f, 0, NULL)` with repeats pending: one repeat is written as the message again,
+    /// more as `last message repeated N times`.
+    fn flush(&mut self, tick: u64) {
+        let text = match (self.prevcount, &self.prevline) {
+            (1, Some(line)) => line.clone(),
+            (n, _) => format!("last message repeated {n} times"),
+        };
+        self.fprintlog(tick, text);
+    }
+
+    /// `markit()` (`domark()` in older syslogd) at every 30 s alarm up to `tick`: a pending count is written once
+    /// `now >= REPEATTIME(f)`, then `BACKOFF(f)`.
+    fn marks_until(&mut self, tick: u64) {
+        let every = TIMER_INTERVAL * HZ;
+        while self.next_mark <= tick {
+            if self.prevcount == 0 {
+                // nothing pending: no alarm up to `tick` writes anything
+                self.next_mark = (tick / every).saturating_add(1).saturating_mul(every);
+                break;
+            }
+            let mark = self.next_mark;
+            if seconds(mark) >= self.repeattime() {
+                self.flush(mark);
+                self.backoff();
+            }
+            self.next_mark = mark.saturating_add(every);
+        }
+    }
+
+    /// `logmsg()` for one kernel line.
+    fn logmsg(&mut self, line: &LogLine) {
+        let now = seconds(line.tick);
+        if self.prevline.as_deref() == Some(line.text.as_str()) {
+            // a duplicate: count it, and write the count at once if markit() would have by now
+            self.prevcount += 1;
+            if now > self.repeattime() {
+                self.flush(line.tick);
+                self.backoff();
+            }
+        } else {
+            // a new line: the pending count goes first, and the back-off starts over
+            if self.prevcount > 0 {
+                self.flush(line.tick);
+            }
+            self.repeatcount = 0;
+            let saved = KERNEL_PREFIX.len() + line.text.len() < MAXSVLINE;
+            self.prevline = saved.then(|| line.text.clone());
+            self.fprintlog(line.tick, line.text.clone());
+        }
+    }
+}
+
+/// syslogd's clock, `time(2)`: whole seconds (the run starts at second 0, with syslogd's alarm).
+fn seconds(tick: u64) -> u64 {
+    tick / HZ
+}
+
+/// What syslogd has written to `/var/log/messages` by tick `now`, from the console's lines
+/// (FreeBSD's syslogd.c, which DragonFly's follows: `logmsg()`, `markit()`, `fprintlog()`).
+///
+/// Repeats of a line are counted, not written; the count is written as `last message repeated N
+/// times` (or, for one repeat, as the line again) when a different line comes, when a repeat
+/// comes after the repeat interval has passed since the file was last written, or at the 30 s
+/// alarm after that. Each such flush backs the interval off (30 s, 120 s, 600 s); a different line
+/// starts it over. A count still pending at `now` is not written. Each line carries the tick at
+/// which syslogd writes it, and the lines up to `now` never change as `now` grows.
+pub fn syslog_messages(lines: &[LogLine], now: u64) -> Vec<LogLine> {
+    let mut f = Filed {
+        out: Vec::new(),
+        prevline: None,
+        prevcount: 0,
+        repeatcount: 0,
+        time: 0,
+        next_mark: TIMER_INTERVAL * HZ,
+    };
+    for line in lines.iter().take_while(|l| l.tick <= now) {
+        // an alarm due at the tick of a line goes first
+        f.marks_until(line.tick);
+        f.logmsg(line);
+    }
+    f.marks_until(now);
+    f.out
 }
 
 /// FNV-1a over bytes, for trace hashes (same on every platform).
@@ -250,29 +341,130 @@ mod tests {
         assert_eq!(l.dmesg(), "[   12.340000] x");
     }
 
-    #[test]
-    fn repeats_fold_as_syslog_does() {
-        let mut c = Console::default();
-        c.print(1, "a");
-        c.print(2, "a");
-        c.print(3, "a");
-        c.print(4, "b");
-        let t: Vec<_> = c.lines().iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(t, ["a", "last message repeated 2 times", "b"]);
-        assert_eq!(c.lines()[1].tick, 3);
+    fn line(tick: u64, text: &str) -> LogLine {
+        LogLine {
+            tick,
+            text: text.into(),
+        }
+    }
+
+    /// `text` every `every` ticks from `from` to `to` inclusive.
+    fn every(text: &str, from: u64, to: u64, every: u64) -> Vec<LogLine> {
+        (from..=to)
+            .step_by(every as usize)
+            .map(|t| line(t, text))
+            .collect()
+    }
+
+    fn pairs(lines: &[LogLine]) -> Vec<(u64, &str)> {
+        lines.iter().map(|l| (l.tick, l.text.as_str())).collect()
     }
 
     #[test]
-    fn long_runs_of_repeats_are_flushed_after_thirty_seconds() {
+    fn the_console_keeps_every_line_it_prints() {
         let mut c = Console::default();
-        c.print(0, "a");
-        c.print(10, "a");
-        c.flush_repeats(100, false);
-        assert_eq!(c.lines().len(), 1);
-        c.flush_repeats(3010, false);
-        assert_eq!(c.lines()[1].text, "a");
-        c.print(3020, "a");
-        // the flushed line is again "a", so this folds onto it
-        assert_eq!(c.lines().len(), 2);
+        for t in [1, 2, 3] {
+            c.print(t, "a");
+        }
+        c.print(4, "b");
+        assert_eq!(pairs(c.lines()), [(1, "a"), (2, "a"), (3, "a"), (4, "b")]);
+    }
+
+    #[test]
+    fn syslogd_writes_a_retry_loop_at_thirty_seconds_then_backs_off_to_two_minutes() {
+        // a line every 5 s for 200 s: the count is written by the 30 s alarm once 30 s, then
+        // 120 s, have passed since the file was last written (not once, at the end)
+        let raw = every("a", 0, 20_000, 500);
+        let out = syslog_messages(&raw, 20_000);
+        assert_eq!(
+            pairs(&out),
+            [
+                (0, "a"),
+                (3_000, "last message repeated 5 times"),
+                (15_000, "last message repeated 24 times"),
+            ]
+        );
+        // the 11 repeats since 150 s wait for 750 s (the back-off's last step, 600 s)
+        assert_eq!(syslog_messages(&raw, 74_999).len(), 3);
+        let late = syslog_messages(&raw, 75_000);
+        assert_eq!(
+            pairs(&late[3..]),
+            [(75_000, "last message repeated 11 times")]
+        );
+    }
+
+    #[test]
+    fn a_different_line_writes_the_pending_count_first() {
+        let raw = [line(0, "a"), line(100, "a"), line(200, "a"), line(300, "b")];
+        assert_eq!(
+            pairs(&syslog_messages(&raw, 300)),
+            [(0, "a"), (300, "last message repeated 2 times"), (300, "b")]
+        );
+    }
+
+    #[test]
+    fn a_different_line_starts_the_back_off_over() {
+        let mut raw = every("a", 0, 4_000, 500);
+        raw.extend([line(4_100, "b"), line(5_000, "b"), line(7_500, "b")]);
+        assert_eq!(
+            pairs(&syslog_messages(&raw, 7_500)),
+            [
+                (0, "a"),
+                (3_000, "last message repeated 5 times"),
+                (4_100, "last message repeated 3 times"),
+                (4_100, "b"),
+                // 75 s is past 41 s + 30 s (not + 120 s): the repeat writes the count at once
+                (7_500, "last message repeated 2 times"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_single_repeat_is_written_as_the_line_again() {
+        let raw = [line(0, "a"), line(100, "a"), line(200, "b")];
+        assert_eq!(
+            pairs(&syslog_messages(&raw, 200)),
+            [(0, "a"), (200, "a"), (200, "b")]
+        );
+        // and the same when the alarm writes it
+        let raw = [line(0, "a"), line(1_000, "a")];
+        assert_eq!(
+            pairs(&syslog_messages(&raw, 3_000)),
+            [(0, "a"), (3_000, "a")]
+        );
+    }
+
+    #[test]
+    fn a_count_is_not_written_before_its_time() {
+        let raw = [line(0, "a"), line(500, "a")];
+        assert_eq!(pairs(&syslog_messages(&raw, 2_999)), [(0, "a")]);
+        // syslogd's alarm runs on whole seconds of its own, every 30 s from the start
+        let raw = [line(1_050, "a"), line(1_500, "a")];
+        assert_eq!(pairs(&syslog_messages(&raw, 5_999)), [(1_050, "a")]);
+        assert_eq!(
+            pairs(&syslog_messages(&raw, 6_000)),
+            [(1_050, "a"), (6_000, "a")]
+        );
+    }
+
+    #[test]
+    fn a_message_too_long_to_save_is_never_folded() {
+        let long = "x".repeat(MAXSVLINE);
+        let raw = every(&long, 0, 10_000, 500);
+        assert_eq!(syslog_messages(&raw, 10_000), raw);
+    }
+
+    #[test]
+    fn what_syslogd_wrote_never_changes_later() {
+        let mut raw = every("a", 0, 20_000, 500);
+        raw.extend([line(20_000, "b"), line(20_050, "b")]);
+        raw.extend(every("a", 21_000, 90_000, 700));
+        let end = syslog_messages(&raw, 90_000);
+        for now in (0..=90_000).step_by(50) {
+            let at = syslog_messages(&raw, now);
+            assert_eq!(at[..], end[..at.len()], "at tick {now}");
+            assert!(at.iter().all(|l| l.tick <= now), "at tick {now}");
+        }
+        assert!(end.windows(2).all(|w| w[0].tick <= w[1].tick));
     }
 }

@@ -148,7 +148,10 @@ export interface Samples {
   columns: SampleColumns;
 }
 
-/** One console line; `index` is its position in the whole log. */
+/**
+ * One line of the console (`logSince`) or of `/var/log/messages` (`messagesSince`); `index` is
+ * its position in the whole of either, `tick` when it was printed or written.
+ */
 export interface LogLine {
   index: number;
   tick: number;

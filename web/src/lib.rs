@@ -12,7 +12,7 @@ use js_sys::{Object, Reflect, Uint32Array};
 use pageout_core::policy::{Mechanism, MECHANISMS};
 use pageout_core::scenario::link::{self, LinkError};
 use pageout_core::scenario::ScenarioPreset;
-use pageout_core::{Col, KernelPreset, Policy, Scenario, Simulation as Engine};
+use pageout_core::{Col, KernelPreset, LogLine, Policy, Scenario, Simulation as Engine};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -76,6 +76,24 @@ struct LogLineJs<'a> {
     tick: u64,
     text: &'a str,
     dmesg: String,
+}
+
+/// Lines from index `line` on, each with its index (a `line` past the end gives none).
+fn lines_since(lines: &[LogLine], line: f64) -> Result<JsValue, js_sys::Error> {
+    let start = usize::try_from(whole("line", line)?)
+        .unwrap_or(usize::MAX)
+        .min(lines.len());
+    let out: Vec<LogLineJs<'_>> = lines[start..]
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LogLineJs {
+            index: start + i,
+            tick: l.tick,
+            text: &l.text,
+            dmesg: l.dmesg(),
+        })
+        .collect();
+    to_js(&out)
 }
 
 #[derive(Serialize)]
@@ -202,24 +220,17 @@ impl Simulation {
         Ok(out.into())
     }
 
-    /// Console lines from index `line` on.
+    /// Console lines from index `line` on: every line the kernel printed.
     #[wasm_bindgen(js_name = logSince, unchecked_return_type = "LogLine[]")]
     pub fn log_since(&self, line: f64) -> Result<JsValue, js_sys::Error> {
-        let log = self.engine.log();
-        let start = usize::try_from(whole("line", line)?)
-            .unwrap_or(usize::MAX)
-            .min(log.len());
-        let lines: Vec<LogLineJs<'_>> = log[start..]
-            .iter()
-            .enumerate()
-            .map(|(i, l)| LogLineJs {
-                index: start + i,
-                tick: l.tick,
-                text: &l.text,
-                dmesg: l.dmesg(),
-            })
-            .collect();
-        to_js(&lines)
+        lines_since(&self.engine.log(), line)
+    }
+
+    /// `/var/log/messages` from index `line` on: what syslogd has written so far, repeats
+    /// folded. Lines already returned never change; later calls only add lines.
+    #[wasm_bindgen(js_name = messagesSince, unchecked_return_type = "LogLine[]")]
+    pub fn messages_since(&self, line: f64) -> Result<JsValue, js_sys::Error> {
+        lines_since(&self.engine.messages(), line)
     }
 
     /// Every kernel thread and what it is doing.
