@@ -82,7 +82,8 @@ pub struct WaitGraph {
 }
 
 impl WaitGraph {
-    /// The cycle as `a → b → a` with wmesgs, e.g. `pagedaemon (VMWait) → bufdaemon_hw (vmwait) → pagedaemon`.
+    /// The cycle as `a → b → a` with wmesgs and the kernel function each waits in, e.g.
+    /// `pagedaemon (newbuf) → bufdaemon_hw (vmwait in kmem_slab_alloc) → pagedaemon`.
     pub fn cycle_text(&self) -> String {
         if self.cycle.is_empty() {
             return String::new();
@@ -90,7 +91,14 @@ impl WaitGraph {
         let mut parts: Vec<String> = self
             .cycle
             .iter()
-            .map(|&i| format!("{} ({})", self.nodes[i].thread, self.nodes[i].wmesg))
+            .map(|&i| {
+                let n = &self.nodes[i];
+                if n.path.is_empty() {
+                    format!("{} ({})", n.thread, n.wmesg)
+                } else {
+                    format!("{} ({} in {})", n.thread, n.wmesg, n.path)
+                }
+            })
             .collect();
         parts.push(self.nodes[self.cycle[0]].thread.clone());
         parts.join(" → ")

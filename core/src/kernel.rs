@@ -121,12 +121,27 @@ impl Machine {
         let t = VmThresholds::compute(n, f0);
         let mut vnodes = Vec::new();
         let w = &s.workload;
-        for _ in 0..w.writers {
-            vnodes.push(Vnode::new(s.fs, w.writer_file_mb * 256));
+        // each writer's file, then each mapped file; with `shared`, writer i writes into mapped
+        // file i mod mmap instead of a file of its own
+        let nwfiles = if w.shared { 0 } else { w.writers };
+        for _ in 0..nwfiles {
+            vnodes.push(Vnode::new(s.fs, w.writer_file_mb * 256, s.ufs_block_kb / 4));
         }
         for _ in 0..w.mmap_writers {
-            vnodes.push(Vnode::new(s.fs, w.mmap_file_mb * 256));
+            vnodes.push(Vnode::new(s.fs, w.mmap_file_mb * 256, s.ufs_block_kb / 4));
         }
+        let mapped: Vec<u16> = (nwfiles..nwfiles + w.mmap_writers)
+            .map(|v| v as u16)
+            .collect();
+        let written: Vec<u16> = (0..w.writers)
+            .map(|i| {
+                if w.shared {
+                    mapped[(i % w.mmap_writers) as usize]
+                } else {
+                    i as u16
+                }
+            })
+            .collect();
         let kernel = Kernel {
             sched: Sched::default(),
             vm: Vm::new(n, t),
@@ -183,12 +198,11 @@ impl Machine {
         }
         // where each writer is in its file; a warm machine has been writing for a while
         let starts = if s.warm {
-            k.borrow_mut().warm_up(s)
+            k.borrow_mut().warm_up(s, &written, &mapped)
         } else {
             vec![0; w.writers as usize]
         };
-        let mut vp = 0u16;
-        for (i, &start) in starts.iter().enumerate() {
+        for (i, (&start, &vp)) in starts.iter().zip(&written).enumerate() {
             k.borrow_mut()
                 .sched
                 .spawn(format!("writer{i}"), TKind::Writer);
@@ -198,16 +212,14 @@ impl Machine {
                 w.writer_kb_s,
                 start,
             ))));
-            vp += 1;
         }
-        for i in 0..w.mmap_writers {
+        for (i, &vp) in mapped.iter().enumerate() {
             k.borrow_mut().sched.spawn(format!("mmap{i}"), TKind::Mmap);
             futs.push(Some(Box::pin(mmap_writer(
                 Rc::clone(&k),
                 vp,
                 w.mmap_pages_s,
             ))));
-            vp += 1;
         }
         let hog_pages = w.hog_mb * 256;
         if hog_pages > 0 {
@@ -405,6 +417,30 @@ fn describe(kind: TKind) -> &'static str {
     }
 }
 
+/// Why the pageout daemon cannot go on, from where it sleeps: one sentence for a deadlock.
+fn daemon_stuck(wmesg: &str, path: &str) -> String {
+    match (wmesg, path) {
+        ("VMWait", "allocbuf" | "bio_page_alloc") => "the pageout daemon sleeps in VMWait in allocbuf, \
+             allocating the pages its own getblk of a HAMMER block needs, waiting for free pages \
+             that only it can produce"
+            .into(),
+        ("VMWait", "kmem_slab_alloc") => "the pageout daemon sleeps in VMWait in kmem_slab_alloc: \
+             its synchronous pageout write needs a new zone for HAMMER's in-memory records, and \
+             kmalloc waits with no timeout for free pages that only the daemon can produce"
+            .into(),
+        ("VMWait", _) => {
+            "the pageout daemon sleeps in VMWait waiting for free pages that only it can produce"
+                .into()
+        }
+        ("newbuf" | "nbufbs", _) => format!(
+            "the pageout daemon sleeps in {wmesg} waiting for a buffer: the buffer cache is full of \
+             dirty buffers whose flusher waits for memory that only the daemon can produce"
+        ),
+        (w, "") => format!("the pageout daemon sleeps in {w}; nothing can wake it"),
+        (w, p) => format!("the pageout daemon sleeps in {w} in {p}; nothing can wake it"),
+    }
+}
+
 /// Seconds with two decimals.
 fn secs(tick: u64) -> String {
     format!("{}.{:02}", tick / 100, tick % 100)
@@ -446,13 +482,17 @@ impl Kernel {
             .filter(|&t| {
                 let th = &self.sched.threads[t];
                 th.state == TState::Sleeping
-                    && demand(th.wmesg)
+                    && crate::sched::starvable(th.wmesg)
                     && now.saturating_sub(th.slept_at_us / TICK_US) > window
             })
             .collect();
         if !starved.is_empty() {
             let mut graph = self.wait_graph();
-            graph.nodes.retain(|n| starved.iter().any(|&t| self.sched.threads[t].name == n.thread));
+            graph.nodes.retain(|n| {
+                starved
+                    .iter()
+                    .any(|&t| self.sched.threads[t].name == n.thread)
+            });
             graph.edges.clear();
             let who: Vec<String> = starved
                 .iter()
@@ -630,12 +670,10 @@ impl Kernel {
         let secs = since as f64 / 100.0;
         let pd = ids.iter().position(|&t| t == self.pagedaemon);
         let (kind, summary) = if deadlock {
-            let s = match pd.map(|i| graph.nodes[i].wmesg.as_str()) {
-                Some("VMWait") => format!(
-                    "Deadlock at {secs:.2} s: the pageout daemon sleeps in VMWait waiting for free pages that only it can produce"
-                ),
-                Some(w) => format!("Deadlock at {secs:.2} s: the pageout daemon sleeps in {w}; nothing can wake it"),
-                None => format!("Deadlock at {secs:.2} s: {}", graph.cycle_text()),
+            let at = format!("Deadlock at {secs:.2} s: ");
+            let s = match pd.map(|i| &graph.nodes[i]) {
+                Some(n) => at + &daemon_stuck(&n.wmesg, &n.path),
+                None => format!("{at}{}; nothing can wake them", graph.cycle_text()),
             };
             (OutcomeKind::Deadlock, s)
         } else {

@@ -56,11 +56,6 @@ impl SlabZones {
     pub fn add_zone(&mut self, pages: Vec<u32>) {
         self.zones.push(pages);
     }
-
-    /// Pages the zones hold.
-    pub fn pages(&self) -> u32 {
-        self.zones.iter().map(|z| z.len() as u32).sum()
-    }
 }
 
 /// `hammer_alloc_mem_record()`: `kmalloc(sizeof(*record), M_HAMMER, M_WAITOK | M_USE_RESERVE)`.

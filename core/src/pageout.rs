@@ -5,8 +5,8 @@ use crate::fs::{putpages, vn_lock, vn_unlock};
 use crate::kernel::Kernel;
 use crate::sched::{tsleep, Chan, Kc, TKind, Wake};
 use crate::vm::{
-    ACT_ADVANCE, ACT_MAX, MARKER_SCAN, NONE, OBJ_ANON, OBJ_KERNEL, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_MARKER,
-    PG_REFERENCED, PG_VALID, PG_WINATCFLS, PQ_ACTIVE, PQ_CACHE, PQ_INACTIVE,
+    ACT_ADVANCE, ACT_MAX, MARKER_SCAN, NONE, OBJ_ANON, OBJ_KERNEL, OBJ_VNODE0, PG_BUSY, PG_DIRTY,
+    PG_MARKER, PG_REFERENCED, PG_VALID, PG_WINATCFLS, PQ_ACTIVE, PQ_CACHE, PQ_INACTIVE,
 };
 use crate::HZ;
 
@@ -37,8 +37,7 @@ pub async fn vm_pageout(k: Kc) {
             pass = if pass > 1 { 1 } else { 0 };
             let w = tsleep(&k, Chan::PageDaemon, "psleep", 5 * HZ).await;
             if w == Wake::Timeout && !k.borrow().vm.vm_pages_needed {
-                k.borrow_mut()
-                    .vm_pageout_page_stats(&mut fullintervalcount);
+                k.borrow_mut().vm_pageout_page_stats(&mut fullintervalcount);
                 continue;
             }
         }
@@ -295,7 +294,10 @@ impl Kernel {
             .filter(|(_, th)| matches!(th.kind, TKind::Hog | TKind::Mmap))
             .max_by_key(|(t, th)| {
                 let a = &th.acct;
-                (a.pages_normal + a.pages_system + a.pages_interrupt, usize::MAX - t)
+                (
+                    a.pages_normal + a.pages_system + a.pages_interrupt,
+                    usize::MAX - t,
+                )
             })
             .map(|(t, th)| (t, th.name.clone()));
         if let Some((t, name)) = victim {

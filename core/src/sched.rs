@@ -127,6 +127,23 @@ pub fn demand(wmesg: &str) -> bool {
     !matches!(wmesg, "psleep" | "" | "copy" | "think" | "hmrwwa")
 }
 
+/// Waits for memory, buffers or locks: the ones a thread can starve in while the rest of the
+/// machine goes on (waiting for the disk or pacing writes is not starving).
+pub fn starvable(wmesg: &str) -> bool {
+    matches!(
+        wmesg,
+        "VMWait"
+            | "vmwait"
+            | "pfault"
+            | "newbuf"
+            | "nbufbs"
+            | "flstik"
+            | "vnlock"
+            | "getblk"
+            | "pgtblk"
+    )
+}
+
 /// Event classes, in the order they run at the same instant.
 pub const EV_DISK: u8 = 0;
 pub const EV_TIMEOUT: u8 = 1;
@@ -240,7 +257,7 @@ impl Sched {
         if th.state == TState::Sleeping {
             let ticks = (now - th.slept_at_us) / TICK_US;
             th.acct.slept(th.wmesg, ticks);
-            if demand(th.wmesg) && ticks > th.acct.longest_wait {
+            if starvable(th.wmesg) && ticks > th.acct.longest_wait {
                 th.acct.longest_wait = ticks;
                 th.acct.longest_wait_wmesg = th.wmesg.to_string();
                 th.acct.longest_wait_at = th.slept_at_us / TICK_US;

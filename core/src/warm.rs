@@ -19,8 +19,8 @@
 use crate::kernel::Kernel;
 use crate::sched::Tid;
 use crate::vm::{
-    ACT_ADVANCE, NONE, OBJ_KERNEL, OBJ_VNODE0, PG_DIRTY, PG_VALID, PG_WINATCFLS, PQ_ACTIVE, PQ_CACHE,
-    PQ_INACTIVE, VM_ALLOC_NORMAL,
+    ACT_ADVANCE, NONE, OBJ_KERNEL, OBJ_VNODE0, PG_DIRTY, PG_VALID, PG_WINATCFLS, PQ_ACTIVE,
+    PQ_CACHE, PQ_INACTIVE, VM_ALLOC_NORMAL,
 };
 use crate::{FsKind, Scenario};
 
@@ -46,27 +46,31 @@ pub struct WarmStart {
 
 impl Kernel {
     /// Warms the machine up for scenario `s`; returns each writer's starting page.
-    pub fn warm_up(&mut self, s: &Scenario) -> Vec<u32> {
+    /// `written[i]` is writer i's file, `mapped` the mapped files.
+    pub fn warm_up(&mut self, s: &Scenario, written: &[u16], mapped: &[u16]) -> Vec<u32> {
         // boot context: nobody's allocation, no privilege
         let saved: Tid = self.sched.cur;
         self.sched.cur = usize::MAX;
-        let w = &s.workload;
         let heavy = s.fs == FsKind::Hammer;
 
         // 1. the buffer cache, oldest first on the CLEAN queue: each writer's last blocks before
         // its place in the file, and blocks of each mapped file the pageout daemon wrote (the
         // buffers bufdaemon_hw has written since), `lobufspace` shared between the files
-        let writers = w.writers as usize;
-        let nfiles = self.vnodes.len();
-        let budget = self.bc.lim.lobufspace / nfiles.max(1) as u64;
-        let mut starts = Vec::with_capacity(writers);
-        let mut behind: Vec<Vec<(u32, u32)>> = Vec::with_capacity(nfiles);
-        for vp in 0..nfiles {
-            let v = &self.vnodes[vp];
+        // one share per writer and per mapped file
+        let streams: Vec<(u16, bool)> = written
+            .iter()
+            .map(|&v| (v, true))
+            .chain(mapped.iter().map(|&v| (v, false)))
+            .collect();
+        let budget = self.bc.lim.lobufspace / streams.len().max(1) as u64;
+        let mut starts = Vec::with_capacity(written.len());
+        let mut behind: Vec<(u16, Vec<(u32, u32)>)> = Vec::with_capacity(streams.len());
+        for &(vp, is_writer) in &streams {
+            let v = &self.vnodes[vp as usize];
             let size = v.size_pages;
             let mut blocks = Vec::new();
             let mut bytes = 0u64;
-            if vp < writers {
+            if is_writer {
                 let (start, _) = v.block(self.rng.below(size));
                 let mut pi = start;
                 while bytes < budget {
@@ -92,17 +96,20 @@ impl Kernel {
                     bytes += u64::from(bs) * 4096;
                 }
             }
-            behind.push(blocks);
+            behind.push((vp, blocks));
         }
         let mut ws = WarmStart {
             warm: true,
             ..WarmStart::default()
         };
-        let longest = behind.iter().map(Vec::len).max().unwrap_or(0);
+        let longest = behind.iter().map(|(_, b)| b.len()).max().unwrap_or(0);
         'fill: for i in 0..longest {
-            for (vp, blocks) in behind.iter().enumerate() {
+            for (vp, blocks) in &behind {
                 if let Some(&(blk, bs)) = blocks.get(i) {
-                    if !self.boot_clean_buf(vp as u16, blk, bs, heavy) {
+                    if self.bc.findblk(*vp, blk) != crate::list::NIL {
+                        continue; // a writer and the mapping chose the same block
+                    }
+                    if !self.boot_clean_buf(*vp, blk, bs, heavy) {
                         break 'fill;
                     }
                     ws.buffers += 1;
@@ -113,15 +120,15 @@ impl Kernel {
 
         // 2. the mapped files' other resident pages
         let t = self.vm.t;
-        let mapped: Vec<u16> = (writers..nfiles).map(|v| v as u16).collect();
         let avail = self.vm.free_count().saturating_sub(t.v_free_target);
         let nmapped = mapped.len() as u32;
         for (i, &vp) in mapped.iter().enumerate() {
             let share = avail / nmapped + u32::from((i as u32) < avail % nmapped);
             let size = self.vnodes[vp as usize].size_pages;
             let obj = OBJ_VNODE0 + vp as u8;
-            let buffered: u32 = behind[vp as usize].iter().map(|&(_, bs)| bs).sum();
-            let mut candidates = size - buffered.min(size);
+            let mut candidates = (0..size)
+                .filter(|&pi| self.vm.lookup(obj, pi) == NONE)
+                .count() as u32;
             let resident = share.min(candidates);
             // the queues in proportion to the machine's: cache_min, inactive_target, the rest
             let cache = (t.v_cache_min / nmapped).min(resident);

@@ -39,7 +39,10 @@ fn json(args: &[&str]) -> serde_json::Value {
 fn a_run_prints_its_link_first_then_the_log_then_a_summary() {
     let out = ok(&["run", "--preset", "hammer-lockup", "--until", "5s"]);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "link: #v=1&preset=dfly-2008-06-30&until=5s");
+    assert_eq!(
+        lines[0],
+        "link: #v=1&preset=dfly-2008-06-30&ram=64M&seed=19&until=5s"
+    );
     let outcome = lines
         .iter()
         .position(|l| l.starts_with("outcome: "))
@@ -52,9 +55,15 @@ fn a_run_prints_its_link_first_then_the_log_then_a_summary() {
     }
     let kind = lines[outcome].trim_start_matches("outcome: ");
     assert!(
-        ["survived ", "deadlock ", "stall "]
-            .iter()
-            .any(|k| kind.starts_with(k)),
+        [
+            "survived ",
+            "deadlock ",
+            "stall ",
+            "starved ",
+            "out-of-memory "
+        ]
+        .iter()
+        .any(|k| kind.starts_with(k)),
         "{kind}"
     );
     for label in [
@@ -125,7 +134,7 @@ fn set_takes_any_link_key() {
     ]);
     assert_eq!(
         out.lines().next(),
-        Some("link: #v=1&preset=dfly-2008-06-29&ram=256M&until=5s&systhread=on")
+        Some("link: #v=1&preset=dfly-2008-06-29&ram=256M&seed=19&until=5s&systhread=on")
     );
 }
 
@@ -134,7 +143,7 @@ fn a_kernel_name_is_also_a_preset() {
     let out = ok(&["run", "--preset", "dfly-2008-07-08", "--until", "5s"]);
     assert_eq!(
         out.lines().next(),
-        Some("link: #v=1&preset=dfly-2008-07-08&until=5s")
+        Some("link: #v=1&preset=dfly-2008-07-08&ram=64M&seed=19&until=5s")
     );
 }
 
@@ -275,11 +284,11 @@ fn presets_lists_every_scenario_and_kernel_preset() {
 fn a_sweep_prints_outcome_rates() {
     let out = ok(&["sweep", "--seeds", "1..=3", "--until", "5s", "--jobs", "2"]);
     assert!(
-        out.starts_with("link: #v=1&preset=dfly-2008-06-30&until=5s\nseeds: 1..=3 (3 runs"),
+        out.starts_with("link: #v=1&preset=dfly-2008-06-30&ram=64M&until=5s\nseeds: 1..=3 (3 runs"),
         "{out}"
     );
     let mut runs = 0;
-    for kind in ["deadlock", "stall", "survived"] {
+    for kind in ["deadlock", "stall", "starved", "out-of-memory", "survived"] {
         let line = out.lines().find(|l| l.starts_with(kind)).expect(kind);
         let cols: Vec<&str> = line.split_whitespace().collect();
         runs += cols[1].parse::<u32>().unwrap();

@@ -35,7 +35,18 @@ fn invariants_hold_at_every_step_for_every_kernel_and_seed() {
 
 #[test]
 fn invariants_hold_when_the_emergency_measures_fail() {
-    checked(&ScenarioPreset::HammerFlood.scenario()).unwrap();
+    let s = pageout_core::scenario::link::decode(
+        "#v=1&preset=dfly-2008-07-01&ram=40M&seed=3&window=600s&recoverbufpages=off",
+    )
+    .unwrap();
+    checked(&s).unwrap();
+    for p in ScenarioPreset::ALL {
+        checked(&Scenario {
+            duration_ms: 60_000,
+            ..p.scenario()
+        })
+        .unwrap_or_else(|e| panic!("{}: {e}", p.name()));
+    }
 }
 
 #[test]
@@ -112,10 +123,11 @@ fn bwillwrite_keeps_dirty_space_within_one_block_per_writer_of_the_high_water_ma
         };
         let writers = u64::from(s.workload.writers) + 1; // + the pageout daemon
         let peaks = each_seed(&s, 1..=4, |seed, sim| {
-            assert_eq!(
-                sim.outcome().unwrap().kind,
-                OutcomeKind::Survived,
-                "seed {seed}"
+            // the machine goes on (a process may starve in pfault meanwhile)
+            let kind = sim.outcome().unwrap().kind;
+            assert!(
+                matches!(kind, OutcomeKind::Survived | OutcomeKind::Starved),
+                "seed {seed}: {kind:?}"
             );
             (
                 sim.stats().peak_dirtybufspace,

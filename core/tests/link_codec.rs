@@ -92,6 +92,7 @@ fn every_key_of_the_fixed_order_is_a_field_that_validate_names() {
             hog_mb: u32::MAX,
             hog_mb_s: 0,
             hog_start_ms: u64::MAX,
+            shared: true,
         },
         duration_ms: 5,
         hang_window_ms: 5,
@@ -179,18 +180,14 @@ fn overrides() -> impl Strategy<Value = PolicyOverrides> {
 /// Scenarios within the limits (some still conflict; the tests skip those).
 fn scenarios() -> impl Strategy<Value = Scenario> {
     use limits::*;
-    let machine = (
-        n32(RAM_MB),
-        n32(DISK_SEEK_MS),
-        n32(DISK_MB_S),
-        n32(SWAP_MB),
-    )
-        .prop_map(|(ram_mb, disk_seek_ms, disk_mb_s, swap_mb)| Machine {
+    let machine = (n32(RAM_MB), n32(DISK_SEEK_MS), n32(DISK_MB_S), n32(SWAP_MB)).prop_map(
+        |(ram_mb, disk_seek_ms, disk_mb_s, swap_mb)| Machine {
             ram_mb,
             disk_seek_ms,
             disk_mb_s,
             swap_mb,
-        });
+        },
+    );
     let hammer = (
         n32(ZONE_KB),
         n32(RECORD_BYTES),
@@ -217,6 +214,7 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
         hog_mb: hm,
         hog_mb_s: hr,
         hog_start_ms: ha,
+        shared: false,
     });
     let run = (
         any::<u64>(),
@@ -261,6 +259,7 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                         record_bytes: record_bytes.min(zone_kb * 1024 - 256),
                         flush_ms,
                     },
+                    ufs_block_kb: 4 << (seed % 5),
                 }
             },
         )

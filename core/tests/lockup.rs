@@ -1,149 +1,257 @@
-//! The lockup of the post emerges before the fix, and the fix of the post cures it.
+//! The lockup of the post emerges before the fix, as a hazard over seeds; the fix makes it rare,
+//! and what is left of it is named; every outcome says what happened.
 
 mod common;
 
 use common::{each_seed, lockup};
-use pageout_core::{msg, KernelPreset, OutcomeKind, ScenarioPreset, Simulation};
+use pageout_core::scenario::link;
+use pageout_core::{
+    msg, KernelPreset, Outcome, OutcomeKind, ScenarioPreset, Simulation, ThreadInfo,
+};
 
-#[test]
-fn pageout_daemon_deadlocks_in_vmwait_before_fix() {
-    let s = lockup(KernelPreset::Dfly20080630, 1);
-    let results = each_seed(&s, 1..=100, |seed, sim| {
-        let o = sim.outcome().expect("finished");
-        let pd = o.graph.nodes.iter().find(|n| n.thread == "pagedaemon");
-        let in_vmwait = pd.is_some_and(|n| n.wmesg == "VMWait" && !n.timed);
-        (
-            seed,
-            o.kind,
-            in_vmwait,
-            o.graph.cycle_text(),
-            o.summary.clone(),
-        )
-    });
-    let deadlocked: Vec<_> = results
+/// The thread called `name`.
+fn thread<'a>(threads: &'a [ThreadInfo], name: &str) -> &'a ThreadInfo {
+    threads
         .iter()
-        .filter(|r| r.1 == OutcomeKind::Deadlock && r.2)
-        .collect();
-    assert!(
-        deadlocked.len() >= 90,
-        "only {} of 100 seeds deadlocked with the pageout daemon in VMWait: {:?}",
-        deadlocked.len(),
-        results
-            .iter()
-            .filter(|r| !(r.1 == OutcomeKind::Deadlock && r.2))
-            .take(5)
-            .collect::<Vec<_>>()
-    );
-    for (seed, _, _, cycle, summary) in &deadlocked {
-        // the wait-for graph names the cycle: the daemon waits on the heavy-buffer flusher,
-        // which waits on the daemon
-        assert!(
-            cycle.starts_with("pagedaemon (VMWait) → ") && cycle.ends_with("→ pagedaemon"),
-            "seed {seed}: cycle {cycle:?}"
-        );
-        assert!(
-            cycle.contains("bufdaemon_hw (vmwait)"),
-            "seed {seed}: cycle {cycle:?}"
-        );
-        assert!(
-            summary.contains("the pageout daemon sleeps in VMWait"),
-            "seed {seed}: {summary}"
-        );
-    }
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no thread {name}"))
+}
+
+/// Whether the pageout daemon took more pages from the system reserve than any other thread
+/// (or nobody took any).
+fn daemon_took_most_of_the_reserve(threads: &[ThreadInfo]) -> bool {
+    let pd = thread(threads, "pagedaemon").account.pages_system;
+    threads
+        .iter()
+        .filter(|t| t.name != "pagedaemon")
+        .all(|t| t.account.pages_system < pd || t.account.pages_system == 0)
+}
+
+/// The wait-for node of `name`, if it waits.
+fn node<'a>(o: &'a Outcome, name: &str) -> Option<&'a pageout_core::WaitNode> {
+    o.graph.nodes.iter().find(|n| n.thread == name)
 }
 
 #[test]
-fn the_hang_has_no_console_warning_before_the_fix() {
-    // "Nothing runs, the machine hangs, and the console shows no message."
-    let mut sim = Simulation::new(&lockup(KernelPreset::Dfly20080630, 7)).unwrap();
+fn the_pageout_daemon_drains_the_reserve_and_sleeps_on_it() {
+    // the default scenario: a machine that has been running the post's load, on 2008-06-30
+    let mut sim = Simulation::new(&ScenarioPreset::HammerLockup.scenario()).unwrap();
     sim.run();
-    assert_eq!(sim.outcome().unwrap().kind, OutcomeKind::Deadlock);
+    let o = sim.outcome().unwrap();
+    let threads = sim.threads();
+    assert_eq!(o.kind, OutcomeKind::Deadlock, "{}", o.summary);
+    // the daemon had been laundering for a long time before it stopped
+    let pd = &thread(&threads, "pagedaemon").account;
+    assert!(pd.pageouts >= 24, "only {} pageouts", pd.pageouts);
+    assert!(sim.stats().pageouts >= pd.pageouts);
+    // its own allocations took the system reserve, more than anyone else's
+    assert!(
+        daemon_took_most_of_the_reserve(&threads),
+        "{:?}",
+        threads
+            .iter()
+            .map(|t| (&t.name, t.account.pages_system))
+            .collect::<Vec<_>>()
+    );
+    // and it sleeps forever on memory it alone produces, with the flusher of its buffers
+    // waiting on it in HAMMER's record-zone refill
+    let pdn = node(o, "pagedaemon").expect("the daemon waits");
+    assert!(!pdn.timed, "{pdn:?}");
+    assert!(matches!(pdn.wmesg.as_str(), "VMWait" | "newbuf"), "{pdn:?}");
+    let hw = node(o, "bufdaemon_hw").expect("bufdaemon_hw waits");
+    assert_eq!(
+        (hw.wmesg.as_str(), hw.path.as_str()),
+        ("vmwait", "kmem_slab_alloc")
+    );
+    let cycle = o.graph.cycle_text();
+    assert!(cycle.starts_with("pagedaemon (") && cycle.contains("bufdaemon_hw (vmwait"));
+    assert!(o.summary.starts_with("Deadlock at ") && o.summary.contains("pageout daemon"));
+    // "the console shows no message"
     assert!(sim.log().iter().all(|l| !l.text.contains("bio_page_alloc")));
 }
 
 #[test]
-fn the_fix_of_the_post_never_deadlocks_and_says_so_on_the_console() {
-    let s = lockup(KernelPreset::Dfly20080701, 1);
-    let results = each_seed(&s, 1..=100, |seed, sim| {
-        let warned = sim.log().iter().any(|l| l.text == msg::EMERG);
-        (
-            seed,
-            sim.outcome().unwrap().kind,
-            warned,
-            sim.stats().emerg_allocs,
-        )
+fn before_the_fix_the_lockup_is_a_hazard_that_strikes_at_different_times() {
+    let s = lockup(KernelPreset::Dfly20080630, 1);
+    let runs = each_seed(&s, 1..=100, |seed, sim| {
+        let o = sim.outcome().unwrap().clone();
+        (seed, o, sim.threads())
     });
-    for (seed, kind, warned, n) in &results {
-        assert_eq!(
-            *kind,
-            OutcomeKind::Survived,
-            "seed {seed} under dfly-2008-07-01"
-        );
+    let hung: Vec<_> = runs
+        .iter()
+        .filter(|r| r.1.kind == OutcomeKind::Deadlock)
+        .collect();
+    // sometimes, not always, and not at one start-up instant
+    assert!(hung.len() >= 10, "{} of 100 hung", hung.len());
+    assert!(hung.len() < 100, "every seed hung");
+    let mut ticks: Vec<u64> = hung.iter().map(|r| r.1.tick).collect();
+    ticks.sort_unstable();
+    ticks.dedup();
+    assert!(ticks.len() * 4 >= hung.len() * 3, "hang ticks {ticks:?}");
+    assert!(ticks.last().unwrap() - ticks.first().unwrap() >= 60 * 100);
+    let took = hung
+        .iter()
+        .filter(|r| thread(&r.2, "pagedaemon").account.pages_system > 0)
+        .count();
+    assert!(
+        took * 4 >= hung.len() * 3,
+        "the daemon took reserve pages in {took} hangs"
+    );
+    for (seed, o, threads) in hung {
         assert!(
-            *warned && *n > 0,
-            "seed {seed}: no emergency allocation was logged"
+            daemon_took_most_of_the_reserve(threads),
+            "seed {seed}: the daemon is not the main taker of the reserve"
+        );
+        let hw = node(o, "bufdaemon_hw").expect("bufdaemon_hw waits");
+        assert_eq!(hw.path, "kmem_slab_alloc", "seed {seed}: {hw:?}");
+        assert!(
+            node(o, "pagedaemon").is_some_and(|n| !n.timed),
+            "seed {seed}"
         );
     }
 }
 
 #[test]
-fn a_week_later_the_machine_still_survives() {
-    let s = lockup(KernelPreset::Dfly20080708, 1);
-    let kinds = each_seed(&s, 1..=20, |_, sim| sim.outcome().unwrap().kind);
-    assert!(
-        kinds.iter().all(|&k| k == OutcomeKind::Survived),
-        "{kinds:?}"
+fn the_fix_of_the_post_makes_the_lockup_rare_and_what_is_left_is_kmalloc() {
+    let before = each_seed(&lockup(KernelPreset::Dfly20080630, 1), 1..=100, |_, sim| {
+        sim.outcome().unwrap().kind == OutcomeKind::Deadlock
+    });
+    let after = each_seed(
+        &lockup(KernelPreset::Dfly20080701, 1),
+        1..=100,
+        |seed, sim| (seed, sim.outcome().unwrap().clone()),
     );
-}
-
-#[test]
-fn emergency_measures_fail_and_keep_retrying_when_no_clean_buffer_is_left() {
-    // an 80 MB/s mmap writer leaves no clean buffers for recoverbufpages to cash in
-    let mut sim = Simulation::new(&ScenarioPreset::HammerFlood.scenario()).unwrap();
-    sim.run();
-    let o = sim.outcome().unwrap();
-    let log = sim.log();
-    assert!(
-        log.iter().any(|l| l.text == msg::EMERG_FAIL),
-        "no failure message"
-    );
-    // the daemon does not sleep forever: it retries every 5 s, so the failure repeats
-    assert!(sim.stats().emerg_fails >= 2, "{:?}", sim.stats());
-    assert_eq!(o.kind, OutcomeKind::Stall, "{}", o.summary);
-    let pd = o
-        .graph
-        .nodes
+    let before = before.iter().filter(|&&d| d).count();
+    let hung: Vec<_> = after
         .iter()
-        .find(|n| n.thread == "pagedaemon")
-        .expect("daemon waits");
-    assert!(pd.timed, "the daemon sleeps with a timeout: {pd:?}");
+        .filter(|(_, o)| o.kind == OutcomeKind::Deadlock)
+        .collect();
+    assert!(
+        hung.len() * 5 <= before,
+        "{} after vs {before} before",
+        hung.len()
+    );
+    for (seed, o) in hung {
+        // the residual hazard: the daemon's synchronous pageout refills HAMMER's record zone,
+        // and kmem_slab_alloc's vm_wait(0) has no timeout (kernel-2008.md §8: the class came
+        // back in 2012 and 2017)
+        let pd = node(o, "pagedaemon").expect("the daemon waits");
+        assert_eq!(
+            (pd.wmesg.as_str(), pd.path.as_str()),
+            ("VMWait", "kmem_slab_alloc"),
+            "seed {seed}: {}",
+            o.summary
+        );
+        assert!(o.summary.contains("kmem_slab_alloc"), "{}", o.summary);
+    }
 }
 
 #[test]
-fn ufs_survives_the_load_that_locks_up_hammer() {
-    let s = pageout_core::Scenario {
-        preset: KernelPreset::Dfly20080630,
-        ..ScenarioPreset::UfsSameLoad.scenario()
-    };
-    let kinds = each_seed(&s, 1..=20, |_, sim| sim.outcome().unwrap().kind);
+fn the_emergency_path_says_so_on_the_console() {
+    let mut sim = Simulation::new(&ScenarioPreset::Emergency.scenario()).unwrap();
+    sim.run();
+    let st = sim.stats();
+    assert!(st.emerg_allocs > 0 && st.recoverbufcalls > 0, "{st:?}");
+    let warnings = sim.log().iter().filter(|l| l.text == msg::EMERG).count();
+    // 07-01 prints the warning on every emergency allocation
+    assert_eq!(warnings as u64, st.emerg_allocs);
+    assert_ne!(sim.outcome().unwrap().kind, OutcomeKind::Deadlock);
+}
+
+#[test]
+fn ufs_does_not_lock_up_under_the_load_that_locks_up_hammer() {
+    let s = ScenarioPreset::UfsSameLoad.scenario();
+    let kinds = each_seed(&s, 1..=30, |_, sim| sim.outcome().unwrap().kind);
     assert!(
-        kinds.iter().all(|&k| k == OutcomeKind::Survived),
+        kinds
+            .iter()
+            .all(|&k| !matches!(k, OutcomeKind::Deadlock | OutcomeKind::Stall)),
         "{kinds:?}"
     );
 }
 
 #[test]
 fn switching_off_the_buf_daemons_system_privilege_brings_the_deadlock_back() {
-    // one mechanism off: bufdaemon_hw's HAMMER kmalloc waits on the pageout daemon again
+    // bufdaemon_hw's zone refill without VM_ALLOC_SYSTEM waits on the pageout daemon again
+    let with = each_seed(&lockup(KernelPreset::Dfly20080701, 1), 1..=40, |_, sim| {
+        sim.outcome().unwrap().kind == OutcomeKind::Deadlock
+    });
     let mut s = lockup(KernelPreset::Dfly20080701, 1);
     s.overrides.systhread_bufdaemons = Some(false);
     s.overrides.hammer_use_reserve = Some(false);
-    s.overrides.timed_vm_wait = Some(false);
-    let kinds = each_seed(&s, 1..=10, |_, sim| sim.outcome().unwrap().kind);
-    assert!(
-        kinds.iter().any(|&k| k != OutcomeKind::Survived),
-        "{kinds:?}"
+    let without = each_seed(&s, 1..=40, |_, sim| {
+        sim.outcome().unwrap().kind == OutcomeKind::Deadlock
+    });
+    let (with, without) = (
+        with.iter().filter(|&&d| d).count(),
+        without.iter().filter(|&&d| d).count(),
     );
+    assert!(without > with, "{without} deadlocks without, {with} with");
+}
+
+#[test]
+fn a_long_wait_is_named_even_when_the_machine_goes_on() {
+    // was "Survived" while three threads slept in pfault from 275 s to the end
+    let s = link::decode("#v=1&preset=dfly-2008-07-01&hogs=2&hogat=20s").unwrap();
+    let mut sim = Simulation::new(&s).unwrap();
+    sim.run();
+    let o = sim.outcome().unwrap();
+    let threads = sim.threads();
+    let longest = threads
+        .iter()
+        .max_by_key(|t| t.account.longest_wait)
+        .unwrap();
+    assert!(longest.account.longest_wait > s.hang_window_ticks());
+    assert_eq!(o.kind, OutcomeKind::Survived, "{}", o.summary);
+    assert!(
+        o.summary.contains(&format!("{} once waited", longest.name))
+            && o.summary.contains(&longest.account.longest_wait_wmesg),
+        "{}",
+        o.summary
+    );
+}
+
+#[test]
+fn a_process_still_waiting_at_the_end_is_starved_not_survived() {
+    let s = ScenarioPreset::Emergency.scenario();
+    let mut sim = Simulation::new(&s).unwrap();
+    sim.run();
+    let o = sim.outcome().unwrap();
+    assert_eq!(o.kind, OutcomeKind::Starved, "{}", o.summary);
+    let starving: Vec<_> = sim
+        .threads()
+        .into_iter()
+        .filter(|t| t.state == "sleeping" && sim.tick() - t.since > s.hang_window_ticks())
+        .filter(|t| o.graph.nodes.iter().any(|n| n.thread == t.name))
+        .collect();
+    assert!(!starving.is_empty(), "{:?}", o.graph);
+    for t in starving {
+        assert!(o
+            .summary
+            .contains(&format!("{} has waited in {}", t.name, t.wmesg)));
+    }
+}
+
+#[test]
+fn anonymous_memory_with_no_swap_is_out_of_memory_not_a_deadlock() {
+    // was "Deadlock at 6.70 s: " with an empty cause
+    let mut sim = Simulation::new(&ScenarioPreset::NoSwap.scenario()).unwrap();
+    sim.run();
+    let o = sim.outcome().unwrap();
+    assert_eq!(o.kind, OutcomeKind::OutOfMemory, "{}", o.summary);
+    assert!(o.summary.contains("no swap") && o.summary.contains("killed hog"));
+    assert!(sim
+        .log()
+        .iter()
+        .any(|l| l.text.ends_with("was killed: out of swap space")));
+    // with swap, the same hogs page out and the machine goes on
+    let mut s = ScenarioPreset::NoSwap.scenario();
+    s.machine.swap_mb = 256;
+    let mut sim = Simulation::new(&s).unwrap();
+    sim.run();
+    assert_ne!(sim.outcome().unwrap().kind, OutcomeKind::OutOfMemory);
+    let threads = sim.threads();
+    assert!(thread(&threads, "pagedaemon").account.pages_laundered > 0);
 }
 
 #[test]
@@ -154,7 +262,7 @@ fn sample_links_give_the_runs_recorded_for_them() {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         let (want, link) = line.split_once(' ').expect("<outcome> <link>");
-        let s = pageout_core::scenario::link::decode(link.trim()).expect("a valid link");
+        let s = link::decode(link.trim()).expect("a valid link");
         let mut sim = Simulation::new(&s).unwrap();
         sim.run();
         assert_eq!(sim.outcome().unwrap().kind.name(), want, "{link}");

@@ -5,14 +5,12 @@
 
 use std::collections::BTreeSet;
 
+use pageout_core::account::{SleepCount, ThreadAccount};
 use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::link::LinkError;
 use pageout_core::{
     BdSpeedup, BioVariant, Col, DirtyLimit, FsKind, KernelPreset, Outcome, OutcomeKind, Scenario,
     Simulation, ThreadInfo, WaitEdge, WaitGraph, WaitNode,
-};
-use pageout_core::account::{SleepCount, ThreadAccount};
-use pageout_core::{
 };
 use serde::Serialize;
 use serde_json::Value;

@@ -24,7 +24,8 @@ use clap::{Args, Parser, Subcommand};
 use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::link;
 use pageout_core::{
-    KernelPreset, LogLine, Outcome, OutcomeKind, Scenario, ScenarioPreset, Simulation, Stats, ThreadInfo, HZ,
+    KernelPreset, LogLine, Outcome, OutcomeKind, Scenario, ScenarioPreset, Simulation, Stats,
+    ThreadInfo, HZ,
 };
 use serde_json::json;
 
@@ -440,6 +441,8 @@ fn cmd_sweep(
     let kinds = [
         OutcomeKind::Deadlock,
         OutcomeKind::Stall,
+        OutcomeKind::Starved,
+        OutcomeKind::OutOfMemory,
         OutcomeKind::Survived,
     ];
     let total = runs.len();
@@ -459,14 +462,19 @@ fn cmd_sweep(
     let secs = |t: f64| t / HZ as f64;
     let mean = (!ticks.is_empty())
         .then(|| secs(ticks.iter().map(|&t| t as f64).sum::<f64>() / ticks.len() as f64));
-    let median = (!ticks.is_empty()).then(|| {
-        let m = ticks.len() / 2;
-        if ticks.len() % 2 == 1 {
-            secs(ticks[m] as f64)
-        } else {
-            secs((ticks[m - 1] as f64 + ticks[m] as f64) / 2.0)
-        }
-    });
+    // quantile q of the hang ticks (linear between neighbours), in seconds
+    let quantile = |q: f64| {
+        (!ticks.is_empty()).then(|| {
+            let x = q * (ticks.len() - 1) as f64;
+            let (lo, hi) = (x.floor() as usize, x.ceil() as usize);
+            secs(ticks[lo] as f64 + (ticks[hi] as f64 - ticks[lo] as f64) * (x - lo as f64))
+        })
+    };
+    let median = quantile(0.5);
+    let (q1, q3) = (quantile(0.25), quantile(0.75));
+    let mut distinct = ticks.clone();
+    distinct.dedup();
+    let distinct = distinct.len();
     let range = format!("{}..={}", seeds.first, seeds.last);
     if as_json {
         let counts: serde_json::Map<_, _> = kinds
@@ -496,6 +504,7 @@ fn cmd_sweep(
             "rates": rates,
             "timeToHang": mean.zip(median).map(|(mean, median)| json!({
                 "hangs": hung.len(), "meanS": mean, "medianS": median,
+                "q1S": q1, "q3S": q3, "distinctTicks": distinct,
             })),
             "hungSeeds": hung.iter().map(|r| r.seed.to_string()).collect::<Vec<_>>(),
             "runs": per_run,
@@ -504,16 +513,19 @@ fn cmd_sweep(
     }
     let mut out =
         format!("link: #{link}\nseeds: {range} ({total} runs; the link is the first)\n\n");
-    out += "outcome     runs    rate\n";
+    out += "outcome        runs    rate\n";
     for k in kinds {
         let c = count(k);
-        out += &format!("{:<10} {:>5}  {:>5.1}%\n", k.name(), c, rate(c) * 100.0);
+        out += &format!("{:<13} {:>5}  {:>5.1}%\n", k.name(), c, rate(c) * 100.0);
     }
     out.push('\n');
     match mean.zip(median) {
         Some((mean, median)) => {
             out += &format!(
-                "time to hang: mean {mean:.2} s, median {median:.2} s ({} hangs)\n",
+                "time to hang: mean {mean:.2} s, median {median:.2} s, quartiles {:.2}..{:.2} s \
+                 ({} hangs at {distinct} distinct ticks)\n",
+                q1.unwrap_or(median),
+                q3.unwrap_or(median),
                 hung.len()
             );
             const SHOWN: usize = 20;

@@ -11,8 +11,8 @@ use crate::msg;
 use crate::policy::BioVariant;
 use crate::sched::{tsleep, Chan, Kc, Tid};
 use crate::vm::{
-    vm_wait, NONE, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_VALID, PQ_CACHE,
-    VM_ALLOC_INTERRUPT, VM_ALLOC_NORMAL, VM_ALLOC_SYSTEM,
+    vm_wait, NONE, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_VALID, PQ_CACHE, VM_ALLOC_INTERRUPT,
+    VM_ALLOC_NORMAL, VM_ALLOC_SYSTEM,
 };
 
 pub const PAGE_SIZE: u32 = 4096;

@@ -15,16 +15,20 @@ pub struct Vnode {
     /// Exclusive lock holder.
     pub lock: Option<Tid>,
     on_disk: Vec<u64>,
+    /// UFS block size in pages (`fs_bsize`).
+    ufs_bs: u32,
 }
 
 impl Vnode {
     /// A new, sparse file of `size_pages` pages (holes read as zeros without I/O).
-    pub fn new(fs: FsKind, size_pages: u32) -> Vnode {
+    /// `ufs_bs` is the UFS block size in pages (ignored on HAMMER).
+    pub fn new(fs: FsKind, size_pages: u32, ufs_bs: u32) -> Vnode {
         Vnode {
             fs,
             size_pages,
             lock: None,
             on_disk: vec![0; size_pages.div_ceil(64) as usize],
+            ufs_bs: ufs_bs.max(1),
         }
     }
 
@@ -45,7 +49,7 @@ impl Vnode {
     pub fn block(&self, pi: u32) -> (u32, u32) {
         let bs = match self.fs {
             FsKind::Hammer => hammer_blocksize_pages(pi),
-            FsKind::Ufs => 4,
+            FsKind::Ufs => self.ufs_bs,
         };
         (pi / bs * bs, bs)
     }

@@ -107,6 +107,10 @@ pub struct Workload {
     pub hog_mb_s: u32,
     /// When the hogs start, in milliseconds of simulated time.
     pub hog_start_ms: u64,
+    /// The writers write(2) into the mapped files (writer i into mapped file i mod `mmap`)
+    /// instead of files of their own, so the pageout daemon meets vnodes they hold locked.
+    #[serde(default)]
+    pub shared: bool,
 }
 
 /// Everything that determines a run.
@@ -139,6 +143,14 @@ pub struct Scenario {
     /// HAMMER's kernel memory.
     #[serde(default)]
     pub hammer: HammerMem,
+    /// UFS block size in KiB (`newfs -b`; 16 by default in 2008): small blocks make many small
+    /// dirty buffers, the case the July 7 count rule was added for.
+    #[serde(default = "default_ufs_block_kb")]
+    pub ufs_block_kb: u32,
+}
+
+fn default_ufs_block_kb() -> u32 {
+    16
 }
 
 /// Limits on scenario values (the engine budget in a browser tab).
@@ -279,6 +291,13 @@ impl Scenario {
         check(&mut e, "kzone", h.zone_kb, ZONE_KB, "K");
         check(&mut e, "krec", h.record_bytes, RECORD_BYTES, "");
         check(&mut e, "ksync", h.flush_ms, FLUSH_MS, "ms");
+        if ![4, 8, 16, 32, 64].contains(&self.ufs_block_kb) {
+            e.push(FieldError {
+                field: "ufsbs".into(),
+                given: format!("{}K", self.ufs_block_kb),
+                allowed: "4K, 8K, 16K, 32K or 64K".into(),
+            });
+        }
         if h.record_bytes.saturating_add(256) > h.zone_kb.saturating_mul(1024) {
             e.push(FieldError {
                 field: "krec".into(),
@@ -312,6 +331,13 @@ impl Scenario {
                     allowed: format!("a multiple of {MS_PER_TICK}ms (one tick at hz={HZ})"),
                 });
             }
+        }
+        if w.shared && w.mmap_writers == 0 && w.writers > 0 {
+            e.push(FieldError {
+                field: "shared".into(),
+                given: "on".into(),
+                allowed: "shared=on needs a mapped file (mmap=1 or more)".into(),
+            });
         }
         let total_hog = u64::from(w.hogs) * u64::from(w.hog_mb);
         if total_hog > u64::from(m.ram_mb) * 2 {
@@ -369,20 +395,40 @@ pub enum ScenarioPreset {
     /// A bigger machine under heavy HAMMER load for ten minutes.
     #[serde(rename = "hammer-512m")]
     Hammer512M,
-    /// The mmap writer dirties 80 MB/s under the fixed kernel: no clean buffers are left to
-    /// recover, so even the emergency measures fail and the pageout daemon keeps retrying.
-    #[serde(rename = "hammer-flood")]
-    HammerFlood,
+    /// The fixed kernel on a 48 MB machine: `bio_page_alloc` takes the emergency path, cashes
+    /// in clean buffers and says so on the console.
+    #[serde(rename = "emergency")]
+    Emergency,
+    /// The fix without `recoverbufpages` on a 40 MB machine: the emergency allocation fails and
+    /// the daemon retries every 5 s instead of sleeping forever.
+    #[serde(rename = "emergency-fails")]
+    EmergencyFails,
+    /// UFS with 4 KB blocks and four writers at full speed: many small dirty buffers, the case
+    /// the dirty-buffer count rule of July 7 was added for.
+    #[serde(rename = "ufs-small-blocks")]
+    UfsSmallBlocks,
+    /// The writers write(2) into the mapped file, so the pageout daemon meets vnodes they hold
+    /// locked: the LK_TIMELOCK timeout of f043c4c79c decides whether it waits or moves on.
+    #[serde(rename = "shared-file")]
+    SharedFile,
+    /// No swap, and two processes allocating 56 MB of anonymous memory each: memory nobody can
+    /// page out, so the daemon's last resort is a kill, not a deadlock.
+    #[serde(rename = "no-swap")]
+    NoSwap,
 }
 
 impl ScenarioPreset {
     /// All scenario presets.
-    pub const ALL: [ScenarioPreset; 5] = [
+    pub const ALL: [ScenarioPreset; 9] = [
         ScenarioPreset::HammerLockup,
         ScenarioPreset::UfsSameLoad,
         ScenarioPreset::WritersOnly,
         ScenarioPreset::Hammer512M,
-        ScenarioPreset::HammerFlood,
+        ScenarioPreset::Emergency,
+        ScenarioPreset::EmergencyFails,
+        ScenarioPreset::SharedFile,
+        ScenarioPreset::UfsSmallBlocks,
+        ScenarioPreset::NoSwap,
     ];
 
     /// Name used on the command line.
@@ -392,7 +438,11 @@ impl ScenarioPreset {
             ScenarioPreset::UfsSameLoad => "ufs-same-load",
             ScenarioPreset::WritersOnly => "writers-only",
             ScenarioPreset::Hammer512M => "hammer-512m",
-            ScenarioPreset::HammerFlood => "hammer-flood",
+            ScenarioPreset::Emergency => "emergency",
+            ScenarioPreset::EmergencyFails => "emergency-fails",
+            ScenarioPreset::UfsSmallBlocks => "ufs-small-blocks",
+            ScenarioPreset::SharedFile => "shared-file",
+            ScenarioPreset::NoSwap => "no-swap",
         }
     }
 
@@ -405,13 +455,25 @@ impl ScenarioPreset {
     pub fn description(self) -> &'static str {
         match self {
             ScenarioPreset::HammerLockup => {
-                "the post: a shared mapping of a large HAMMER file dirtied at 10 MB/s + two 1 MB/s writers, 128 MB"
+                "the post: a 64 MB machine that has been running a shared mapping of a large HAMMER file dirtied at 10 MB/s and two 1 MB/s writers; seed 19 locks up"
             }
             ScenarioPreset::UfsSameLoad => "the same load on UFS (16 KB blocks, written at once)",
             ScenarioPreset::WritersOnly => "write(2) writers only: the pageout path is not reached",
             ScenarioPreset::Hammer512M => "512 MB machine, heavy HAMMER load for 600 s",
-            ScenarioPreset::HammerFlood => {
-                "the fixed kernel flooded by an 80 MB/s mmap writer: emergency allocations fail"
+            ScenarioPreset::Emergency => {
+                "the fix on a 48 MB machine: bio_page_alloc digs into the interrupt reserve and says so"
+            }
+            ScenarioPreset::EmergencyFails => {
+                "the fix without recoverbufpages on 40 MB: \"emergency page allocation failed\", retried every 5 s"
+            }
+            ScenarioPreset::UfsSmallBlocks => {
+                "UFS with 4 KB blocks and four full-speed writers: many small dirty buffers (the July 7 count rule)"
+            }
+            ScenarioPreset::SharedFile => {
+                "the fix, with the writers writing into the mapped file: the daemon meets locked vnodes"
+            }
+            ScenarioPreset::NoSwap => {
+                "no swap and two 56 MB anonymous hogs on 64 MB: out of memory, not a deadlock"
             }
         }
     }
@@ -422,7 +484,7 @@ impl ScenarioPreset {
             preset: KernelPreset::Dfly20080630,
             overrides: PolicyOverrides::default(),
             machine: Machine {
-                ram_mb: 128,
+                ram_mb: 64,
                 disk_seek_ms: 8,
                 disk_mb_s: 40,
                 swap_mb: 256,
@@ -439,17 +501,21 @@ impl ScenarioPreset {
                 hog_mb: 64,
                 hog_mb_s: 8,
                 hog_start_ms: 0,
+                shared: false,
             },
             seed: 1,
             duration_ms: 300_000,
             hang_window_ms: 10_000,
             warm: true,
             hammer: HammerMem::default(),
+            ufs_block_kb: 16,
         };
         match self {
-            ScenarioPreset::HammerLockup => base,
+            // one of the seeds that lock up within the 300 s (about one in five do)
+            ScenarioPreset::HammerLockup => Scenario { seed: 19, ..base },
             ScenarioPreset::UfsSameLoad => Scenario {
                 fs: FsKind::Ufs,
+                seed: 19,
                 ..base
             },
             ScenarioPreset::WritersOnly => Scenario {
@@ -473,10 +539,55 @@ impl ScenarioPreset {
                 duration_ms: 600_000,
                 ..base
             },
-            ScenarioPreset::HammerFlood => Scenario {
+            ScenarioPreset::Emergency => Scenario {
+                preset: KernelPreset::Dfly20080701,
+                machine: Machine {
+                    ram_mb: 48,
+                    ..base.machine
+                },
+                ..base
+            },
+            ScenarioPreset::EmergencyFails => Scenario {
+                preset: KernelPreset::Dfly20080701,
+                overrides: PolicyOverrides {
+                    recoverbufpages: Some(false),
+                    ..PolicyOverrides::default()
+                },
+                machine: Machine {
+                    ram_mb: 40,
+                    ..base.machine
+                },
+                seed: 3,
+                ..base
+            },
+            ScenarioPreset::UfsSmallBlocks => Scenario {
+                fs: FsKind::Ufs,
+                ufs_block_kb: 4,
+                workload: Workload {
+                    writers: 4,
+                    writer_kb_s: 0,
+                    mmap_writers: 0,
+                    ..base.workload
+                },
+                ..base
+            },
+            ScenarioPreset::SharedFile => Scenario {
                 preset: KernelPreset::Dfly20080701,
                 workload: Workload {
-                    mmap_pages_s: 20_000,
+                    shared: true,
+                    ..base.workload
+                },
+                ..base
+            },
+            ScenarioPreset::NoSwap => Scenario {
+                machine: Machine {
+                    swap_mb: 0,
+                    ..base.machine
+                },
+                workload: Workload {
+                    mmap_writers: 0,
+                    hogs: 2,
+                    hog_mb: 56,
                     ..base.workload
                 },
                 ..base
