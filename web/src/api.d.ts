@@ -72,6 +72,8 @@ export interface Workload {
   hogMb: number;
   hogMbS: number;
   hogStartMs: number;
+  /** The writers write into the mapped files instead of files of their own. */
+  shared: boolean;
 }
 
 /** Everything that determines a run, as the engine returns it. */
@@ -88,19 +90,26 @@ export interface Scenario {
   /** Start from a machine that has been running the workload (warm queues and buffer cache). */
   warm: boolean;
   hammer: HammerMem;
+  /** UFS block size in KiB (4, 8, 16, 32 or 64). */
+  ufsBlockKb: number;
 }
 
 /**
  * A scenario as the engine accepts it: `overrides` may be left out, and the seed may also be a
  * number (a safe integer) or a BigInt.
  */
-export type ScenarioInput = Omit<Scenario, "seed" | "overrides" | "warm" | "hammer" | "machine"> & {
+export type ScenarioInput = Omit<
+  Scenario,
+  "seed" | "overrides" | "warm" | "hammer" | "machine" | "ufsBlockKb"
+> & {
   seed: string | number | bigint;
   overrides?: PolicyOverrides;
   /** Absent = true. */
   warm?: boolean;
   /** Absent = the 2008 defaults. */
   hammer?: HammerMem;
+  /** Absent = 16. */
+  ufsBlockKb?: number;
   /** `swapMb` absent = 256. */
   machine: Omit<Machine, "swapMb"> & { swapMb?: number };
 };
