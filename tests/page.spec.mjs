@@ -41,6 +41,7 @@ test('the first view explains the lockup and offers Run', async ({ page }) => {
 });
 
 test('pageout daemon deadlocks in VMWait under the 2008-06-30 kernel', async ({ page }) => {
+  // the default scenario: seed 19 of the post's load on a 64 MB machine locks up at 109.8 s
   test.setTimeout(RUN_TIMEOUT + 30_000);
   await openLab(page);
   await chooseKernel(page, 'dfly-2008-06-30');
@@ -64,11 +65,17 @@ test('pageout daemon deadlocks in VMWait under the 2008-06-30 kernel', async ({ 
   expect(await graph.locator('.edge.cycle').count()).toBeGreaterThanOrEqual(1);
   await expect(graph.locator('.node.cycle[data-thread="pagedaemon"]')).toHaveCount(1);
   await expect(graph.locator('.node[data-thread="pagedaemon"] .node-wmesg')).toContainText('VMWait');
-  await expect(page.locator('#hang-cycle')).toContainText('pagedaemon (VMWait)');
+  await expect(page.locator('#hang-cycle')).toContainText('pagedaemon (VMWait in kmem_slab_alloc)');
+  await expect(page.locator('#hang-cycle')).toContainText('bufdaemon_hw (vmwait in kmem_slab_alloc)');
   expect(await page.locator('#hang-edges li').count()).toBeGreaterThanOrEqual(1);
 
-  // The threads panel shows the daemon asleep in VMWait.
-  await expect(page.locator('#threads-body tr', { hasText: 'pagedaemon' })).toContainText('VMWait');
+  // The threads panel shows the daemon asleep in VMWait, and that it took the system reserve:
+  // pages taken "normal · system reserve · interrupt reserve", and its pageouts.
+  const pd = page.locator('#threads-body tr', { hasText: 'pagedaemon' });
+  await expect(pd).toContainText('VMWait');
+  await expect(pd).toContainText('in kmem_slab_alloc');
+  await expect(pd.locator('td.pages')).toHaveClass(/reserve/);
+  await expect(pd.locator('td.pages')).toContainText('pageouts');
 
   // Before the fix nothing warns: the machine just stops.
   const lines = await consoleLines(page);
@@ -80,16 +87,16 @@ test('pageout daemon deadlocks in VMWait under the 2008-06-30 kernel', async ({ 
   await screenshot(page, 'deadlock');
 });
 
-test('the machine survives under the 2008-07-01 fix and the console warns', async ({ page }) => {
+test('the 2008-07-01 fix does not lock up and the console warns', async ({ page }) => {
   test.setTimeout(RUN_TIMEOUT + 30_000);
-  await openLab(page);
-  await chooseKernel(page, 'dfly-2008-07-01');
+  // the fix on a 48 MB machine: the emergency path is taken; the mapped-file writer starves in
+  // pfault near the end, but nothing deadlocks
+  await openLab(page, '#v=1&preset=dfly-2008-07-01&ram=48M');
   await expect(page.locator('#mech-recoverbufpages')).toBeChecked();
 
   const { outcome } = await runToEnd(page);
-  expect(outcome).toMatch(/^Survived/);
-  await expect(page.locator('#banner')).toHaveAttribute('data-kind', 'survived');
-  await expect(page.locator('#hang')).toBeHidden();
+  expect(outcome).toMatch(/^(Survived|Starved)/);
+  await expect(page.locator('#banner')).toHaveAttribute('data-kind', /^(survived|starved)$/);
 
   const lines = await consoleLines(page);
   expect(lines.some((l) => l.includes(EMERG))).toBe(true);
@@ -104,9 +111,9 @@ test('the machine survives under the 2008-07-01 fix and the console warns', asyn
 
 test('the console prints every line and /var/log/messages folds the repeats', async ({ page }) => {
   test.setTimeout(RUN_TIMEOUT + 30_000);
-  // The fixed kernel flooded, watched for two minutes: the daemon's emergency allocation keeps
-  // failing, and it retries every few seconds.
-  await openLab(page, '#v=1&preset=dfly-2008-07-01&mrate=20000/s&window=120s');
+  // The fix without recoverbufpages on 40 MB, watched for ten minutes: the daemon's emergency
+  // allocation keeps failing, and it retries every 5 s.
+  await openLab(page, '#v=1&preset=dfly-2008-07-01&ram=40M&seed=3&window=600s&recoverbufpages=off');
   await runToEnd(page);
   const consoleView = page.getByRole('radio', { name: 'console', exact: true });
   const messagesView = page.getByRole('radio', { name: '/var/log/messages', exact: true });

@@ -15,6 +15,7 @@ function knobs(L) {
       { path: ['machine', 'ramMb'], id: 'ram', label: 'RAM', unit: 'MB', range: lim('ramMb') },
       { path: ['machine', 'diskSeekMs'], id: 'seek', label: 'Disk seek', unit: 'ms', range: lim('diskSeekMs') },
       { path: ['machine', 'diskMbS'], id: 'bw', label: 'Disk bandwidth', unit: 'MB/s', range: lim('diskMbS') },
+      { path: ['machine', 'swapMb'], id: 'swap', label: 'Swap', unit: 'MB', note: '0 = no swap', range: lim('swapMb') },
     ],
     workload: [
       { path: ['workload', 'mmapWriters'], id: 'mmap', label: 'mmap writers', unit: '', range: lim('mmapWriters') },
@@ -34,6 +35,24 @@ function knobs(L) {
     ],
   };
 }
+
+/** The on/off settings of a scenario, as checkboxes in a knob group. */
+const TOGGLES = [
+  {
+    path: ['warm'],
+    id: 'warm',
+    group: 'run',
+    label: 'Warm start',
+    hint: 'the machine has been running the workload: page queues and buffer cache full',
+  },
+  {
+    path: ['workload', 'shared'],
+    id: 'shared',
+    group: 'workload',
+    label: 'Writers write into the mapped file',
+    hint: 'so the pageout daemon meets vnodes the writers hold locked',
+  },
+];
 
 const get = (obj, path) => path.reduce((o, k) => (o == null ? undefined : o[k]), obj);
 function set(obj, path, v) {
@@ -124,11 +143,8 @@ export class Controls {
     this.scenarioSelect.addEventListener('change', () => {
       const p = this.presets.scenarios.find((s) => s.name === this.scenarioSelect.value);
       if (!p) return;
-      const next = structuredClone(p.scenario);
-      // Keep the kernel the user is looking at; the scenario preset is the machine and load.
-      next.preset = this.scenario.preset;
-      next.overrides = { ...this.scenario.overrides };
-      this.emit(next);
+      // A scenario preset is a whole scenario: machine, load, kernel, mechanisms and seed.
+      this.emit(structuredClone(p.scenario));
     });
 
     this.kernelSelect = r.querySelector('#kernel');
@@ -230,6 +246,36 @@ export class Controls {
       }
     }
 
+    this.toggles = new Map();
+    for (const t of TOGGLES) {
+      const box = r.querySelector(`#knobs-${t.group}`);
+      const input = document.createElement('input');
+      input.type = 'checkbox';
+      input.id = `toggle-${t.id}`;
+      input.className = 'switch';
+      const wrap = document.createElement('div');
+      wrap.className = 'field toggle';
+      const label = document.createElement('label');
+      label.htmlFor = input.id;
+      label.textContent = t.label;
+      const hint = document.createElement('p');
+      hint.className = 'hint';
+      hint.id = `${input.id}-hint`;
+      hint.textContent = t.hint;
+      input.setAttribute('aria-describedby', hint.id);
+      const row = document.createElement('div');
+      row.className = 'field-row';
+      row.append(input, label);
+      wrap.append(row, hint);
+      box.append(wrap);
+      input.addEventListener('change', () => {
+        const next = structuredClone(this.scenario);
+        set(next, t.path, input.checked);
+        this.emit(next);
+      });
+      this.toggles.set(t.id, { t, input });
+    }
+
     this.seedInput = r.querySelector('#seed');
     this.seedInput.addEventListener('change', () => {
       const v = this.seedInput.value.trim();
@@ -300,13 +346,27 @@ export class Controls {
       input.value = String(k.toView ? k.toView(Number(v)) : v);
       input.setAttribute('aria-invalid', 'false');
     }
+    for (const { t, input } of this.toggles.values()) input.checked = get(s, t.path) === true;
     this.seedInput.value = String(s.seed);
     this.seedInput.setAttribute('aria-invalid', 'false');
   }
 }
 
-/** Whether two scenarios have the same machine and load (kernel, mechanisms and seed aside). */
+/** Whether two scenarios are the same (a preset matches whatever the order of the keys). */
 function sameLoad(a, b) {
-  const pick = (s) => JSON.stringify([s.machine, s.fs, s.workload, s.durationMs, s.hangWindowMs]);
+  const pick = (s) =>
+    JSON.stringify([
+      s.machine,
+      s.fs,
+      s.workload,
+      s.durationMs,
+      s.hangWindowMs,
+      s.warm,
+      s.hammer,
+      s.ufsBlockKb,
+      s.preset,
+      s.seed,
+      Object.entries(s.overrides || {}).sort(),
+    ]);
   return pick(a) === pick(b);
 }

@@ -91,7 +91,8 @@ export class HangView {
   }
 
   /** @param {{nodes: Array, edges: Array, cycle: number[]}} graph */
-  show(graph) {
+  /** @param {string} [kind] the outcome kind: a starved run has waiters but no cycle */
+  show(graph, kind = 'deadlock') {
     this.clear();
     if (!graph || !graph.nodes || graph.nodes.length === 0) return;
     this.graph = graph;
@@ -106,11 +107,14 @@ export class HangView {
     const onCycle = cycleEdges(cycle);
     const pos = layout({ nodes, cycle });
 
-    const names = cycle.map((i) => `${nodes[i].thread} (${nodes[i].wmesg})`);
+    const where = (n) => (n.path ? `${n.wmesg} in ${n.path}` : n.wmesg);
+    const names = cycle.map((i) => `${nodes[i].thread} (${where(nodes[i])})`);
     const cycleWords = cycle.length ? `${names.join(' → ')} → ${nodes[cycle[0]].thread}` : '';
     this.cycleText.textContent = cycle.length
       ? `Cycle: ${cycleWords}`
-      : 'No cycle: every waiter retries on a timer, but nothing makes progress.';
+      : kind === 'starved'
+        ? 'No cycle: these threads wait while the rest of the machine goes on.'
+        : 'No cycle: every waiter retries on a timer, but nothing makes progress.';
 
     const svg = el('svg', {
       viewBox: `0 0 ${W} ${H}`,

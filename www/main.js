@@ -202,14 +202,23 @@ function syncTimeline() {
   }
 }
 
+/** How each outcome kind opens its banner sentence. */
+const KIND_WORDS = {
+  deadlock: 'Deadlock',
+  stall: 'Stall',
+  starved: 'Starved',
+  'out-of-memory': 'Out of memory',
+  survived: 'Survived',
+};
+
 /**
  * The banner sentence for an outcome: the engine's own summary ("Deadlock at 41.27 s: the
  * pageout daemon sleeps in VMWait …"), with the emergency counts of a survived run.
  */
 export function outcomeText(o, stats, durationTicks) {
-  const kind = o.kind === 'deadlock' ? 'Deadlock' : o.kind === 'stall' ? 'Stall' : 'Survived';
+  const kind = KIND_WORDS[o.kind] || 'Survived';
   let s = String(o.summary || '').trim();
-  if (!/^(deadlock|stall|survived)\b/i.test(s)) {
+  if (!/^(deadlock|stall|survived|starved|out of memory)\b/i.test(s)) {
     const at = o.kind === 'survived' ? `all ${fmtSec(durationTicks || o.tick)} s` : `at ${fmtSec(o.tick)} s`;
     s = s && s.toLowerCase() !== o.kind ? `${kind} ${at}: ${s}` : `${kind} ${at}`;
   }
@@ -233,7 +242,7 @@ function showOutcome() {
   ui.outcomeLine.textContent = outcomeText(o, run.stats, run.durationTicks);
   ui.traceHash.textContent = run.traceHash || '—';
   ui.traceHash.dataset.traceHash = run.traceHash || '';
-  if (o.kind !== 'survived') hang.show(o.graph);
+  if (o.kind !== 'survived') hang.show(o.graph, o.kind);
 }
 
 function markTime(tick) {

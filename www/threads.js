@@ -17,8 +17,13 @@ const WMESG = {
   getblk: 'waits for a locked buffer',
   pgtblk: 'waits for a busy page',
   hmrslo: 'HAMMER record throttle',
-  vnode: 'waits for a vnode lock',
+  vnlock: 'waits for a vnode lock',
+  biord: 'waits for a read',
+  biowr: 'waits for a write',
+  hmrwwa: 'HAMMER flusher, idle',
 };
+
+const fmt = (v) => Number(v || 0).toLocaleString('en-US');
 
 export class ThreadsPanel {
   /** @param {HTMLTableSectionElement} tbody */
@@ -32,7 +37,7 @@ export class ThreadsPanel {
     this.tbody.replaceChildren();
   }
 
-  /** @param {Array<{name: string, state: string, wmesg: string, timed: boolean, since: number}>} threads */
+  /** @param {import('../web/src/api').ThreadInfo[]} threads */
   update(threads) {
     if (!threads) return;
     const key = JSON.stringify(threads);
@@ -52,7 +57,8 @@ export class ThreadsPanel {
         code.textContent = t.wmesg;
         wmesg.append(code);
         const gloss = WMESG[t.wmesg];
-        const extra = [gloss, t.timed ? 'with timeout' : 'no timeout'].filter(Boolean).join(', ');
+        const where = t.path ? `in ${t.path}` : '';
+        const extra = [where, gloss, t.timed ? 'with timeout' : 'no timeout'].filter(Boolean).join(', ');
         const small = document.createElement('span');
         small.className = 'gloss';
         small.textContent = extra;
@@ -61,7 +67,20 @@ export class ThreadsPanel {
       const since = document.createElement('td');
       since.className = 'num';
       since.textContent = `${(Number(t.since) / HZ).toFixed(2)} s`;
-      tr.append(name, state, wmesg, since);
+      // pages taken per band of the free list: above v_free_reserved, the system reserve, the
+      // interrupt reserve; and what the pageout daemon laundered
+      const a = t.account || {};
+      const pages = document.createElement('td');
+      pages.className = 'num pages';
+      pages.textContent = `${fmt(a.pagesNormal)} · ${fmt(a.pagesSystem)} · ${fmt(a.pagesInterrupt)}`;
+      if (Number(a.pagesSystem) + Number(a.pagesInterrupt) > 0) pages.classList.add('reserve');
+      if (Number(a.pageouts) > 0) {
+        const small = document.createElement('span');
+        small.className = 'gloss';
+        small.textContent = `${fmt(a.pageouts)} pageouts, ${fmt(a.pagesLaundered)} pages laundered`;
+        pages.append(small);
+      }
+      tr.append(name, state, wmesg, since, pages);
       return tr;
     });
     this.tbody.replaceChildren(...rows);

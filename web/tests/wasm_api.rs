@@ -327,13 +327,14 @@ fn log_since_returns_only_new_lines_with_their_index() {
 
 #[wasm_bindgen_test]
 fn messages_since_folds_what_the_console_repeats_and_only_adds_lines() {
-    // the hammer-flood preset watched for two minutes: the daemon's emergency allocation fails
-    // again every few seconds
-    let mut sim =
-        Simulation::from_link("#v=1&preset=dfly-2008-07-01&mrate=20000/s&window=120s").unwrap();
-    sim.run_until(2_000.0, None).unwrap();
+    // the emergency-fails preset: the daemon's emergency allocation fails again every 5 s
+    let mut sim = Simulation::from_link(
+        "#v=1&preset=dfly-2008-07-01&ram=40M&seed=3&window=600s&recoverbufpages=off",
+    )
+    .unwrap();
+    sim.run_until(10_000.0, None).unwrap();
     let early = json(&sim.messages_since(0.0).unwrap());
-    sim.run_until(6_000.0, None).unwrap();
+    sim.run_until(20_000.0, None).unwrap();
     let all = json(&sim.messages_since(0.0).unwrap());
     let all = all.as_array().unwrap();
     let early = early.as_array().unwrap();
