@@ -30,6 +30,7 @@ const ui = {
   banner: $('banner'),
   outcomeLine: $('outcome-line'),
   runTick: $('run-tick'),
+  warmFacts: $('warm-facts'),
   traceHash: $('trace-hash'),
   scenarioError: $('scenario-error'),
   fatal: $('fatal'),
@@ -202,6 +203,15 @@ function syncTimeline() {
   }
 }
 
+/** One line on the state the machine starts in. */
+export function warmText(w) {
+  if (!w || !w.warm) return 'cold start: a freshly booted machine';
+  const n = (v) => Number(v || 0).toLocaleString('en-US');
+  const mapped = Number(w.active) + Number(w.inactive) + Number(w.cache);
+  return `warm start: ${n(mapped)} pages of the mapped file resident (${n(w.active)} active and ` +
+    `${n(w.inactive)} inactive, dirty; ${n(w.cache)} cached), ${n(w.buffers)} clean buffers`;
+}
+
 /** How each outcome kind opens its banner sentence. */
 const KIND_WORDS = {
   deadlock: 'Deadlock',
@@ -259,9 +269,10 @@ async function load(scenario) {
   run.scenario = scenario;
   links.update(scenario);
   try {
-    const { thresholds } = await engine.request(REQ.LOAD, { scenario });
+    const { thresholds, warm } = await engine.request(REQ.LOAD, { scenario });
     if (gen !== run.generation) return false;
     run.thresholds = thresholds;
+    ui.warmFacts.textContent = warmText(warm);
     charts.setThresholds(thresholds);
     run.loaded = true;
     run.playing = false;

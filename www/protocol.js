@@ -70,7 +70,8 @@
  * @typedef {{type: 'encode', id: number, scenario: Scenario}} EncodeRequest
  *   reply.value: string (the fragment without '#'); reply.error when the scenario is invalid
  * @typedef {{type: 'load', id: number, scenario: Scenario}} LoadRequest
- *   builds a fresh Simulation at tick 0; reply.value: {thresholds, link}; then a reset frame.
+ *   builds a fresh Simulation at tick 0; reply.value: {thresholds, warm, link} (warm: what the
+ *   warm start put where, see WarmStart in web/src/api.d.ts); then a reset frame.
  *   reply.error: {message, problems: FieldProblem[]} when the engine refuses the scenario.
  * @typedef {{type: 'play', speed: number}} PlayRequest
  *   speed = simulated seconds per wall second; 0 = as fast as possible. Frames follow.

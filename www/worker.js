@@ -241,7 +241,7 @@ async function handle(msg) {
         replyError(msg.id, e);
         break;
       }
-      reply(msg.id, { thresholds: sim.thresholds(), link: sim.toLink() });
+      reply(msg.id, { thresholds: sim.thresholds(), warm: sim.warmStart(), link: sim.toLink() });
       postFrame();
       break;
     }

@@ -17,11 +17,12 @@ mod fs;
 mod kernel;
 mod kmalloc;
 mod list;
+mod outcome;
 mod pageout;
 mod sched;
 mod swap;
 mod vm;
-mod warm;
+pub mod warm;
 mod workload;
 
 #[cfg(test)]
@@ -240,6 +241,11 @@ impl Simulation {
     /// Every kernel thread and what it is doing.
     pub fn threads(&self) -> Vec<ThreadInfo> {
         self.m.k.borrow().thread_infos()
+    }
+
+    /// What the warm start put where (all zero when the scenario starts cold).
+    pub fn warm_start(&self) -> warm::WarmStart {
+        self.m.k.borrow().warm
     }
 
     /// Boot-time thresholds.

@@ -244,6 +244,20 @@ export interface Outcome {
   graph: WaitGraph;
 }
 
+/** What the warm start put where (all zero and `warm: false` for a cold start). */
+export interface WarmStart {
+  warm: boolean;
+  /** Clean buffers in the cache, and the pages they hold. */
+  buffers: number;
+  bufferPages: number;
+  /** Resident pages of the mapped files by queue (active and inactive dirty, cache clean). */
+  active: number;
+  inactive: number;
+  cache: number;
+  /** Free pages left. */
+  free: number;
+}
+
 /** Boot-time thresholds, in pages (and bytes for the buffer-space limits). */
 export interface Thresholds {
   vPageCount: number;

@@ -245,6 +245,12 @@ impl Simulation {
         to_js(&self.engine.outcome())
     }
 
+    /// What the warm start put where: clean buffers and the mapped files' resident pages.
+    #[wasm_bindgen(js_name = warmStart, unchecked_return_type = "WarmStart")]
+    pub fn warm_start(&self) -> Result<JsValue, js_sys::Error> {
+        to_js(&self.engine.warm_start())
+    }
+
     /// Boot-time thresholds.
     #[wasm_bindgen(unchecked_return_type = "Thresholds")]
     pub fn thresholds(&self) -> Result<JsValue, js_sys::Error> {

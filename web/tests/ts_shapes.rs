@@ -113,6 +113,7 @@ fn api_interfaces_match_the_engine_types() {
         ("Policy", keys(&scenario.policy())),
         ("Status", keys(&sim.status())),
         ("Thresholds", keys(&sim.thresholds())),
+        ("WarmStart", keys(&sim.warm_start())),
         ("Stats", keys(&sim.stats())),
         ("ThreadInfo", keys(&thread)),
         ("ThreadAccount", keys(&thread.account)),
