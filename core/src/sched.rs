@@ -163,6 +163,9 @@ pub struct Sched {
     pub global_sleep_seq: u64,
     /// Thread resumptions and interrupts handled.
     pub nevents: u64,
+    /// The sleeping threads and their channels, in the order they went to sleep: `wakeup` looks
+    /// only at these, so it costs O(sleepers), not O(threads).
+    sleepers: Vec<(Chan, Tid)>,
 }
 
 impl Sched {
@@ -223,6 +226,10 @@ impl Sched {
         th.timed = timo_us > 0;
         th.sleep_seq = seq;
         th.wake = None;
+        if state == TState::Sleeping {
+            debug_assert!(self.sleepers.iter().all(|&(_, u)| u != t));
+            self.sleepers.push((chan, t));
+        }
         if timo_us > 0 {
             self.at(now + timo_us, EV_TIMEOUT, t as u32, seq);
         }
@@ -232,27 +239,27 @@ impl Sched {
     /// Returns how many were woken. Allocates nothing: most wakeups find no sleeper.
     pub fn wakeup(&mut self, chan: Chan) -> usize {
         let mut woken = 0;
-        loop {
-            // the earliest sleeper on `chan` that is still asleep
-            let first = self
-                .threads
-                .iter()
-                .enumerate()
-                .filter(|(_, th)| th.state == TState::Sleeping && th.chan == chan)
-                .min_by_key(|(_, th)| th.sleep_seq)
-                .map(|(t, _)| t);
-            match first {
-                Some(t) => {
-                    self.make_runnable(t, Wake::Woken);
-                    woken += 1;
-                }
-                None => return woken,
+        let mut i = 0;
+        // the sleepers are in sleep order, so the woken run in the order they slept
+        while i < self.sleepers.len() {
+            let (c, t) = self.sleepers[i];
+            if c == chan {
+                self.make_runnable(t, Wake::Woken); // removes entry i
+                woken += 1;
+            } else {
+                i += 1;
             }
         }
+        woken
     }
 
     fn make_runnable(&mut self, t: Tid, why: Wake) {
         let now = self.now;
+        if self.threads[t].state == TState::Sleeping {
+            if let Some(i) = self.sleepers.iter().position(|&(_, u)| u == t) {
+                self.sleepers.remove(i);
+            }
+        }
         let th = &mut self.threads[t];
         if th.state == TState::Sleeping {
             let ticks = (now - th.slept_at_us) / TICK_US;

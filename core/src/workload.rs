@@ -50,12 +50,19 @@ pub async fn mmap_writer(k: Kc, vp: u16, pages_s: u32) {
     let every_us = (u64::from(per_tick) * 1_000_000 / u64::from(pages_s)).max(1);
     loop {
         for _ in 0..per_tick {
-            let pi = {
+            let hit = {
                 let mut kk = k.borrow_mut();
                 let size = kk.vnodes[vp as usize].size_pages;
-                kk.rng.below(size)
+                let pi = kk.rng.below(size);
+                if kk.store_resident(vp, pi) {
+                    None
+                } else {
+                    Some(pi)
+                }
             };
-            touch(&k, vp, pi).await;
+            if let Some(pi) = hit {
+                touch(&k, vp, pi).await;
+            }
         }
         delay(&k, every_us.min(TICK_US * 100), "think").await;
     }
@@ -120,6 +127,22 @@ async fn touch(k: &Kc, vp: u16, pi: u32) {
 }
 
 impl Kernel {
+    /// A store into a resident page that needs no fault (mapped, not busy, not in the cache):
+    /// the pmap's modified and referenced bits. Returns false when the store must fault.
+    fn store_resident(&mut self, vp: u16, pi: u32) -> bool {
+        let m = self.vm.lookup(OBJ_VNODE0 + vp as u8, pi);
+        if m == NONE {
+            return false;
+        }
+        let pg = &mut self.vm.pages[m as usize];
+        if pg.flags & PG_BUSY != 0 || pg.queue == PQ_CACHE {
+            return false;
+        }
+        pg.flags |= PG_DIRTY | PG_REFERENCED;
+        self.stats.user_kb += 4;
+        true
+    }
+
     /// The end of a write fault on a fresh page: valid, dirty, referenced, unbusied, active.
     fn fault_done(&mut self, m: u32) {
         self.vm.pages[m as usize].flags |= PG_VALID | PG_DIRTY | PG_REFERENCED;
