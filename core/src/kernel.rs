@@ -7,8 +7,9 @@ use std::task::{Context, Poll, Waker};
 
 use crate::buf::daemon::buf_daemon;
 use crate::buf::{BufCache, BufLimits, B_DELWRI, B_HEAVY, B_WRITEIO, LK_FREE};
-use crate::detect::Outcome;
+use crate::detect::{Outcome, OutcomeKind};
 use crate::disk::Disk;
+use crate::events::{EventKind, Events};
 use crate::fs::Vnode;
 use crate::kmalloc::{hammer_flusher, SlabZones};
 use crate::pageout::vm_pageout;
@@ -62,12 +63,68 @@ pub struct Kernel {
     pub swap: crate::swap::Swap,
     /// The pageout daemon's last resort: (tick, the process it killed) — the run ends there.
     pub oom_kill: Option<(u64, String)>,
+    /// Key moments of the run.
+    pub events: Events,
     /// Counters for the run summary (`events` is filled in from the scheduler when read).
     pub stats: Stats,
     pub pagedaemon: Tid,
 }
 
 impl Kernel {
+    /// The name of the running thread (empty at boot).
+    pub fn cur_name(&self) -> &str {
+        self.sched
+            .threads
+            .get(self.sched.cur)
+            .map_or("", |t| t.name.as_str())
+    }
+
+    /// Records a key moment now, by the running thread.
+    pub fn event(&mut self, kind: EventKind, why: String) {
+        let tick = self.sched.tick();
+        let who = self.cur_name().to_string();
+        self.events.push(tick, kind, &who, why);
+    }
+
+    /// Records each threshold free + cache has newly fallen through since it was last above
+    /// `v_free_target`.
+    pub fn note_memory_level(&mut self) {
+        let fc = self.vm.fc();
+        let t = self.vm.t;
+        let level = if fc <= t.v_interrupt_free_min {
+            5
+        } else if fc < t.v_free_reserved {
+            4
+        } else if fc < t.v_free_severe {
+            3
+        } else if fc < t.v_free_min {
+            2
+        } else {
+            u8::from(fc < t.v_free_target)
+        };
+        while self.events.depth < level {
+            self.events.depth += 1;
+            let (kind, name, v) = match self.events.depth {
+                1 => (EventKind::BelowTarget, "v_free_target", t.v_free_target),
+                2 => (EventKind::BelowMin, "v_free_min", t.v_free_min),
+                3 => (EventKind::BelowSevere, "v_free_severe", t.v_free_severe),
+                4 => (
+                    EventKind::BelowReserved,
+                    "v_free_reserved",
+                    t.v_free_reserved,
+                ),
+                _ => (EventKind::ReserveGone, "", t.v_interrupt_free_min),
+            };
+            let why = if name.is_empty() {
+                format!("free+cache {fc} pages: only the interrupt reserve ({v} pages) is left")
+            } else {
+                format!("free+cache {fc} pages, below {name} ({v})")
+            };
+            let tick = self.sched.tick();
+            self.events.push(tick, kind, "", why);
+        }
+    }
+
     /// `printf` to the console.
     pub fn printf(&mut self, text: &str) {
         let tick = self.sched.tick();
@@ -155,6 +212,7 @@ impl Machine {
             warm: crate::warm::WarmStart::default(),
             swap: crate::swap::Swap::new(s.machine.swap_mb * 256),
             oom_kill: None,
+            events: Events::default(),
             stats: Stats {
                 min_free_cache: u32::MAX,
                 ..Stats::default()
@@ -367,6 +425,10 @@ impl Machine {
         if !waiting {
             self.last_progress_tick = tick;
         }
+        // a new descent is told again only once the daemon has reached its paging target
+        if kk.vm.paging_target() <= 0 {
+            kk.events.depth = 0;
+        }
         if let Some((at, victim)) = kk.oom_kill.clone() {
             self.outcome = Some(kk.oom_outcome(at, tick, &victim));
         } else if tick >= self.last_progress_tick + self.window {
@@ -374,6 +436,18 @@ impl Machine {
             self.outcome = Some(outcome);
         } else if tick >= self.end_tick {
             self.outcome = Some(kk.end_outcome(tick, self.window));
+        }
+        // the hang and the starvation are key moments too, at the tick they began
+        if let Some(o) = &self.outcome {
+            let kind = match o.kind {
+                OutcomeKind::Deadlock | OutcomeKind::Stall => Some(EventKind::Hang),
+                OutcomeKind::Starved => Some(EventKind::Starved),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                let (at, why) = (o.tick, o.summary.clone());
+                kk.events.push(at, kind, "", why);
+            }
         }
     }
 

@@ -10,6 +10,7 @@
 //! as the syncer's periodic pass); a zone left wholly free goes back to the VM once more than
 //! `ZONE_RELS_THRESH` (2) free zones are cached.
 
+use crate::events::EventKind;
 use crate::kernel::Kernel;
 use crate::sched::{tsleep, Chan, Kc};
 use crate::vm::{vm_wait, NONE, OBJ_KERNEL, PG_VALID, VM_ALLOC_NORMAL, VM_ALLOC_SYSTEM};
@@ -72,7 +73,15 @@ pub async fn hammer_alloc_mem_record(k: &Kc) {
 /// `kmem_slab_alloc(ZoneSize)`: the zone's pages, one by one; a NULL page is waited for and
 /// retried while the pages already taken stay wired.
 async fn kmem_slab_alloc(k: &Kc) {
-    let n = k.borrow().hammer.zone_pages;
+    let n = {
+        let mut kk = k.borrow_mut();
+        let (n, per, fc) = (kk.hammer.zone_pages, kk.hammer.per_zone, kk.vm.fc());
+        kk.event(
+            EventKind::ZoneRefill,
+            format!("HAMMER's record zones are full: a new zone of {n} pages for {per} records, free+cache {fc}"),
+        );
+        n
+    };
     let mut pages = Vec::with_capacity(n as usize);
     while pages.len() < n as usize {
         let m = {

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod detect;
+pub mod events;
 pub mod policy;
 pub mod scenario;
 pub mod trace;
@@ -223,6 +224,22 @@ impl Simulation {
             .lines()
             .get(from..)
             .map(<[LogLine]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    /// Key moments so far, in the order they were recorded (see [`events::EventKind`]); the
+    /// last, a hang or a starvation, is recorded when it is detected, with the tick it began.
+    pub fn events(&self) -> Vec<events::Event> {
+        self.m.k.borrow().events.list().to_vec()
+    }
+
+    /// Key moments from index `from` on.
+    pub fn events_since(&self, from: usize) -> Vec<events::Event> {
+        let k = self.m.k.borrow();
+        k.events
+            .list()
+            .get(from..)
+            .map(<[_]>::to_vec)
             .unwrap_or_default()
     }
 

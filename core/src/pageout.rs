@@ -1,6 +1,7 @@
 //! The pageout daemon (kernel-2008.md §3): the main loop, the inactive and active scans,
 //! clustering of dirty pages and putpages as a UIO_NOCOPY write into the filesystem.
 
+use crate::events::EventKind;
 use crate::fs::{putpages, vn_lock, vn_unlock};
 use crate::kernel::Kernel;
 use crate::sched::{tsleep, Chan, Kc, TKind, Wake};
@@ -306,6 +307,10 @@ impl Kernel {
                 "pid {pid} ({name}), uid 0, was killed: out of swap space"
             ));
             let tick = self.sched.tick();
+            self.event(
+                EventKind::OomKill,
+                format!("killed {name}: {} pages of swap free", self.swap.free()),
+            );
             self.oom_kill = Some((tick, name));
         }
     }
@@ -389,6 +394,15 @@ async fn vm_pageout_clean(k: &Kc, m: u32, vp: u16) -> u32 {
         }
         let sync = kk.vm.fc() < kk.vm.t.v_pageout_free_min;
         kk.stats.pageouts += 1;
+        if kk.stats.pageouts == 1 {
+            kk.event(
+                EventKind::FirstPageout,
+                format!(
+                    "{n} dirty page{} to the filesystem as a UIO_NOCOPY VOP_WRITE",
+                    if n == 1 { " goes" } else { "s go" }
+                ),
+            );
+        }
         let cur = kk.sched.cur;
         let acct = &mut kk.sched.threads[cur].acct;
         acct.pageouts += 1;

@@ -176,6 +176,8 @@ impl Kernel {
         ws.free = self.vm.free_count();
         self.warm = ws;
         self.sched.cur = saved;
+        // the warm-up's own allocations are not moments of the run
+        self.events = crate::events::Events::default();
         starts
     }
 

@@ -71,6 +71,35 @@ fn the_pageout_daemon_drains_the_reserve_and_sleeps_on_it() {
 }
 
 #[test]
+fn the_key_moments_tell_the_same_story_in_order() {
+    use pageout_core::events::EventKind as K;
+    let mut sim = Simulation::new(&ScenarioPreset::HammerLockup.scenario()).unwrap();
+    sim.run();
+    let o = sim.outcome().unwrap();
+    let ev = sim.events();
+    let (last, before) = ev.split_last().expect("events");
+    // recorded in time order; the hang comes last, at the tick progress stopped
+    assert!(before.windows(2).all(|w| w[0].tick <= w[1].tick));
+    assert_eq!((last.kind, last.tick), (K::Hang, o.tick));
+    assert_eq!(last.why, o.summary);
+    let at = |kind: K, who: &str| {
+        before
+            .iter()
+            .rposition(|e| e.kind == kind && e.thread == who)
+            .unwrap_or_else(|| panic!("no {kind:?} by {who:?} in {ev:#?}"))
+    };
+    let first = |kind: K| before.iter().position(|e| e.kind == kind).unwrap();
+    // the daemon was laundering long before; then the flusher of its buffers needed a zone and
+    // went to sleep on memory; then the daemon found the reserve empty
+    assert!(first(K::FirstPageout) < first(K::BelowReserved));
+    let refill = at(K::ZoneRefill, "bufdaemon_hw");
+    let sleeps = at(K::WaitsForMemory, "bufdaemon_hw");
+    assert!(refill < sleeps);
+    assert!(sleeps < at(K::ReserveEmpty, "pagedaemon"));
+    assert!(before[sleeps].why.contains("kmem_slab_alloc"));
+}
+
+#[test]
 fn before_the_fix_the_lockup_is_a_hazard_that_strikes_at_different_times() {
     let s = lockup(KernelPreset::Dfly20080630, 1);
     let runs = each_seed(&s, 1..=100, |seed, sim| {

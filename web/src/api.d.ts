@@ -169,6 +169,21 @@ export interface LogLine {
   dmesg: string;
 }
 
+/** What a key moment is (core/src/events.rs `EventKind`). */
+export type EventKind =
+  | "below-target" | "below-min" | "below-severe" | "below-reserved" | "reserve-gone"
+  | "first-pageout" | "system-reserve" | "interrupt-reserve" | "reserve-empty" | "zone-refill"
+  | "waits-for-memory" | "emergency-alloc" | "emergency-fail" | "oom-kill" | "hang" | "starved";
+
+/** One key moment of a run. */
+export interface KeyEvent {
+  tick: number;
+  kind: EventKind;
+  /** The thread, or "" for the machine as a whole. */
+  thread: string;
+  why: string;
+}
+
 /** Time a thread spent asleep on one wait message. */
 export interface SleepCount {
   wmesg: string;

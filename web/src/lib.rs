@@ -233,6 +233,14 @@ impl Simulation {
         lines_since(&self.engine.messages(), line)
     }
 
+    /// Key moments from index `from` on (threshold crossings, first pageout, reserve pages,
+    /// zone refills, waits, emergency allocations, the kill, the hang).
+    #[wasm_bindgen(js_name = eventsSince, unchecked_return_type = "KeyEvent[]")]
+    pub fn events_since(&self, from: f64) -> Result<JsValue, js_sys::Error> {
+        let from = usize::try_from(whole("from", from)?).unwrap_or(usize::MAX);
+        to_js(&self.engine.events_since(from))
+    }
+
     /// Every kernel thread and what it is doing.
     #[wasm_bindgen(unchecked_return_type = "ThreadInfo[]")]
     pub fn threads(&self) -> Result<JsValue, js_sys::Error> {

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use pageout_core::account::{SleepCount, ThreadAccount};
+use pageout_core::events::{Event, EventKind};
 use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::link::LinkError;
 use pageout_core::{
@@ -106,6 +107,12 @@ fn api_interfaces_match_the_engine_types() {
         account: ThreadAccount::default(),
     };
     let sleep = SleepCount::default();
+    let event = Event {
+        tick: 0,
+        kind: EventKind::Hang,
+        thread: String::new(),
+        why: String::new(),
+    };
     let checks: Vec<(&str, BTreeSet<String>)> = vec![
         ("Scenario", keys(&scenario)),
         ("Machine", keys(&scenario.machine)),
@@ -118,6 +125,7 @@ fn api_interfaces_match_the_engine_types() {
         ("ThreadInfo", keys(&thread)),
         ("ThreadAccount", keys(&thread.account)),
         ("SleepCount", keys(&sleep)),
+        ("KeyEvent", keys(&event)),
         ("HammerMem", keys(&scenario.hammer)),
         ("WaitNode", keys(&node)),
         ("WaitEdge", keys(&edge)),
@@ -160,6 +168,27 @@ fn api_string_unions_match_the_engine_enums() {
                 OutcomeKind::Stall,
                 OutcomeKind::Starved,
                 OutcomeKind::OutOfMemory,
+            ]),
+        ),
+        (
+            "EventKind",
+            names([
+                EventKind::BelowTarget,
+                EventKind::BelowMin,
+                EventKind::BelowSevere,
+                EventKind::BelowReserved,
+                EventKind::ReserveGone,
+                EventKind::FirstPageout,
+                EventKind::SystemReserve,
+                EventKind::InterruptReserve,
+                EventKind::ReserveEmpty,
+                EventKind::ZoneRefill,
+                EventKind::WaitsForMemory,
+                EventKind::EmergencyAlloc,
+                EventKind::EmergencyFail,
+                EventKind::OomKill,
+                EventKind::Hang,
+                EventKind::Starved,
             ]),
         ),
         (

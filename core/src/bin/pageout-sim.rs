@@ -21,6 +21,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Args, Parser, Subcommand};
+use pageout_core::events::Event;
 use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::link;
 use pageout_core::{
@@ -219,6 +220,7 @@ struct Report {
     log: Vec<LogLine>,
     stats: Stats,
     threads: Vec<ThreadInfo>,
+    events: Vec<Event>,
     trace_hash: u64,
 }
 
@@ -236,6 +238,7 @@ fn run(s: &Scenario) -> Result<Report, BadInput> {
         log: sim.log().to_vec(),
         stats: sim.stats(),
         threads: sim.threads(),
+        events: sim.events(),
         trace_hash: sim.trace_hash(),
     })
 }
@@ -268,6 +271,7 @@ fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String,
             "outcome": r.outcome,
             "stats": r.stats,
             "threads": r.threads,
+            "events": r.events,
             "traceHash": hash_text(r.trace_hash),
         });
         return Ok(format!("{doc:#}\n"));
@@ -314,6 +318,7 @@ fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String,
         hash_text(r.trace_hash),
     );
     out += &threads_table(&r.threads);
+    out += &key_moments(&r.events);
     if r.outcome
         .as_ref()
         .is_some_and(|o| o.kind != OutcomeKind::Survived)
@@ -321,6 +326,28 @@ fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String,
         out += &format!("reproduce: pageout-sim run --link '#{link}'\n");
     }
     Ok(out)
+}
+
+/// The run's key moments, one line each (the first 30).
+fn key_moments(events: &[Event]) -> String {
+    const SHOWN: usize = 30;
+    let mut out = String::from("key moments:\n");
+    for e in events.iter().take(SHOWN) {
+        let who = if e.thread.is_empty() {
+            String::new()
+        } else {
+            format!(" {}:", e.thread)
+        };
+        let kind = serde_json::to_value(e.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        out += &format!("  {:>9} s  {kind}{who} {}\n", seconds(e.tick), e.why);
+    }
+    if events.len() > SHOWN {
+        out += &format!("  … {} more (--json has them all)\n", events.len() - SHOWN);
+    }
+    out
 }
 
 /// Who took which pages and where each thread slept longest, one line per thread.

@@ -4,6 +4,7 @@
 
 pub mod daemon;
 
+use crate::events::EventKind;
 use crate::kernel::Kernel;
 use crate::kmalloc::hammer_alloc_mem_record;
 use crate::list::{Index, Link, Lists, NIL};
@@ -881,11 +882,24 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
         let severe = kk.vm.count_severe();
         if m != NONE {
             kk.stats.emerg_allocs += 1;
+            if kk.events.first_emergency() {
+                let fc = kk.vm.fc();
+                kk.event(
+                    EventKind::EmergencyAlloc,
+                    format!(
+                        "bio_page_alloc took a page from the interrupt reserve, free+cache {fc}"
+                    ),
+                );
+            }
             if policy.bio == BioVariant::Fix0701 || severe {
                 kk.printf(msg::EMERG);
             }
         } else {
             kk.stats.emerg_fails += 1;
+            kk.event(
+                EventKind::EmergencyFail,
+                "bio_page_alloc found no page even in the interrupt reserve".into(),
+            );
             kk.printf(msg::EMERG_FAIL);
         }
         (m, severe)

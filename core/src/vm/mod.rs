@@ -8,6 +8,7 @@ pub mod thresholds;
 pub use thresholds::VmThresholds;
 
 use crate::account::Band;
+use crate::events::EventKind;
 use crate::list::{Index, Link, Lists};
 use crate::sched::{tsleep, Chan, Kc, TKind, Tid};
 
@@ -316,6 +317,16 @@ impl Kernel {
         }
     }
 
+    /// Whether thread `t` is the pageout daemon or a buf daemon (whatever its privileges).
+    pub fn systhread_kind(&self, t: Tid) -> bool {
+        self.sched.threads.get(t).is_some_and(|th| {
+            matches!(
+                th.kind,
+                TKind::PageDaemon | TKind::BufDaemon | TKind::BufDaemonHw
+            )
+        })
+    }
+
     /// `vm_page_alloc(obj, pindex, flags)` (§2.2, §9.4). Returns a hard-busy page in no queue,
     /// or NONE after `vm_pageout_deficit++` and `pagedaemon_wakeup()`.
     pub fn vm_page_alloc(&mut self, obj: u8, pindex: u32, mut flags: u8) -> u32 {
@@ -332,8 +343,19 @@ impl Kernel {
                 || (flags & VM_ALLOC_SYSTEM != 0 && c == 0 && f > i)
             {
                 let cur = self.sched.cur;
+                let band = Band::of(f, r, i);
                 if let Some(th) = self.sched.threads.get_mut(cur) {
-                    th.acct.took(Band::of(f, r, i));
+                    let first = match band {
+                        Band::Normal => None,
+                        Band::System => Some((th.acct.pages_system, EventKind::SystemReserve)),
+                        Band::Interrupt => {
+                            Some((th.acct.pages_interrupt, EventKind::InterruptReserve))
+                        }
+                    };
+                    th.acct.took(band);
+                    if let Some((0, kind)) = first {
+                        self.event(kind, format!("its first page with {f} free pages left"));
+                    }
                 }
                 let p = self.vm.head(PQ_FREE);
                 self.vm.unqueue(p);
@@ -347,6 +369,7 @@ impl Kernel {
                 if self.vm.paging_needed() {
                     self.pagedaemon_wakeup();
                 }
+                self.note_memory_level();
                 return p;
             }
             if flags & VM_ALLOC_NORMAL != 0 && c > 0 {
@@ -359,6 +382,13 @@ impl Kernel {
                 th.acct.alloc_failures += 1;
                 if flags & VM_ALLOC_SYSTEM != 0 {
                     th.acct.reserve_empty += 1;
+                    let tick = self.sched.tick();
+                    if self.events.reserve_empty_due(cur, tick) {
+                        self.event(
+                            EventKind::ReserveEmpty,
+                            format!("a VM_ALLOC_SYSTEM allocation found {f} free, {c} cached"),
+                        );
+                    }
                 }
             }
             self.vm.vm_pageout_deficit += 1;
@@ -508,6 +538,13 @@ impl Kernel {
 pub async fn vm_wait(k: &Kc, timo: u64, from: &'static str) {
     let (chan, wmesg) = {
         let mut kk = k.borrow_mut();
+        if timo == 0 && kk.systhread_kind(kk.sched.cur) {
+            let fc = kk.vm.fc();
+            kk.event(
+                EventKind::WaitsForMemory,
+                format!("sleeps in vm_wait from {from} with no timeout, free+cache {fc}"),
+            );
+        }
         if kk.sched.cur == kk.pagedaemon {
             kk.vm.vm_pageout_pages_needed = true;
             (Chan::PageoutPagesNeeded, "VMWait")
