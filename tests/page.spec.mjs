@@ -77,6 +77,15 @@ test('pageout daemon deadlocks in VMWait under the 2008-06-30 kernel', async ({ 
   await expect(pd.locator('td.pages')).toHaveClass(/reserve/);
   await expect(pd.locator('td.pages')).toContainText('pageouts');
 
+  // The key moments tell it in order: the flusher of the daemon's buffers asleep on memory in
+  // its zone refill, the daemon finding the reserve empty, the hang last.
+  const moments = page.locator('#moments-list .moment');
+  await expect(moments.last()).toHaveAttribute('data-kind', 'hang');
+  await expect(page.locator('#moments-list .moment[data-kind="waits-for-memory"]', { hasText: 'bufdaemon_hw' })).toContainText('kmem_slab_alloc');
+  await expect(page.locator('#moments-list .moment[data-kind="reserve-empty"]', { hasText: 'pagedaemon' }).first()).toBeVisible();
+  await page.locator('#moments-list .moment[data-kind="first-pageout"]').click();
+  await expect(page.locator('#run-tick')).toContainText('marked 0.27 s');
+
   // Before the fix nothing warns: the machine just stops.
   const lines = await consoleLines(page);
   expect(lines.length).toBeGreaterThan(0);

@@ -5,6 +5,7 @@
 import { EngineClient, REQ, HZ, SAMPLE_EVERY } from './protocol.js';
 import { Charts } from './charts.js';
 import { ConsolePanel } from './console.js';
+import { TimelinePanel } from './timeline.js';
 import { ThreadsPanel } from './threads.js';
 import { HangView } from './hangview.js';
 import { Controls } from './controls.js';
@@ -70,6 +71,7 @@ const consolePanel = new ConsolePanel(
   (tick) => markTime(tick),
 );
 const threads = new ThreadsPanel($('threads-body'));
+const moments = new TimelinePanel($('moments-list'), $('moments-scroll'), $('moments-empty'), (tick) => markTime(tick));
 const hang = new HangView($('hang'), $('hang-graph'), $('hang-edges'), $('hang-cycle'));
 
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -173,6 +175,7 @@ function applyFrame(f) {
   if (f.reset) {
     charts.clear();
     consolePanel.clear();
+    moments.clear();
     threads.clear();
     hang.clear();
     run.outcome = null;
@@ -183,6 +186,7 @@ function applyFrame(f) {
   }
   charts.append(f.samples);
   consolePanel.append(f.log, f.messages);
+  moments.append(f.events);
   latestThreads = f.threads;
   run.tick = Number(f.status.tick);
   run.playing = f.playing && !f.status.finished;

@@ -44,7 +44,8 @@
  * starts from tick 0 (after a load, a reset or a seek backwards). `log` holds the console's new
  * lines (every line the kernel printed); `messages` the new lines syslogd wrote to
  * /var/log/messages (repeats folded into "last message repeated N times", each at the tick it
- * was written). Lines already sent never change; each frame only adds.
+ * was written). Lines already sent never change; each frame only adds. `events` are the new key
+ * moments (KeyEvent in web/src/api.d.ts: tick, kind, thread, why), in the order recorded.
  * @typedef {{
  *   type: 'frame',
  *   reset: boolean,
@@ -52,6 +53,7 @@
  *   samples: SampleBatch,
  *   log: LogLine[],
  *   messages: LogLine[],
+ *   events: Array<{tick: number, kind: string, thread: string, why: string}>,
  *   threads: ThreadInfo[],
  *   outcome: Outcome|null,
  *   stats: Object<string, number>|null,

@@ -21,6 +21,7 @@ let sim = null;
 let rowsSent = 0;
 let linesSent = 0;
 let messagesSent = 0;
+let eventsSent = 0;
 let outcomeSent = false;
 let resetPending = false;
 
@@ -76,6 +77,7 @@ function rebuild() {
   rowsSent = 0;
   linesSent = 0;
   messagesSent = 0;
+  eventsSent = 0;
   outcomeSent = false;
   resetPending = true;
   batch = Math.max(1, batch);
@@ -101,6 +103,8 @@ function postFrame() {
   linesSent += log.length;
   const messages = sim.messagesSince(messagesSent);
   messagesSent += messages.length;
+  const events = sim.eventsSince(eventsSent);
+  eventsSent += events.length;
   let outcome = null;
   let traceHash = null;
   let stats = null;
@@ -127,6 +131,7 @@ function postFrame() {
       samples,
       log,
       messages,
+      events,
       threads: sim.threads(),
       outcome,
       stats,
