@@ -162,14 +162,11 @@ impl Kernel {
             pcount -= 1;
             let pg = self.vm.pages[m as usize];
             let next = pg.next;
-            if pg.flags & PG_BUSY != 0 || pg.busy != 0 {
-                self.vm.requeue(m, PQ_ACTIVE);
-            } else if pg.flags & PG_REFERENCED != 0 {
-                let p = &mut self.vm.pages[m as usize];
-                p.flags &= !PG_REFERENCED;
-                p.set_act((p.act() + ACT_ADVANCE + 1).min(ACT_MAX));
-                self.vm.requeue(m, PQ_ACTIVE);
-            } else if pg.act() == 0 {
+            if self.active_busy_or_referenced(m) {
+                m = next;
+                continue;
+            }
+            if pg.act() == 0 {
                 self.vm_page_deactivate(m);
             } else {
                 let p = &mut self.vm.pages[m as usize];
@@ -315,6 +312,22 @@ impl Kernel {
         }
     }
 
+    /// What both walks of the active queue do first: a busy page is requeued; a referenced one
+    /// gets `act_count += ACT_ADVANCE + 1` and is requeued. Returns whether it was either.
+    fn active_busy_or_referenced(&mut self, m: u32) -> bool {
+        let p = &mut self.vm.pages[m as usize];
+        let busy = p.flags & PG_BUSY != 0 || p.busy != 0;
+        if !busy {
+            if p.flags & PG_REFERENCED == 0 {
+                return false;
+            }
+            p.flags &= !PG_REFERENCED;
+            p.set_act((p.act() + ACT_ADVANCE + 1).min(ACT_MAX));
+        }
+        self.vm.requeue(m, PQ_ACTIVE);
+        true
+    }
+
     /// The active scan (§3.2).
     fn active_scan(&mut self, pass: u32, addl: i64) {
         let mut shortage = self.vm.paging_target() + i64::from(self.vm.t.v_inactive_target)
@@ -324,16 +337,8 @@ impl Kernel {
         let mut m = self.vm.head(PQ_ACTIVE);
         while m != NONE && n > 0 && shortage > 0 {
             n -= 1;
-            let pg = self.vm.pages[m as usize];
-            let next = pg.next;
-            if pg.flags & PG_BUSY != 0 || pg.busy != 0 {
-                self.vm.requeue(m, PQ_ACTIVE);
-            } else if pg.flags & PG_REFERENCED != 0 {
-                let p = &mut self.vm.pages[m as usize];
-                p.flags &= !PG_REFERENCED;
-                p.set_act((p.act() + ACT_ADVANCE + 1).min(ACT_MAX));
-                self.vm.requeue(m, PQ_ACTIVE);
-            } else {
+            let next = self.vm.pages[m as usize].next;
+            if !self.active_busy_or_referenced(m) {
                 let p = &mut self.vm.pages[m as usize];
                 p.set_act(p.act().saturating_sub(1));
                 if u32::from(p.act()) < pass {
