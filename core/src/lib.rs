@@ -158,13 +158,25 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// Builds the machine of a scenario and boots it (tick 0). Fails with every problem found.
+    /// Builds the machine of a scenario and boots it (tick 0). Fails with every problem found,
+    /// and when the scenario asks for more work than the budget ([`Scenario::check_budget`]).
     pub fn new(scenario: &Scenario) -> Result<Simulation, ScenarioErrors> {
         scenario.validate()?;
-        Ok(Simulation {
+        scenario.check_budget()?;
+        Ok(Self::boot(scenario))
+    }
+
+    /// Like [`Simulation::new`], without the work budget (a run may then take minutes).
+    pub fn new_unbudgeted(scenario: &Scenario) -> Result<Simulation, ScenarioErrors> {
+        scenario.validate()?;
+        Ok(Self::boot(scenario))
+    }
+
+    fn boot(scenario: &Scenario) -> Simulation {
+        Simulation {
             scenario: scenario.clone(),
             m: kernel::Machine::boot(scenario),
-        })
+        }
     }
 
     /// The scenario being run.

@@ -164,6 +164,30 @@ fn a_scenario_file_runs_like_its_link() {
 }
 
 #[test]
+fn a_scenario_beyond_the_work_budget_is_refused_and_names_what_weighs_most() {
+    // an hour of eight unthrottled writers on a 2 GB/s disk: minutes of simulation
+    let o = sim(&[
+        "run",
+        "--link",
+        "#v=1&preset=dfly-2008-07-01&ram=4G&writers=8&wrate=unlimited&bw=2000M/s&seek=0ms&until=3600s",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.starts_with("error: wrate: "), "{err}");
+    assert!(
+        err.contains("work budget") && err.contains("--no-budget"),
+        "{err}"
+    );
+    // the same scenario, shorter, is accepted
+    let o = sim(&[
+        "run",
+        "--link",
+        "#v=1&preset=dfly-2008-07-01&ram=4G&writers=8&wrate=unlimited&bw=2000M/s&seek=0ms&until=2s",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
 fn a_broken_link_exits_2_and_names_every_bad_key() {
     let o = sim(&[
         "run",

@@ -93,6 +93,9 @@ struct Source {
     /// Any link key, e.g. --set ram=256M --set recoverbufpages=off (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Run scenarios beyond the work budget too (a run may then take minutes).
+    #[arg(long)]
+    no_budget: bool,
 }
 
 /// A seed range, `A..B` or `A..=B`.
@@ -224,8 +227,13 @@ struct Report {
     trace_hash: u64,
 }
 
-fn run(s: &Scenario) -> Result<Report, BadInput> {
-    let mut sim = Simulation::new(s).map_err(|e| {
+fn run(s: &Scenario, budget: bool) -> Result<Report, BadInput> {
+    let sim = if budget {
+        Simulation::new(s)
+    } else {
+        Simulation::new_unbudgeted(s)
+    };
+    let mut sim = sim.map_err(|e| {
         BadInput(
             e.0.iter()
                 .map(|fe| format!("{}: got {}, allowed {}", fe.field, fe.given, fe.allowed))
@@ -256,7 +264,7 @@ fn hash_text(h: u64) -> String {
 fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String, BadInput> {
     let s = scenario_of(source, seed)?;
     let link = link::encode(&s);
-    let r = run(&s)?;
+    let r = run(&s, !source.no_budget)?;
     if as_json {
         let log: Vec<_> = r
             .log
@@ -388,7 +396,12 @@ struct SeedRun {
     trace_hash: u64,
 }
 
-fn sweep_runs(base: &Scenario, seeds: Seeds, jobs: usize) -> Result<Vec<SeedRun>, BadInput> {
+fn sweep_runs(
+    base: &Scenario,
+    seeds: Seeds,
+    jobs: usize,
+    budget: bool,
+) -> Result<Vec<SeedRun>, BadInput> {
     let n = usize::try_from(seeds.count()).unwrap_or(usize::MAX);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
@@ -401,10 +414,13 @@ fn sweep_runs(base: &Scenario, seeds: Seeds, jobs: usize) -> Result<Vec<SeedRun>
                 return Ok(mine);
             }
             let seed = seeds.first + i as u64;
-            let r = run(&Scenario {
-                seed,
-                ..base.clone()
-            })?;
+            let r = run(
+                &Scenario {
+                    seed,
+                    ..base.clone()
+                },
+                budget,
+            )?;
             let (kind, tick) = r.outcome.map_or((None, 0), |o| (Some(o.kind), o.tick));
             mine.push((
                 i,
@@ -462,7 +478,7 @@ fn cmd_sweep(
     let jobs = jobs
         .or_else(|| std::thread::available_parallelism().ok())
         .map_or(1, NonZeroUsize::get);
-    let runs = sweep_runs(&base, seeds, jobs)?;
+    let runs = sweep_runs(&base, seeds, jobs, !source.no_budget)?;
     let link = link::encode(&base);
     let count = |k: OutcomeKind| runs.iter().filter(|r| r.kind == Some(k)).count();
     let kinds = [

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::{KernelPreset, Policy, PolicyOverrides};
 
+pub mod budget;
 pub mod link;
 
 /// Simulated ticks per second (`hz`).
@@ -359,6 +360,57 @@ impl Scenario {
         } else {
             Err(ScenarioErrors(e))
         }
+    }
+
+    /// Checks the work budget (see [`budget`]): an error naming the key that weighs most when
+    /// simulating this scenario would take more than a few seconds.
+    pub fn check_budget(&self) -> Result<(), ScenarioErrors> {
+        let e = budget::estimate(self);
+        if e.ns <= budget::BUDGET_NS {
+            return Ok(());
+        }
+        let (key, _) = e.parts[0];
+        let given = match key {
+            "mrate" => format!(
+                "{} pages/s x {} mmap writers for {} s",
+                self.workload.mmap_pages_s,
+                self.workload.mmap_writers,
+                self.duration_ms / 1000
+            ),
+            "wrate" if self.workload.writer_kb_s == 0 => format!(
+                "{} unthrottled writers on a {} MB/s disk for {} s",
+                self.workload.writers,
+                self.machine.disk_mb_s,
+                self.duration_ms / 1000
+            ),
+            "wrate" => format!(
+                "{} writers at {} KB/s for {} s",
+                self.workload.writers,
+                self.workload.writer_kb_s,
+                self.duration_ms / 1000
+            ),
+            "bw" => format!(
+                "a {} MB/s disk with {} ms seeks for {} s",
+                self.machine.disk_mb_s,
+                self.machine.disk_seek_ms,
+                self.duration_ms / 1000
+            ),
+            "ram" => format!("{} MB", self.machine.ram_mb),
+            "hog" => format!("{} hogs of {} MB", self.workload.hogs, self.workload.hog_mb),
+            _ => format!("{} s", self.duration_ms / 1000),
+        };
+        let secs = |ns: u128| ns.div_ceil(1_000_000_000);
+        Err(ScenarioErrors(vec![FieldError {
+            field: key.into(),
+            given,
+            allowed: format!(
+                "a scenario within the work budget of about {} s of simulation; this one needs \
+                 about {} s, most of it for {key} (shorten until, or lower {key}; the command \
+                 line's --no-budget lifts the limit)",
+                secs(budget::BUDGET_NS),
+                secs(e.ns)
+            ),
+        }]))
     }
 
     /// Duration in ticks.
