@@ -244,6 +244,34 @@ fn bad_input_of_every_kind_exits_2_with_a_message() {
 }
 
 #[test]
+fn a_link_with_thousands_of_problems_prints_the_first_twenty_and_a_count() {
+    let o = sim(&["run", "--link", &format!("#v=1&{}", "=&".repeat(1000))]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 21, "{err}");
+    assert!(lines[..20]
+        .iter()
+        .all(|l| l.starts_with("error: unknown key ")));
+    assert_eq!(
+        lines[20],
+        "error: and 980 more problems: only the first 20 are listed"
+    );
+}
+
+#[test]
+fn a_link_too_long_to_read_is_one_line_naming_its_size() {
+    // the link of the report, 120 KB: it printed 60,000 lines (18 MB)
+    let o = sim(&["run", "--link", &format!("#v=1&{}", "=&".repeat(60_000))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: the link is 120005 bytes long: links of at most 65536 bytes (64 KiB) are read; \
+         a scenario's link is well under 1 KiB\n"
+    );
+}
+
+#[test]
 fn json_output_is_one_document_with_the_run() {
     let v = json(&[
         "run",

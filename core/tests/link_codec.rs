@@ -3,7 +3,9 @@
 
 use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::limits;
-use pageout_core::scenario::link::{canonical, decode, encode, LinkErrors, KEYS};
+use pageout_core::scenario::link::{
+    canonical, decode, encode, LinkErrors, KEYS, MAX_ERRORS, MAX_LINK_BYTES,
+};
 use pageout_core::{FsKind, KernelPreset, Machine, PolicyOverrides, Scenario, Workload};
 use proptest::prelude::*;
 
@@ -130,6 +132,24 @@ fn link_errors_serialize_as_a_list_of_key_given_allowed_message() {
     assert_eq!(
         boxed.to_string(),
         "ram=8G is out of range: ram must be in 32M..=4096M"
+    );
+}
+
+#[test]
+fn a_link_of_a_megabyte_is_refused_with_one_error_naming_its_size() {
+    // the link of the report: 60,000 empty pairs printed 60,000 errors; a megabyte of them
+    let link = format!("#v=1&{}", "=&".repeat(1 << 19));
+    let e = decode(&link).unwrap_err();
+    assert_eq!(e.0.len(), 1, "{e}");
+    assert!(e.0[0].message.contains(&format!("{} bytes", link.len())));
+    assert!(e.0[0].message.contains(&MAX_LINK_BYTES.to_string()));
+    // just under the limit, the problems are counted past the first few
+    let link = format!("#v=1&{}", "=&".repeat((MAX_LINK_BYTES - 5) / 2));
+    let e = decode(&link).unwrap_err();
+    assert_eq!(e.0.len(), MAX_ERRORS + 1);
+    assert_eq!(
+        e.0[MAX_ERRORS].key,
+        format!("and {} more", (MAX_LINK_BYTES - 5) / 2 - MAX_ERRORS)
     );
 }
 
@@ -410,7 +430,16 @@ fn check_any(link: &str) -> Result<(), TestCaseError> {
         }
         Err(e) => {
             prop_assert!(!e.0.is_empty());
-            for err in &e.0 {
+            prop_assert!(e.0.len() <= MAX_ERRORS + 1, "{} errors", e.0.len());
+            let (listed, more) = match e.0.split_last() {
+                Some((last, listed)) if last.key.starts_with("and ") => (listed, Some(last)),
+                _ => (&e.0[..], None),
+            };
+            if let Some(more) = more {
+                prop_assert_eq!(listed.len(), MAX_ERRORS);
+                prop_assert!(more.message.starts_with(&more.key), "{:?}", more);
+            }
+            for err in listed {
                 prop_assert!(err.message.contains(&err.key), "{:?}", err);
                 prop_assert!(err.message.contains(&err.given), "{:?}", err);
                 prop_assert!(!err.allowed.is_empty(), "{:?}", err);
@@ -451,6 +480,13 @@ proptest! {
 
     #[test]
     fn decoding_key_value_soups_never_panics_and_is_canonical(link in soups()) {
+        check_any(&link)?;
+    }
+
+    #[test]
+    fn long_soups_list_a_bounded_number_of_problems(
+        link in prop::collection::vec(soups(), 1..40).prop_map(|v| v.join("&"))
+    ) {
         check_any(&link)?;
     }
 }

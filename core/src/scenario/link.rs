@@ -15,6 +15,12 @@
 //! then every field that differs from the v1 defaults, in the fixed key order below, with the
 //! largest unit that is exact. [`canonical`] is `encode(decode(link))`.
 //!
+//! Bounds, so that no input costs more than a glance: a link longer than [`MAX_LINK_BYTES`]
+//! (64 KiB; the canonical form of any scenario is under 1 KiB) is refused as a whole, before it
+//! is split, with one error that names its size and the limit. Of the problems of a shorter link
+//! the first [`MAX_ERRORS`] are listed in full and the rest are counted, in one last error whose
+//! key and message say `and N more`.
+//!
 //! # Version 1
 //!
 //! Sample: `v=1&preset=dfly-2008-06-30&ram=512M&writers=4&hog=256M&seed=42&until=600s`
@@ -68,7 +74,7 @@
 //! link must keep its meaning, so links spell out every field that differs from the frozen v1
 //! defaults.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -82,6 +88,13 @@ pub const LINK_VERSION: u32 = 1;
 /// The versions [`decode`] reads.
 pub const LINK_VERSIONS: [u32; 1] = [1];
 
+/// The longest text [`decode`] reads, in bytes: 64 KiB. Longer text is refused before it is split,
+/// with one error; the canonical link of any scenario is well under 1 KiB.
+pub const MAX_LINK_BYTES: usize = 64 * 1024;
+
+/// The most problems of one link listed in full; the rest are counted in one last error.
+pub const MAX_ERRORS: usize = 20;
+
 /// The scenario keys of a v1 link in canonical order; the mechanism keys of
 /// [`MECHANISMS`] follow them.
 pub const KEYS: [&str; 26] = [
@@ -93,7 +106,8 @@ pub const KEYS: [&str; 26] = [
 /// One problem with a link: the key, the value given, what is allowed, and a sentence saying so.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkError {
-    /// The key as written in the link (`ram`), or `v` for a version problem.
+    /// The key as written in the link (`ram`), or `v` for a version problem; empty for a problem
+    /// of the link as a whole (too long), and `and N more` for the problems not listed.
     pub key: String,
     /// The value given (percent-decoded), or the value in effect when the key was not given.
     pub given: String,
@@ -197,29 +211,40 @@ pub fn encode(s: &Scenario) -> String {
     out.join("&")
 }
 
-/// Reads a link: a fragment with or without `#`, or a whole URL. Reports every problem at once.
+/// Reads a link: a fragment with or without `#`, or a whole URL. Reports every problem at once
+/// (the first [`MAX_ERRORS`] of them in full).
 pub fn decode(link: &str) -> Result<Scenario, LinkErrors> {
-    let (pairs, mut errs) = split(fragment(link));
+    if link.len() > MAX_LINK_BYTES {
+        // refused before it is split: the cost of a link must not grow with its length
+        return Err(LinkErrors(vec![too_long(link.len())]));
+    }
+    let mut problems = Problems::default();
+    let pairs = split(fragment(link), &mut problems);
     let versions: Vec<&Pair> = pairs.iter().filter(|p| p.key == "v").collect();
     let rest: Vec<Pair> = pairs.iter().filter(|p| p.key != "v").cloned().collect();
     let decoded = match versions.as_slice() {
-        [] => Err(vec![missing_version()]),
+        [] => {
+            problems.add("v", missing_version);
+            None
+        }
         [v] => match v.value.as_str() {
-            "1" => decode_v1(&rest),
+            "1" => decode_v1(&rest, &mut problems),
             // A new format gets its own decoder beside this one; `decode_v1` stays as it is, so
             // every v=1 link keeps its meaning:
-            // "2" => decode_v2(&rest),
-            other => Err(vec![unknown_version(other)]),
+            // "2" => decode_v2(&rest, &mut problems),
+            other => {
+                problems.add("v", || unknown_version(other));
+                None
+            }
         },
-        [first, second, ..] => Err(vec![duplicate("v", &first.value, &second.value)]),
+        [first, second, ..] => {
+            problems.add("v", || duplicate("v", &first.value, &second.value));
+            None
+        }
     };
     match decoded {
-        Ok(s) if errs.is_empty() => Ok(s),
-        Ok(_) => Err(LinkErrors(errs)),
-        Err(e) => {
-            errs.extend(e);
-            Err(LinkErrors(errs))
-        }
+        Some(s) if problems.is_empty() => Ok(s),
+        _ => Err(problems.into_errors()),
     }
 }
 
@@ -238,24 +263,67 @@ pub fn apply(base: &Scenario, pairs: &[(&str, &str)]) -> Result<Scenario, LinkEr
             value: v.to_string(),
         })
         .collect();
-    let mut errs = Vec::new();
+    let mut problems = Problems::default();
     for p in pairs.iter().filter(|p| p.key == "v") {
-        errs.push(unknown_key(&p.key, &p.value));
+        problems.add(&p.key, || unknown_key(&p.key, &p.value));
     }
     let rest: Vec<Pair> = pairs.into_iter().filter(|p| p.key != "v").collect();
-    match set_v1(base.clone(), &rest, "unchanged") {
-        Ok(s) if errs.is_empty() => Ok(s),
-        Ok(_) => Err(LinkErrors(errs)),
-        Err(e) => {
-            errs.extend(e);
-            Err(LinkErrors(errs))
-        }
+    match set_v1(base.clone(), &rest, "unchanged", &mut problems) {
+        Some(s) if problems.is_empty() => Ok(s),
+        _ => Err(problems.into_errors()),
     }
 }
 
 /// Version 1, e.g. `v=1&preset=dfly-2008-07-01&ram=256M&seed=7&recoverbufpages=off`.
-fn decode_v1(pairs: &[Pair]) -> Result<Scenario, Vec<LinkError>> {
-    set_v1(v1_defaults(), pairs, "the default")
+fn decode_v1(pairs: &[Pair], problems: &mut Problems) -> Option<Scenario> {
+    set_v1(v1_defaults(), pairs, "the default", problems)
+}
+
+/// The problems found in a link: the first [`MAX_ERRORS`] in full, the rest only counted, so a
+/// link of thousands of bad pairs costs a count, not thousands of messages.
+#[derive(Debug, Default)]
+struct Problems {
+    listed: Vec<LinkError>,
+    more: usize,
+    /// The link keys with a problem, listed or not: `validate` adds one problem per key at most.
+    keys: BTreeSet<&'static str>,
+}
+
+impl Problems {
+    /// Notes a problem of `key`; `problem` builds it only when it will be listed.
+    fn add(&mut self, key: &str, problem: impl FnOnce() -> LinkError) {
+        if let Some(k) = link_key(key) {
+            self.keys.insert(k);
+        }
+        if self.listed.len() < MAX_ERRORS {
+            self.listed.push(problem());
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.keys.contains(key)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
+
+    fn into_errors(mut self) -> LinkErrors {
+        if self.more > 0 {
+            self.listed.push(and_more(self.more));
+        }
+        LinkErrors(self.listed)
+    }
+}
+
+/// The key of a v1 link spelt `key`, if there is one.
+fn link_key(key: &str) -> Option<&'static str> {
+    KEYS.iter()
+        .copied()
+        .chain(MECHANISMS.iter().map(|m| m.key))
+        .find(|&k| k == key)
 }
 
 /// One `key=value` of a link, percent-decoded.
@@ -275,42 +343,48 @@ fn fragment(link: &str) -> &str {
     }
 }
 
-fn split(frag: &str) -> (Vec<Pair>, Vec<LinkError>) {
+/// The `key=value` pairs of a fragment, percent-decoded.
+fn split(frag: &str, problems: &mut Problems) -> Vec<Pair> {
     let mut pairs = Vec::new();
-    let mut errs = Vec::new();
     for seg in frag.split('&').filter(|s| !s.is_empty()) {
         let Some((k, v)) = seg.split_once('=') else {
             let key = percent_decode(seg).unwrap_or_else(|| seg.to_string());
-            errs.push(error(
-                &key,
-                "",
-                "key=value",
-                format!(
-                    "{} has no value: a link is key=value pairs joined by &, e.g. ram=256M",
-                    shown(&key)
-                ),
-            ));
+            let key = key.as_str();
+            problems.add(key, || {
+                error(
+                    key,
+                    "",
+                    "key=value",
+                    format!(
+                        "{} has no value: a link is key=value pairs joined by &, e.g. ram=256M",
+                        shown(key)
+                    ),
+                )
+            });
             continue;
         };
         match (percent_decode(k), percent_decode(v)) {
             (Some(key), Some(value)) => pairs.push(Pair { key, value }),
             (key, _) => {
                 let key = key.unwrap_or_else(|| k.to_string());
-                errs.push(error(
-                    &key,
-                    v,
-                    "percent escapes %XX (two hex digits) of UTF-8 text",
-                    format!(
-                        "{}={} has a bad percent escape: allowed are %XX with two hex digits \
-                         that together spell UTF-8 text",
-                        shown(&key),
-                        shown(v)
-                    ),
-                ));
+                let key = key.as_str();
+                problems.add(key, || {
+                    error(
+                        key,
+                        v,
+                        "percent escapes %XX (two hex digits) of UTF-8 text",
+                        format!(
+                            "{}={} has a bad percent escape: allowed are %XX with two hex digits \
+                             that together spell UTF-8 text",
+                            shown(key),
+                            shown(v)
+                        ),
+                    )
+                });
             }
         }
     }
-    (pairs, errs)
+    pairs
 }
 
 /// `%XX` decoding; `None` for a bad escape or bytes that are not UTF-8.
@@ -341,9 +415,15 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// Sets the pairs on `s`, then checks the result with `Scenario::validate`. `origin` says where
-/// the value of a key that was not given comes from, for messages.
-fn set_v1(mut s: Scenario, pairs: &[Pair], origin: &str) -> Result<Scenario, Vec<LinkError>> {
-    let mut errs = Vec::new();
+/// the value of a key that was not given comes from, for messages. `None` when there was a
+/// problem, each of them in `problems`.
+fn set_v1(
+    mut s: Scenario,
+    pairs: &[Pair],
+    origin: &str,
+    problems: &mut Problems,
+) -> Option<Scenario> {
+    let before = problems.listed.len() + problems.more;
     // key -> value as given, for duplicates and for messages about validated values
     let mut given: BTreeMap<&str, &str> = BTreeMap::new();
     let mut bad_syntax: Vec<&str> = Vec::new();
@@ -351,17 +431,17 @@ fn set_v1(mut s: Scenario, pairs: &[Pair], origin: &str) -> Result<Scenario, Vec
         let (key, value) = (p.key.as_str(), p.value.as_str());
         let known = KEYS[1..].contains(&key) || MECHANISMS.iter().any(|m| m.key == key);
         if !known {
-            errs.push(unknown_key(key, value));
+            problems.add(key, || unknown_key(key, value));
             continue;
         }
         if let Some(first) = given.get(key) {
-            errs.push(duplicate(key, first, value));
+            problems.add(key, || duplicate(key, first, value));
             continue;
         }
         given.insert(key, value);
         if let Err(allowed) = set_value(&mut s, key, value) {
             bad_syntax.push(key);
-            errs.push(malformed(key, value, &allowed));
+            problems.add(key, || malformed(key, value, &allowed));
         }
     }
     s.overrides = s.overrides.normalized(s.preset);
@@ -369,19 +449,14 @@ fn set_v1(mut s: Scenario, pairs: &[Pair], origin: &str) -> Result<Scenario, Vec
         for fe in e.0 {
             // one problem per key: the first `validate` finds (the range, before the tick
             // granularity), and none for a key whose value could not even be read
-            let reported = errs.iter().any(|e: &LinkError| e.key == fe.field);
-            if reported || bad_syntax.contains(&fe.field.as_str()) {
+            if problems.has(&fe.field) || bad_syntax.contains(&fe.field.as_str()) {
                 continue;
             }
             let shown_given = given.get(fe.field.as_str()).copied();
-            errs.push(invalid(&fe, shown_given, &s, origin));
+            problems.add(&fe.field, || invalid(&fe, shown_given, &s, origin));
         }
     }
-    if errs.is_empty() {
-        Ok(s)
-    } else {
-        Err(errs)
-    }
+    (problems.listed.len() + problems.more == before).then_some(s)
 }
 
 // ---- values ----
@@ -755,6 +830,30 @@ fn malformed(key: &str, value: &str, allowed: &str) -> LinkError {
     error(key, value, allowed, message)
 }
 
+fn too_long(bytes: usize) -> LinkError {
+    let message = format!(
+        "the link is {bytes} bytes long: links of at most {MAX_LINK_BYTES} bytes (64 KiB) are \
+         read; a scenario's link is well under 1 KiB"
+    );
+    error(
+        "",
+        &format!("{bytes} bytes"),
+        &format!("at most {MAX_LINK_BYTES} bytes"),
+        message,
+    )
+}
+
+fn and_more(n: usize) -> LinkError {
+    let key = format!("and {n} more");
+    let message = format!("{key} problems: only the first {MAX_ERRORS} are listed");
+    LinkError {
+        key,
+        given: String::new(),
+        allowed: String::new(),
+        message,
+    }
+}
+
 fn versions() -> String {
     LINK_VERSIONS.map(|v| v.to_string()).join(", ")
 }
@@ -860,6 +959,58 @@ mod tests {
         ] {
             assert_eq!(canonical(link).as_deref(), Ok(link));
         }
+    }
+
+    #[test]
+    fn the_longest_canonical_link_is_far_below_the_limit() {
+        // every key away from its default, at its longest, and every mechanism overridden
+        let mut s = v1_defaults();
+        s.preset = KernelPreset::Dfly20080629;
+        s.machine = Machine {
+            ram_mb: 4095,
+            disk_seek_ms: 99,
+            disk_mb_s: 1999,
+            swap_mb: 16_383,
+        };
+        s.fs = FsKind::Ufs;
+        s.ufs_block_kb = 32;
+        s.workload = Workload {
+            writers: 7,
+            writer_file_mb: 8191,
+            writer_kb_s: 999_999,
+            mmap_writers: 3,
+            mmap_file_mb: 8191,
+            mmap_pages_s: 999_999,
+            hogs: 3,
+            hog_mb: 8191,
+            hog_mb_s: 9999,
+            hog_start_ms: 3_599_990,
+            shared: true,
+        };
+        s.seed = u64::MAX;
+        (s.duration_ms, s.hang_window_ms) = (3_599_990, 599_990);
+        s.warm = false;
+        s.hammer = HammerMem {
+            zone_kb: 1023,
+            record_bytes: 4095,
+            flush_ms: 599_990,
+        };
+        let policy = s.preset.policy();
+        for m in MECHANISMS {
+            let other = m
+                .values
+                .iter()
+                .rev()
+                .find(|&&v| Some(v) != policy.get(m.key));
+            s.overrides.set(m.key, other.unwrap()).unwrap();
+        }
+        let link = encode(&s);
+        assert_eq!(
+            link.matches('&').count(),
+            KEYS.len() + MECHANISMS.len() - 1,
+            "{link}"
+        );
+        assert!(link.len() < 1024, "{} bytes: {link}", link.len());
     }
 
     #[test]
@@ -1090,6 +1241,38 @@ mod tests {
         );
         assert_eq!(err("").keys(), ["v"]);
         assert_eq!(err("https://example.org/").keys(), ["v"]);
+    }
+
+    #[test]
+    fn a_link_longer_than_the_limit_is_refused_whole_before_it_is_split() {
+        // empty segments are ignored, so once split this link would decode
+        let padded = |len: usize| format!("v=1&seed=4{}", "&".repeat(len - 10));
+        assert_eq!(decode(&padded(MAX_LINK_BYTES)).unwrap().seed, 4);
+        let e = err(&padded(1 << 20));
+        assert_eq!(e.keys(), [""]);
+        assert_eq!(e.0[0].given, "1048576 bytes");
+        assert_eq!(
+            e.0[0].message,
+            "the link is 1048576 bytes long: links of at most 65536 bytes (64 KiB) are read; \
+             a scenario's link is well under 1 KiB"
+        );
+        let broken = format!("#v=1&{}", "=&".repeat(1 << 19));
+        assert_eq!(err(&broken).0.len(), 1);
+    }
+
+    #[test]
+    fn only_the_first_problems_are_listed_and_the_rest_are_counted() {
+        let e = err(&format!("#v=1&{}", "=&".repeat(1000))).0;
+        assert_eq!(e.len(), MAX_ERRORS + 1);
+        assert!(e[..MAX_ERRORS].iter().all(|e| e.key.is_empty()));
+        assert_eq!(e[MAX_ERRORS].key, "and 980 more");
+        assert_eq!(
+            e[MAX_ERRORS].message,
+            "and 980 more problems: only the first 20 are listed"
+        );
+        // exactly the limit: no count
+        let some: String = (0..MAX_ERRORS).map(|i| format!("&x{i}=1")).collect();
+        assert_eq!(err(&format!("v=1{some}")).0.len(), MAX_ERRORS);
     }
 
     #[test]
