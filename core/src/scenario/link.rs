@@ -21,6 +21,10 @@
 //! the first [`MAX_ERRORS`] are listed in full and the rest are counted, in one last error whose
 //! key and message say `and N more`.
 //!
+//! A missing, unknown or repeated version does not hide the other problems: the other keys are
+//! still checked, against the version `encode` writes (or the version given, when one of the
+//! repeated ones is known), and the version error says which version that was.
+//!
 //! # Version 1
 //!
 //! Sample: `v=1&preset=dfly-2008-06-30&ram=512M&writers=4&hog=256M&seed=42&until=600s`
@@ -222,26 +226,32 @@ pub fn decode(link: &str) -> Result<Scenario, LinkErrors> {
     let pairs = split(fragment(link), &mut problems);
     let versions: Vec<&Pair> = pairs.iter().filter(|p| p.key == "v").collect();
     let rest: Vec<Pair> = pairs.iter().filter(|p| p.key != "v").cloned().collect();
-    let decoded = match versions.as_slice() {
-        [] => {
-            problems.add("v", missing_version);
-            None
-        }
-        [v] => match v.value.as_str() {
-            "1" => decode_v1(&rest, &mut problems),
-            // A new format gets its own decoder beside this one; `decode_v1` stays as it is, so
-            // every v=1 link keeps its meaning:
-            // "2" => decode_v2(&rest, &mut problems),
-            other => {
-                problems.add("v", || unknown_version(other));
-                None
-            }
+    let known = |p: &Pair| LINK_VERSIONS.into_iter().find(|v| v.to_string() == p.value);
+    // The version chooses the decoder. A version problem does not stop the reading: the other
+    // keys are checked against the version given, if one of them is known, or else the version
+    // `encode` writes, and the version error says so.
+    let (version, version_error) = match versions.as_slice() {
+        [] => (LINK_VERSION, Some(missing_version())),
+        [v] => match known(v) {
+            Some(n) => (n, None),
+            None => (LINK_VERSION, Some(unknown_version(&v.value))),
         },
-        [first, second, ..] => {
-            problems.add("v", || duplicate("v", &first.value, &second.value));
-            None
-        }
+        [first, second, ..] => (
+            known(first).unwrap_or(LINK_VERSION),
+            Some(duplicate("v", &first.value, &second.value)),
+        ),
     };
+    let mut others = Problems::default();
+    // A new format gets its own decoder beside this one, chosen by `version`; `decode_v1` stays
+    // as it is, so every v=1 link keeps its meaning.
+    let decoded = decode_v1(&rest, &mut others);
+    if let Some(mut e) = version_error {
+        if !others.is_empty() {
+            e.message += &format!(" (the other keys were checked as v={version})");
+        }
+        problems.add("v", || e);
+    }
+    problems.append(others);
     match decoded {
         Some(s) if problems.is_empty() => Ok(s),
         _ => Err(problems.into_errors()),
@@ -300,6 +310,16 @@ impl Problems {
         } else {
             self.more += 1;
         }
+    }
+
+    /// Adds the problems of `other` after these.
+    fn append(&mut self, other: Problems) {
+        self.keys.extend(other.keys);
+        for e in other.listed {
+            let key = e.key.clone();
+            self.add(&key, || e);
+        }
+        self.more += other.more;
     }
 
     fn has(&self, key: &str) -> bool {
@@ -1244,6 +1264,27 @@ mod tests {
     }
 
     #[test]
+    fn a_version_problem_does_not_hide_the_others() {
+        let e = err("v=2&preset=dfly-2008-06-30&ram=1T&what=ever").0;
+        assert_eq!(
+            e.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            ["v", "ram", "what"]
+        );
+        assert_eq!(
+            e[0].message,
+            "v=2 is not a link version this build reads: allowed are 1 \
+             (the other keys were checked as v=1)"
+        );
+        assert_eq!(err("ram=1T&seed=x").keys(), ["v", "ram", "seed"]);
+        assert_eq!(err("v=1&v=3&ram=1T").keys(), ["v", "ram"]);
+        // with nothing else wrong, the version error is the one it always was
+        assert_eq!(
+            err("seed=3").0[0].message,
+            "the link has no version: it must have v=1 (versions this build reads: 1)"
+        );
+    }
+
+    #[test]
     fn a_link_longer_than_the_limit_is_refused_whole_before_it_is_split() {
         // empty segments are ignored, so once split this link would decode
         let padded = |len: usize| format!("v=1&seed=4{}", "&".repeat(len - 10));
@@ -1270,6 +1311,11 @@ mod tests {
             e[MAX_ERRORS].message,
             "and 980 more problems: only the first 20 are listed"
         );
+        // problems of the version and of the values share the one list
+        let many: String = (0..30).map(|i| format!("&x{i}=1")).collect();
+        let e = err(&format!("ram=1T{many}")).0;
+        assert_eq!((e[0].key.as_str(), e[1].key.as_str()), ("v", "ram"));
+        assert_eq!(e[MAX_ERRORS].key, "and 12 more");
         // exactly the limit: no count
         let some: String = (0..MAX_ERRORS).map(|i| format!("&x{i}=1")).collect();
         assert_eq!(err(&format!("v=1{some}")).0.len(), MAX_ERRORS);
