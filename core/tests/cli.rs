@@ -272,6 +272,18 @@ fn a_link_too_long_to_read_is_one_line_naming_its_size() {
 }
 
 #[test]
+fn a_link_pasted_with_spaces_or_a_question_mark_runs() {
+    for l in ["# v=1&ram=256M & seed=4", "?v=1&ram=256M&seed=4 "] {
+        let out = ok(&["run", "--link", l, "--until", "5s"]);
+        assert_eq!(
+            out.lines().next(),
+            Some("link: #v=1&preset=dfly-2008-06-30&ram=256M&seed=4&until=5s"),
+            "{l:?}"
+        );
+    }
+}
+
+#[test]
 fn json_output_is_one_document_with_the_run() {
     let v = json(&[
         "run",

@@ -6,14 +6,14 @@
 //! v=1&preset=dfly-2008-07-01&ram=256M&mmap=2&hogat=30s&seed=7&recoverbufpages=off
 //! ```
 //!
-//! [`decode`] accepts the fragment with or without its `#`, or a whole URL (it reads what follows
-//! the first `#`). It is strict: an unknown key, a key given twice, a value outside the syntax of
-//! its key, a number outside the limits of [`Scenario::validate`], settings that conflict, or a
-//! missing or unknown version each give a [`LinkError`] naming the key, the value and what is
-//! allowed; all problems of a link are reported together. Nothing panics and nothing is replaced
-//! by a default without saying so. [`encode`] writes the canonical form: the version, the kernel,
-//! then every field that differs from the v1 defaults, in the fixed key order below, with the
-//! largest unit that is exact. [`canonical`] is `encode(decode(link))`.
+//! [`decode`] accepts the fragment with or without its `#` (or a leading `?`), or a whole URL (it
+//! reads what follows the first `#`). It is strict: an unknown key, a key given twice, a value
+//! outside the syntax of its key, a number outside the limits of [`Scenario::validate`], settings
+//! that conflict, or a missing or unknown version each give a [`LinkError`] naming the key, the
+//! value and what is allowed; all problems of a link are reported together. Nothing panics and
+//! nothing is replaced by a default without saying so. [`encode`] writes the canonical form: the
+//! version, the kernel, then every field that differs from the v1 defaults, in the fixed key order
+//! below, with the largest unit that is exact. [`canonical`] is `encode(decode(link))`.
 //!
 //! Bounds, so that no input costs more than a glance: a link longer than [`MAX_LINK_BYTES`]
 //! (64 KiB; the canonical form of any scenario is under 1 KiB) is refused as a whole, before it
@@ -73,10 +73,11 @@
 //! preset ([`PolicyOverrides::normalized`]), so equal policies give equal scenarios and equal links.
 //!
 //! Values may be percent-encoded (`%2B` for `+`), as browsers sometimes do; `+` itself is a
-//! plus, not a space (this is a fragment, not a form). Empty segments (`a=1&&b=2`, a trailing `&`)
-//! are ignored. There is no scenario-preset key: a scenario preset may be retuned later, and a
-//! link must keep its meaning, so links spell out every field that differs from the frozen v1
-//! defaults.
+//! plus, not a space (this is a fragment, not a form). Whitespace around a key or a value, spelt
+//! out or percent-encoded (`# ram = 256M`, `%20ram=256M`), is dropped; inside a value it is an
+//! error (`128 M`). Empty segments (`a=1&&b=2`, a trailing `&`) are ignored. There is no
+//! scenario-preset key: a scenario preset may be retuned later, and a link must keep its meaning,
+//! so links spell out every field that differs from the frozen v1 defaults.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -353,23 +354,26 @@ struct Pair {
     value: String,
 }
 
-/// What follows the first `#`; a URL without one has an empty fragment.
+/// What follows the first `#` (or a leading `?`), trimmed; a URL without `#` has an empty
+/// fragment.
 fn fragment(link: &str) -> &str {
     let t = link.trim();
-    match t.find('#') {
+    let f = match t.find('#') {
         Some(i) => &t[i + 1..],
         None if t.contains("://") => "",
-        None => t,
-    }
+        None => t.strip_prefix('?').unwrap_or(t),
+    };
+    f.trim()
 }
 
-/// The `key=value` pairs of a fragment, percent-decoded.
+/// The `key=value` pairs of a fragment, percent-decoded, with the whitespace around keys and
+/// values dropped.
 fn split(frag: &str, problems: &mut Problems) -> Vec<Pair> {
     let mut pairs = Vec::new();
-    for seg in frag.split('&').filter(|s| !s.is_empty()) {
+    for seg in frag.split('&').map(str::trim).filter(|s| !s.is_empty()) {
         let Some((k, v)) = seg.split_once('=') else {
             let key = percent_decode(seg).unwrap_or_else(|| seg.to_string());
-            let key = key.as_str();
+            let key = key.trim();
             problems.add(key, || {
                 error(
                     key,
@@ -384,10 +388,13 @@ fn split(frag: &str, problems: &mut Problems) -> Vec<Pair> {
             continue;
         };
         match (percent_decode(k), percent_decode(v)) {
-            (Some(key), Some(value)) => pairs.push(Pair { key, value }),
+            (Some(key), Some(value)) => pairs.push(Pair {
+                key: key.trim().to_string(),
+                value: value.trim().to_string(),
+            }),
             (key, _) => {
                 let key = key.unwrap_or_else(|| k.to_string());
-                let key = key.as_str();
+                let (key, v) = (key.trim(), v.trim());
                 problems.add(key, || {
                     error(
                         key,
@@ -1167,7 +1174,7 @@ mod tests {
     #[test]
     fn signs_spaces_and_fractions_are_not_numbers() {
         for v in [
-            "+128M", "-1M", "1.5G", " 128M", "128 M", "128m", "0x80M", "M", "",
+            "+128M", "-1M", "1.5G", "128 M", "1 28M", "128m", "0x80M", "M", "",
         ] {
             let e = err(&format!("v=1&preset=dfly-2008-06-30&ram={v}"));
             assert_eq!(e.keys(), ["ram"], "{v:?}");
@@ -1282,6 +1289,22 @@ mod tests {
             err("seed=3").0[0].message,
             "the link has no version: it must have v=1 (versions this build reads: 1)"
         );
+    }
+
+    #[test]
+    fn whitespace_around_keys_and_values_is_dropped() {
+        let want = decode("v=1&ram=256M&seed=4").unwrap();
+        for link in [
+            "# v=1&ram=256M&seed=4",
+            "#v = 1 & ram = 256M &\tseed=4 ",
+            "v=1&%20ram%20=%20256M&seed=4%0A",
+            "?v=1&ram=256M&seed=4",
+            " ? v=1&ram=256M&seed=4",
+        ] {
+            assert_eq!(decode(link).as_ref(), Ok(&want), "{link:?}");
+        }
+        // inside a value it is still an error
+        assert_eq!(err("v=1&ram=256 M").keys(), ["ram"]);
     }
 
     #[test]
