@@ -231,6 +231,14 @@ fn bad_input_of_every_kind_exits_2_with_a_message() {
             "cannot be used with",
         ),
         (&["sweep", "--seeds", "10..10"], "holds no seed"),
+        (
+            &["run", "--link", "#v=1&hog=8G&hogs=0"],
+            "hog=8G has no effect with hogs=0",
+        ),
+        (
+            &["run", "--link", "#v=1&hogs=1&hogat=3600s&until=10s"],
+            "hogat=3600s is not allowed: hogat must be before until",
+        ),
         (&["sweep", "--seeds", "1-10"], "A..B"),
         (
             &["sweep", "--seeds", "1..3", "--set", "seed=4"],

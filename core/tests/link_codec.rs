@@ -260,9 +260,13 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                 (seed, duration_ms, hang_window_ms),
                 (zone_kb, record_bytes, flush_ms, warm),
             )| {
-                // keep the hogs within twice the machine's memory, as validate() wants
+                // keep the hogs within twice the machine's memory, and starting before the
+                // run ends, as validate() wants
                 let cap = 2 * machine.ram_mb / workload.hogs.max(1);
                 workload.hog_mb %= cap + 1;
+                if workload.hogs > 0 {
+                    workload.hog_start_ms %= duration_ms;
+                }
                 Scenario {
                     preset,
                     overrides,

@@ -78,6 +78,11 @@
 //! error (`128 M`). Empty segments (`a=1&&b=2`, a trailing `&`) are ignored. There is no
 //! scenario-preset key: a scenario preset may be retuned later, and a link must keep its meaning,
 //! so links spell out every field that differs from the frozen v1 defaults.
+//!
+//! The hog keys (`hog`, `hograte`, `hogat`) describe hogs, so a link that says `hogs=0` and gives
+//! one of them contradicts itself and is refused (`hog=8G&hogs=0`); a link that leaves `hogs`
+//! out may give them (older links do, and they keep their meaning). With hogs, `hogat` must be
+//! before `until`: hogs that start after the run ends never run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -471,6 +476,15 @@ fn set_v1(
             problems.add(key, || malformed(key, value, &allowed));
         }
     }
+    // `hogs=0` and a hog key in one link contradict each other (a link without `hogs` may give
+    // the hog keys: encode writes them whenever they differ from the defaults)
+    if given.contains_key("hogs") && !bad_syntax.contains(&"hogs") && s.workload.hogs == 0 {
+        for key in ["hog", "hograte", "hogat"] {
+            if let Some(value) = given.get(key).filter(|_| !problems.has(key)) {
+                problems.add(key, || without_hogs(key, value));
+            }
+        }
+    }
     s.overrides = s.overrides.normalized(s.preset);
     if let Err(e) = s.validate() {
         for fe in e.0 {
@@ -855,6 +869,14 @@ fn malformed(key: &str, value: &str, allowed: &str) -> LinkError {
         k = shown(key)
     );
     error(key, value, allowed, message)
+}
+
+fn without_hogs(key: &str, value: &str) -> LinkError {
+    let message = format!(
+        "{key}={} has no effect with hogs=0: give hogs=1 or more, or leave {key} out",
+        shown(value)
+    );
+    error(key, value, "only with hogs=1 or more", message)
 }
 
 fn too_long(bytes: usize) -> LinkError {
@@ -1342,6 +1364,39 @@ mod tests {
         // exactly the limit: no count
         let some: String = (0..MAX_ERRORS).map(|i| format!("&x{i}=1")).collect();
         assert_eq!(err(&format!("v=1{some}")).0.len(), MAX_ERRORS);
+    }
+
+    #[test]
+    fn a_hog_key_beside_hogs_0_is_refused_by_name() {
+        let e = err("v=1&hog=8G&hogs=0").0;
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].key, "hog");
+        assert_eq!(
+            e[0].message,
+            "hog=8G has no effect with hogs=0: give hogs=1 or more, or leave hog out"
+        );
+        assert_eq!(
+            err("v=1&hogs=0&hograte=1G/s&hogat=5s&hog=64M").keys(),
+            ["hog", "hograte", "hogat"]
+        );
+        // a link that leaves hogs out may set them: encode writes them whenever they differ
+        // from the defaults, and older links do
+        assert_eq!(decode("v=1&hog=256M").unwrap().workload.hog_mb, 256);
+        assert_eq!(decode("v=1&hogs=1&hog=256M").unwrap().workload.hogs, 1);
+    }
+
+    #[test]
+    fn hogs_must_start_before_the_run_ends() {
+        let e = err("v=1&hogs=1&hogat=3600s&until=10s").0;
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].key, "hogat");
+        assert_eq!(
+            e[0].message,
+            "hogat=3600s is not allowed: hogat must be before until (10000ms) when hogs > 0, \
+             or the hogs never start"
+        );
+        assert!(decode("v=1&hogs=1&hogat=9990ms&until=10s").is_ok());
+        assert!(decode("v=1&hogat=3600s&until=10s").is_ok());
     }
 
     #[test]

@@ -333,6 +333,16 @@ impl Scenario {
                 });
             }
         }
+        if w.hogs > 0 && w.hog_start_ms >= self.duration_ms {
+            e.push(FieldError {
+                field: "hogat".into(),
+                given: format!("{}ms", w.hog_start_ms),
+                allowed: format!(
+                    "before until ({}ms) when hogs > 0, or the hogs never start",
+                    self.duration_ms
+                ),
+            });
+        }
         if w.shared && w.mmap_writers == 0 && w.writers > 0 {
             e.push(FieldError {
                 field: "shared".into(),
