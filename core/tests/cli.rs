@@ -232,6 +232,10 @@ fn bad_input_of_every_kind_exits_2_with_a_message() {
         ),
         (&["sweep", "--seeds", "10..10"], "holds no seed"),
         (
+            &["sweep", "--seeds", "0..=18446744073709551615"],
+            "0..=18446744073709551615 holds 18446744073709551616 seeds; at most 1000000 per sweep",
+        ),
+        (
             &["run", "--link", "#v=1&hog=8G&hogs=0"],
             "hog=8G has no effect with hogs=0",
         ),
@@ -277,6 +281,15 @@ fn a_link_too_long_to_read_is_one_line_naming_its_size() {
         "error: the link is 120005 bytes long: links of at most 65536 bytes (64 KiB) are read; \
          a scenario's link is well under 1 KiB\n"
     );
+}
+
+#[test]
+fn a_link_is_never_taken_for_an_option() {
+    let o = sim(&["run", "--link", "-x=1"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("the link has no version"), "{err}");
+    assert!(err.contains("unknown key -x (given as -x=1)"), "{err}");
 }
 
 #[test]

@@ -79,7 +79,13 @@ struct Source {
     #[arg(long, value_name = "NAME", conflicts_with_all = ["link", "scenario"])]
     preset: Option<String>,
     /// A share link: the fragment (`#v=1&…`, quote it for the shell) or the page's whole URL.
-    #[arg(long, value_name = "LINK", conflicts_with = "scenario")]
+    // a link is never an option, even when it starts with `-`
+    #[arg(
+        long,
+        value_name = "LINK",
+        conflicts_with = "scenario",
+        allow_hyphen_values = true
+    )]
     link: Option<String>,
     /// A scenario as JSON (the page's and the engine's serde form).
     #[arg(long, value_name = "FILE.json")]
@@ -106,9 +112,9 @@ struct Seeds {
 }
 
 impl Seeds {
-    /// How many seeds the range holds.
-    fn count(self) -> u64 {
-        self.last - self.first + 1
+    /// How many seeds the range holds (all of them: 2^64, one more than a `u64` holds).
+    fn count(self) -> u128 {
+        u128::from(self.last - self.first) + 1
     }
 }
 
@@ -143,7 +149,7 @@ fn parse_seeds(text: &str) -> Result<Seeds, String> {
     match last {
         Some(last) if last >= first => {
             let seeds = Seeds { first, last };
-            if seeds.count() > MAX_SWEEP {
+            if seeds.count() > u128::from(MAX_SWEEP) {
                 Err(format!(
                     "{text} holds {} seeds; at most {MAX_SWEEP} per sweep",
                     seeds.count()
@@ -664,6 +670,12 @@ mod tests {
         assert_eq!(parse_seeds("7..=7").map(Seeds::count), Ok(1));
         let top = format!("0..={}", u64::MAX - 1);
         assert!(parse_seeds(&top).unwrap_err().contains("at most 1000000"));
+        // every seed there is: one more than a u64 can count
+        let all = format!("0..={}", u64::MAX);
+        assert_eq!(
+            parse_seeds(&all).unwrap_err(),
+            format!("{all} holds 18446744073709551616 seeds; at most 1000000 per sweep")
+        );
     }
 
     #[test]
