@@ -305,6 +305,26 @@ fn a_link_pasted_with_spaces_or_a_question_mark_runs() {
 }
 
 #[test]
+fn the_seed_places_the_writers_of_writers_only() {
+    // a warm machine starts each writer at a seeded place in its file, so even without a
+    // mapped file two seeds are two different runs
+    let hash = |seed| {
+        json(&[
+            "run",
+            "--preset",
+            "writers-only",
+            "--seed",
+            seed,
+            "--until",
+            "30s",
+            "--json",
+        ])["traceHash"]
+            .clone()
+    };
+    assert_ne!(hash("1"), hash("2"));
+}
+
+#[test]
 fn json_output_is_one_document_with_the_run() {
     let v = json(&[
         "run",
