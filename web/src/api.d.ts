@@ -346,7 +346,11 @@ export interface Presets {
   mechanisms: Mechanism[];
 }
 
-/** One problem with a link (or with the scenario it describes). */
+/**
+ * One problem with a link (or with the scenario it describes). `key` is the key as the link
+ * spells it, `v` for the version, "" for the link as a whole (one over 64 KiB, refused unread),
+ * and `and N more` in a last entry when more than 20 problems were found.
+ */
 export interface LinkProblem {
   key: string;
   given: string;

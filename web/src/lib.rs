@@ -5,6 +5,12 @@
 //! Every error becomes a JS `Error` carrying the engine's message, in [`js_error`]. The shapes of
 //! the returned values are declared in `api.d.ts`, which wasm-bindgen appends to
 //! `pageout_web.d.ts`.
+//!
+//! Every argument crosses as a `JsValue` and is checked here ([`string_arg`], [`whole_arg`]), so
+//! a value of the wrong type is an `Error` that names the argument. wasm-bindgen's own glue
+//! trusts the caller: it copied whatever a `&str` parameter was given into wasm memory as a string
+//! (`decodeLink(123)` trapped, "memory access out of bounds", and so did `{}` and `10n`), and
+//! coerced an `f64` one (`advance("10")` ran 10 ticks, `advance(10n)` was a TypeError).
 
 use std::fmt::Display;
 
@@ -53,16 +59,61 @@ fn scenario_from_js(value: JsValue) -> Result<Scenario, js_sys::Error> {
     Ok(scenario)
 }
 
-/// A whole, non-negative number of ticks or rows from JS (`Infinity` means "no limit").
-fn whole(name: &str, value: f64) -> Result<u64, js_sys::Error> {
-    if value == f64::INFINITY || (value >= 0.0 && value.fract() == 0.0) {
-        // `as` saturates: Infinity and anything beyond u64 become u64::MAX
-        Ok(value as u64)
+/// What a JS value is, for messages: `a number (NaN)`, `an object`, `a bigint (-1)`.
+fn describe(value: &JsValue) -> String {
+    if let Some(v) = value.as_f64() {
+        format!("a number ({v})")
+    } else if let Some(b) = value.as_bool() {
+        format!("a boolean ({b})")
+    } else if value.is_bigint() {
+        let big = js_sys::BigInt::from(value.clone());
+        big.to_string(10).map_or_else(
+            |_| "a bigint".into(),
+            |t| format!("a bigint ({})", String::from(t)),
+        )
+    } else if value.is_undefined() || value.is_null() {
+        if value.is_null() { "null" } else { "undefined" }.into()
     } else {
-        Err(js_error(format_args!(
-            "{name}: got {value}, allowed a whole number >= 0"
-        )))
+        let kind = value.js_typeof().as_string().unwrap_or_default();
+        let article = if kind.starts_with('o') { "an" } else { "a" };
+        format!("{article} {kind}")
     }
+}
+
+/// A string argument; anything else is an `Error` naming the argument.
+fn string_arg(name: &str, value: &JsValue) -> Result<String, js_sys::Error> {
+    value.as_string().ok_or_else(|| {
+        js_error(format_args!(
+            "{name}: got {}, allowed a string",
+            describe(value)
+        ))
+    })
+}
+
+/// A whole, non-negative number of ticks or rows: a number (`Infinity` means "no limit") or a
+/// BigInt; anything else is an `Error` naming the argument.
+fn whole_arg(name: &str, value: &JsValue) -> Result<u64, js_sys::Error> {
+    let bad = || {
+        js_error(format_args!(
+            "{name}: got {}, allowed a whole number >= 0",
+            describe(value)
+        ))
+    };
+    if let Some(v) = value.as_f64() {
+        if v == f64::INFINITY || (v >= 0.0 && v.fract() == 0.0) {
+            // `as` saturates: Infinity and anything beyond u64 become u64::MAX
+            return Ok(v as u64);
+        }
+    } else if value.is_bigint() {
+        let (big, zero) = (js_sys::BigInt::from(value.clone()), js_sys::BigInt::from(0));
+        return match u64::try_from(big.clone()) {
+            Ok(v) => Ok(v),
+            // beyond u64 means "no limit", as a number beyond it does
+            Err(_) if big > zero => Ok(u64::MAX),
+            Err(_) => Err(bad()),
+        };
+    }
+    Err(bad())
 }
 
 fn set(target: &Object, key: &str, value: &JsValue) {
@@ -79,8 +130,8 @@ struct LogLineJs<'a> {
 }
 
 /// Lines from index `line` on, each with its index (a `line` past the end gives none).
-fn lines_since(lines: &[LogLine], line: f64) -> Result<JsValue, js_sys::Error> {
-    let start = usize::try_from(whole("line", line)?)
+fn lines_since(lines: &[LogLine], line: &JsValue) -> Result<JsValue, js_sys::Error> {
+    let start = usize::try_from(whole_arg("line", line)?)
         .unwrap_or(usize::MAX)
         .min(lines.len());
     let out: Vec<LogLineJs<'_>> = lines[start..]
@@ -154,9 +205,12 @@ impl Simulation {
     /// Boots the scenario of a link (a fragment with or without `#`, or a whole URL). Throws an
     /// `Error` listing every problem with the link.
     #[wasm_bindgen(js_name = fromLink)]
-    pub fn from_link(fragment: &str) -> Result<Simulation, js_sys::Error> {
+    pub fn from_link(
+        #[wasm_bindgen(unchecked_param_type = "string")] fragment: JsValue,
+    ) -> Result<Simulation, js_sys::Error> {
+        let fragment = string_arg("fragment", &fragment)?;
         let scenario =
-            link::decode(fragment).map_err(|e| js_error(format_args!("invalid link: {e}")))?;
+            link::decode(&fragment).map_err(|e| js_error(format_args!("invalid link: {e}")))?;
         Ok(Simulation {
             engine: Engine::new(&scenario).map_err(js_error)?,
         })
@@ -164,8 +218,11 @@ impl Simulation {
 
     /// Runs `ticks` more ticks, or until the outcome is decided.
     #[wasm_bindgen(unchecked_return_type = "Status")]
-    pub fn advance(&mut self, ticks: f64) -> Result<JsValue, js_sys::Error> {
-        let ticks = whole("ticks", ticks)?;
+    pub fn advance(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "number")] ticks: JsValue,
+    ) -> Result<JsValue, js_sys::Error> {
+        let ticks = whole_arg("ticks", &ticks)?;
         to_js(&self.engine.advance(ticks))
     }
 
@@ -174,12 +231,14 @@ impl Simulation {
     #[wasm_bindgen(js_name = runUntil, unchecked_return_type = "Status")]
     pub fn run_until(
         &mut self,
-        tick: f64,
-        #[wasm_bindgen(js_name = maxTicks)] max_ticks: Option<f64>,
+        #[wasm_bindgen(unchecked_param_type = "number")] tick: JsValue,
+        #[wasm_bindgen(js_name = maxTicks, unchecked_optional_param_type = "number")]
+        max_ticks: Option<JsValue>,
     ) -> Result<JsValue, js_sys::Error> {
-        let mut target = whole("tick", tick)?;
-        if let Some(max) = max_ticks {
-            target = target.min(self.engine.tick().saturating_add(whole("maxTicks", max)?));
+        let mut target = whole_arg("tick", &tick)?;
+        if let Some(max) = max_ticks.filter(|m| !m.is_undefined() && !m.is_null()) {
+            let max = whole_arg("maxTicks", &max)?;
+            target = target.min(self.engine.tick().saturating_add(max));
         }
         to_js(&self.engine.run_until(target))
     }
@@ -198,10 +257,13 @@ impl Simulation {
     /// Sample rows from `row` on, as fresh `Uint32Array` copies. `start + rows` is where the next
     /// call should begin; a `row` past the end gives no rows and `start` = the row count.
     #[wasm_bindgen(js_name = samplesSince, unchecked_return_type = "Samples")]
-    pub fn samples_since(&self, row: f64) -> Result<JsValue, js_sys::Error> {
+    pub fn samples_since(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] row: JsValue,
+    ) -> Result<JsValue, js_sys::Error> {
         let samples = self.engine.samples();
         let len = samples.len();
-        let start = usize::try_from(whole("row", row)?)
+        let start = usize::try_from(whole_arg("row", &row)?)
             .unwrap_or(usize::MAX)
             .min(len);
         let columns = Object::new();
@@ -222,22 +284,31 @@ impl Simulation {
 
     /// Console lines from index `line` on: every line the kernel printed.
     #[wasm_bindgen(js_name = logSince, unchecked_return_type = "LogLine[]")]
-    pub fn log_since(&self, line: f64) -> Result<JsValue, js_sys::Error> {
-        lines_since(&self.engine.log(), line)
+    pub fn log_since(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] line: JsValue,
+    ) -> Result<JsValue, js_sys::Error> {
+        lines_since(&self.engine.log(), &line)
     }
 
     /// `/var/log/messages` from index `line` on: what syslogd has written so far, repeats
     /// folded. Lines already returned never change; later calls only add lines.
     #[wasm_bindgen(js_name = messagesSince, unchecked_return_type = "LogLine[]")]
-    pub fn messages_since(&self, line: f64) -> Result<JsValue, js_sys::Error> {
-        lines_since(&self.engine.messages(), line)
+    pub fn messages_since(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] line: JsValue,
+    ) -> Result<JsValue, js_sys::Error> {
+        lines_since(&self.engine.messages(), &line)
     }
 
     /// Key moments from index `from` on (threshold crossings, first pageout, reserve pages,
     /// zone refills, waits, emergency allocations, the kill, the hang).
     #[wasm_bindgen(js_name = eventsSince, unchecked_return_type = "KeyEvent[]")]
-    pub fn events_since(&self, from: f64) -> Result<JsValue, js_sys::Error> {
-        let from = usize::try_from(whole("from", from)?).unwrap_or(usize::MAX);
+    pub fn events_since(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] from: JsValue,
+    ) -> Result<JsValue, js_sys::Error> {
+        let from = usize::try_from(whole_arg("from", &from)?).unwrap_or(usize::MAX);
         to_js(&self.engine.events_since(from))
     }
 
@@ -320,12 +391,16 @@ pub fn default_scenario() -> Result<JsValue, js_sys::Error> {
     to_js(&Scenario::default())
 }
 
-/// Decodes a link (a fragment with or without `#`, or a whole URL). Never throws: gives
+/// Decodes a link (a fragment with or without `#`, or a whole URL). Gives
 /// `{ok: true, scenario, link}` with the canonical fragment (without `#`), or
-/// `{ok: false, errors}` with every problem.
+/// `{ok: false, errors}` with its problems (the first 20, then a count; one for a link over
+/// 64 KiB). Throws only when `fragment` is not a string.
 #[wasm_bindgen(js_name = decodeLink, unchecked_return_type = "DecodeResult")]
-pub fn decode_link(fragment: &str) -> Result<JsValue, js_sys::Error> {
-    to_js(&match link::decode(fragment) {
+pub fn decode_link(
+    #[wasm_bindgen(unchecked_param_type = "string")] fragment: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    let fragment = string_arg("fragment", &fragment)?;
+    to_js(&match link::decode(&fragment) {
         Ok(scenario) => DecodeResultJs::Ok {
             ok: true,
             link: link::encode(&scenario),

@@ -90,14 +90,14 @@ fn every_kernel_preset_runs_in_wasm_as_it_does_natively() {
             want["preset"]
         );
         let until = want["untilTick"].as_f64().unwrap();
-        let status = json(&sim.run_until(until, Some(until)).unwrap());
+        let status = json(&sim.run_until(until.into(), Some(until.into())).unwrap());
         let got = serde_json::json!({
             "tick": status["tick"],
             "finished": status["finished"],
             "outcome": status["outcome"],
             "traceHash": sim.trace_hash(),
-            "sampleRows": num(&sim.samples_since(0.0).unwrap(), "rows"),
-            "logLines": Array::from(&sim.log_since(0.0).unwrap()).length(),
+            "sampleRows": num(&sim.samples_since(JsValue::from(0.0)).unwrap(), "rows"),
+            "logLines": Array::from(&sim.log_since(JsValue::from(0.0)).unwrap()).length(),
         });
         for key in [
             "tick",
@@ -170,16 +170,21 @@ fn a_bad_scenario_object_throws_an_error_naming_the_field() {
 
     // and the module still works
     let mut sim = Simulation::new(default_scenario().unwrap()).unwrap();
-    assert_eq!(num(&sim.advance(100.0).unwrap(), "tick"), 100.0);
+    assert_eq!(
+        num(&sim.advance(JsValue::from(100.0)).unwrap(), "tick"),
+        100.0
+    );
 }
 
 #[wasm_bindgen_test]
 fn a_broken_link_throws_an_error_listing_every_problem() {
-    let msg = error_message(Simulation::from_link("#v=1&preset=dfly-1999&seed=seven"));
+    let msg = error_message(Simulation::from_link(JsValue::from(
+        "#v=1&preset=dfly-1999&seed=seven",
+    )));
     assert!(msg.contains("preset") && msg.contains("seed"), "{msg}");
 
     // decodeLink reports the same problems without throwing
-    let r = json(&decode_link("v=1&preset=dfly-1999&seed=seven").unwrap());
+    let r = json(&decode_link(JsValue::from("v=1&preset=dfly-1999&seed=seven")).unwrap());
     assert_eq!(r["ok"], false);
     let keys: Vec<&str> = r["errors"]
         .as_array()
@@ -195,9 +200,13 @@ fn a_broken_link_throws_an_error_listing_every_problem() {
     }
 
     // and the module still works
-    let mut sim = Simulation::from_link("#v=1&preset=dfly-2008-07-01&seed=7").unwrap();
+    let mut sim =
+        Simulation::from_link(JsValue::from("#v=1&preset=dfly-2008-07-01&seed=7")).unwrap();
     assert_eq!(json(&sim.scenario().unwrap())["seed"], "7");
-    assert_eq!(num(&sim.advance(50.0).unwrap(), "tick"), 50.0);
+    assert_eq!(
+        num(&sim.advance(JsValue::from(50.0)).unwrap(), "tick"),
+        50.0
+    );
 }
 
 #[wasm_bindgen_test]
@@ -209,13 +218,13 @@ fn links_round_trip_through_the_facade() {
     let sim = Simulation::new(scenario.clone()).unwrap();
     assert_eq!(sim.to_link(), format!("#{fragment}"));
 
-    let r = json(&decode_link(&sim.to_link()).unwrap());
+    let r = json(&decode_link(JsValue::from(sim.to_link())).unwrap());
     assert_eq!(r["ok"], true, "{r}");
     assert_eq!(r["link"], fragment.as_str());
     assert_eq!(r["scenario"], json(&scenario));
     assert_eq!(
         json(
-            &Simulation::from_link(&fragment)
+            &Simulation::from_link(JsValue::from(fragment))
                 .unwrap()
                 .scenario()
                 .unwrap()
@@ -245,8 +254,8 @@ fn seeds_cross_as_strings_numbers_or_bigints() {
 #[wasm_bindgen_test]
 fn samples_since_returns_only_new_rows_as_copies_that_survive_memory_growth() {
     let mut sim = Simulation::new(default_scenario().unwrap()).unwrap();
-    sim.advance(1_000.0).unwrap();
-    let first = sim.samples_since(0.0).unwrap();
+    sim.advance(JsValue::from(1_000.0)).unwrap();
+    let first = sim.samples_since(JsValue::from(0.0)).unwrap();
     let n1 = num(&first, "rows");
     assert_eq!(num(&first, "start"), 0.0);
     assert!(n1 > 0.0);
@@ -272,22 +281,25 @@ fn samples_since_returns_only_new_rows_as_copies_that_survive_memory_growth() {
         "the first batch changed after growth"
     );
 
-    sim.advance(1_000.0).unwrap();
-    let second = sim.samples_since(n1).unwrap();
+    sim.advance(JsValue::from(1_000.0)).unwrap();
+    let second = sim.samples_since(JsValue::from(n1)).unwrap();
     assert_eq!(num(&second, "start"), n1);
     let n2 = num(&second, "rows");
     assert!(n2 > 0.0);
     // nothing new since the last batch
-    let none = sim.samples_since(n1 + n2).unwrap();
+    let none = sim.samples_since(JsValue::from(n1 + n2)).unwrap();
     assert_eq!(num(&none, "rows"), 0.0);
     assert_eq!(num(&none, "start"), n1 + n2);
     // a row past the end is clamped, never an error
-    assert_eq!(num(&sim.samples_since(1e9).unwrap(), "start"), n1 + n2);
+    assert_eq!(
+        num(&sim.samples_since(JsValue::from(1e9)).unwrap(), "start"),
+        n1 + n2
+    );
 
     // the two batches, concatenated, are exactly a fresh run's samples, column by column
     let mut fresh = Simulation::new(default_scenario().unwrap()).unwrap();
-    fresh.advance(2_000.0).unwrap();
-    let all = fresh.samples_since(0.0).unwrap();
+    fresh.advance(JsValue::from(2_000.0)).unwrap();
+    let all = fresh.samples_since(JsValue::from(0.0)).unwrap();
     assert_eq!(num(&all, "rows"), n1 + n2);
     for name in columns() {
         let mut joined = column(&first, &name);
@@ -304,8 +316,8 @@ fn samples_since_returns_only_new_rows_as_copies_that_survive_memory_growth() {
 #[wasm_bindgen_test]
 fn log_since_returns_only_new_lines_with_their_index() {
     let mut sim = Simulation::new(default_scenario().unwrap()).unwrap();
-    sim.run_until(6_000.0, None).unwrap();
-    let all = json(&sim.log_since(0.0).unwrap());
+    sim.run_until(6_000.0.into(), None).unwrap();
+    let all = json(&sim.log_since(JsValue::from(0.0)).unwrap());
     let all = all.as_array().unwrap();
     for (i, l) in all.iter().enumerate() {
         assert_eq!(l["index"], i);
@@ -317,10 +329,13 @@ fn log_since_returns_only_new_lines_with_their_index() {
             "{l}"
         );
     }
-    let tail = json(&sim.log_since(all.len() as f64).unwrap());
+    let tail = json(&sim.log_since(JsValue::from(all.len() as f64)).unwrap());
     assert_eq!(tail.as_array().unwrap().len(), 0);
     if let Some(last) = all.last() {
-        let one = json(&sim.log_since((all.len() - 1) as f64).unwrap());
+        let one = json(
+            &sim.log_since(JsValue::from((all.len() - 1) as f64))
+                .unwrap(),
+        );
         assert_eq!(one, serde_json::json!([last]));
     }
 }
@@ -328,14 +343,14 @@ fn log_since_returns_only_new_lines_with_their_index() {
 #[wasm_bindgen_test]
 fn messages_since_folds_what_the_console_repeats_and_only_adds_lines() {
     // the emergency-fails preset: the daemon's emergency allocation fails again every 5 s
-    let mut sim = Simulation::from_link(
+    let mut sim = Simulation::from_link(JsValue::from(
         "#v=1&preset=dfly-2008-07-01&ram=40M&seed=3&window=600s&recoverbufpages=off",
-    )
+    ))
     .unwrap();
-    sim.run_until(10_000.0, None).unwrap();
-    let early = json(&sim.messages_since(0.0).unwrap());
-    sim.run_until(20_000.0, None).unwrap();
-    let all = json(&sim.messages_since(0.0).unwrap());
+    sim.run_until(10_000.0.into(), None).unwrap();
+    let early = json(&sim.messages_since(JsValue::from(0.0)).unwrap());
+    sim.run_until(20_000.0.into(), None).unwrap();
+    let all = json(&sim.messages_since(JsValue::from(0.0)).unwrap());
     let all = all.as_array().unwrap();
     let early = early.as_array().unwrap();
     assert_eq!(all[..early.len()], early[..], "written lines never change");
@@ -349,24 +364,24 @@ fn messages_since_folds_what_the_console_repeats_and_only_adds_lines() {
             .starts_with("last message repeated")
     };
     assert!(all.iter().any(fold), "{all:?}");
-    let console = json(&sim.log_since(0.0).unwrap());
+    let console = json(&sim.log_since(JsValue::from(0.0)).unwrap());
     assert!(!console.as_array().unwrap().iter().any(fold));
     assert!(console.as_array().unwrap().len() > all.len());
-    let tail = json(&sim.messages_since(all.len() as f64).unwrap());
+    let tail = json(&sim.messages_since(JsValue::from(all.len() as f64)).unwrap());
     assert_eq!(tail.as_array().unwrap().len(), 0);
 }
 
 #[wasm_bindgen_test]
 fn run_until_stops_at_the_tick_or_the_budget() {
     let mut sim = Simulation::new(default_scenario().unwrap()).unwrap();
-    let s = json(&sim.run_until(500.0, Some(200.0)).unwrap());
+    let s = json(&sim.run_until(500.0.into(), Some(200.0.into())).unwrap());
     assert_eq!(s["tick"], 200);
-    let s = json(&sim.run_until(500.0, Some(1_000.0)).unwrap());
+    let s = json(&sim.run_until(500.0.into(), Some(1_000.0.into())).unwrap());
     assert_eq!(s["tick"], 500);
     assert_eq!(json(&sim.status().unwrap()), s);
     assert_eq!(sim.tick(), 500.0);
     for bad in [-1.0, 0.5, f64::NAN] {
-        let msg = error_message(sim.advance(bad));
+        let msg = error_message(sim.advance(JsValue::from(bad)));
         assert!(msg.contains("ticks"), "{msg}");
     }
 }
@@ -374,7 +389,7 @@ fn run_until_stops_at_the_tick_or_the_budget() {
 #[wasm_bindgen_test]
 fn every_returned_value_is_plain_json() {
     let mut sim = Simulation::new(default_scenario().unwrap()).unwrap();
-    sim.advance(1_000.0).unwrap();
+    sim.advance(JsValue::from(1_000.0)).unwrap();
     let outcome = sim.outcome().unwrap();
     assert!(outcome.is_null() || outcome.is_object());
     let s = json(&sim.status().unwrap());
@@ -390,7 +405,8 @@ fn every_returned_value_is_plain_json() {
     assert!(p["kernels"][0]["policy"]["bio"].is_string(), "{p}");
     assert!(p["scenarios"][0]["scenario"]["seed"].is_string(), "{p}");
     assert!(p["mechanisms"][0]["values"].is_array(), "{p}");
-    let cols: js_sys::Object = get(&sim.samples_since(0.0).unwrap(), "columns").unchecked_into();
+    let cols: js_sys::Object =
+        get(&sim.samples_since(JsValue::from(0.0)).unwrap(), "columns").unchecked_into();
     let keys: Vec<String> = js_sys::Object::keys(&cols)
         .iter()
         .map(|k| k.as_string().unwrap())
@@ -419,4 +435,264 @@ fn limits_give_the_range_the_engine_validates() {
             "{key}"
         );
     }
+}
+
+/// Values of every JS type but the one an argument wants.
+fn odd_values() -> Vec<JsValue> {
+    vec![
+        JsValue::from(123),
+        js_sys::Object::new().into(),
+        JsValue::bigint_from_str("10"),
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        JsValue::TRUE,
+        Array::new().into(),
+        JsValue::symbol(Some("s")),
+        js_sys::Function::new_no_args("return 1").into(),
+    ]
+}
+
+/// A method of `Simulation` that takes one number.
+type Call = fn(&mut Simulation, JsValue) -> Result<JsValue, js_sys::Error>;
+
+#[wasm_bindgen_test]
+fn arguments_of_the_wrong_type_throw_an_error_naming_them_and_never_trap() {
+    // decodeLink(123), decodeLink({}) and decodeLink(10n) trapped: "memory access out of bounds"
+    for v in odd_values() {
+        let msg = error_message(decode_link(v.clone()));
+        assert!(
+            msg.starts_with("fragment: got ") && msg.ends_with(", allowed a string"),
+            "{msg}"
+        );
+        let msg = error_message(Simulation::from_link(v.clone()));
+        assert!(msg.starts_with("fragment: got "), "{msg}");
+        assert!(!error_message(Simulation::new(v.clone())).is_empty());
+        assert!(!error_message(encode_link(v)).is_empty());
+    }
+    assert_eq!(
+        error_message(decode_link(JsValue::bigint_from_str("10"))),
+        "fragment: got a bigint (10), allowed a string"
+    );
+
+    let mut sim = Simulation::new(default_scenario().unwrap()).unwrap();
+    let numbers: [(&str, Call); 6] = [
+        ("ticks", |s, v| s.advance(v)),
+        ("tick", |s, v| s.run_until(v, None)),
+        ("row", |s, v| s.samples_since(v)),
+        ("line", |s, v| s.log_since(v)),
+        ("line", |s, v| s.messages_since(v)),
+        ("from", |s, v| s.events_since(v)),
+    ];
+    let mut odd = odd_values();
+    odd.retain(|v| !v.is_bigint() && v.as_f64().is_none());
+    odd.extend([
+        JsValue::from("10"),
+        JsValue::from(f64::NAN),
+        JsValue::from(-1),
+        JsValue::bigint_from_str("-1"),
+    ]);
+    for (name, call) in numbers {
+        for v in &odd {
+            let msg = error_message(call(&mut sim, v.clone()));
+            assert!(
+                msg.starts_with(&format!("{name}: got "))
+                    && msg.ends_with("allowed a whole number >= 0"),
+                "{msg}"
+            );
+        }
+    }
+    let msg = error_message(sim.run_until(5.0.into(), Some(JsValue::from("5"))));
+    assert_eq!(msg, "maxTicks: got a string, allowed a whole number >= 0");
+    assert_eq!(
+        error_message(sim.advance(JsValue::from(-1))),
+        "ticks: got a number (-1), allowed a whole number >= 0"
+    );
+
+    // a BigInt is a whole number too, and an absent budget is no budget
+    assert_eq!(
+        num(
+            &sim.advance(JsValue::bigint_from_str("30")).unwrap(),
+            "tick"
+        ),
+        30.0
+    );
+    let s = sim
+        .run_until(60.0.into(), Some(JsValue::UNDEFINED))
+        .unwrap();
+    assert_eq!(num(&s, "tick"), 60.0);
+
+    // and the module still works
+    let r = json(&decode_link(JsValue::from("#v=1&seed=3")).unwrap());
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(num(&sim.advance(JsValue::from(40)).unwrap(), "tick"), 100.0);
+}
+
+#[wasm_bindgen_test]
+fn a_link_of_16_mib_is_one_error_and_the_module_lives_on() {
+    // it grew wasm memory to 4 GiB and trapped; every later call trapped too
+    for len in [1 << 20, 16 << 20] {
+        let link = format!("#v=1&{}", "=&".repeat(len / 2));
+        let r = json(&decode_link(JsValue::from(link)).unwrap());
+        assert_eq!(r["ok"], false);
+        let errors = r["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{len}: {}", errors.len());
+        let message = errors[0]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("{} bytes", len + 5)), "{message}");
+        assert!(message.contains("65536"), "{message}");
+    }
+    let r = json(&decode_link(JsValue::from(format!("#v=1&{}", "=&".repeat(1000)))).unwrap());
+    let errors = r["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 21);
+    assert_eq!(errors[20]["key"], "and 980 more");
+    let r = json(&decode_link(JsValue::from("#v=1&seed=3")).unwrap());
+    assert_eq!(r["ok"], true, "{r}");
+}
+
+/// splitmix64, so the property test below is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.below(from.len())]
+    }
+}
+
+/// A link-like string: keys, values, separators, escapes and junk in any order.
+fn random_link(rng: &mut Rng) -> String {
+    const HEADS: [&str; 8] = [
+        "",
+        "#",
+        "?",
+        "v=1&",
+        "#v=1&",
+        " # v=1&",
+        "https://x.test/p?q=1#v=1&",
+        "v=2&v=1&",
+    ];
+    const KEYS: [&str; 18] = [
+        "v",
+        "preset",
+        "ram",
+        "seed",
+        "until",
+        "hogs",
+        "hog",
+        "hogat",
+        "fs",
+        "bio",
+        "warm",
+        "recoverbufpages",
+        "dirtylimit",
+        "x",
+        "",
+        "RAM",
+        " ram ",
+        "%72am",
+    ];
+    const VALUES: [&str; 22] = [
+        "1",
+        "0",
+        "00",
+        "007",
+        "2",
+        "256M",
+        "2G",
+        "0M",
+        "1T",
+        "30s",
+        "500ms",
+        "1005ms",
+        "on",
+        "off",
+        "ufs",
+        "dfly-2008-07-01",
+        "bytes%2Bcount",
+        "%",
+        "%zz",
+        "%FF",
+        "-1",
+        "18446744073709551616",
+    ];
+    const JUNK: [&str; 12] = [
+        "&",
+        "=",
+        "&&",
+        "==",
+        "#",
+        "?",
+        " ",
+        "%",
+        "\u{202e}",
+        "\u{1f600}",
+        "\n",
+        "\0",
+    ];
+    let mut s = String::from(rng.pick(&HEADS));
+    for _ in 0..rng.below(12) {
+        match rng.below(8) {
+            0 => s.push_str(rng.pick(&JUNK)),
+            1 => {
+                let c = char::from_u32(rng.next() as u32 % 0x11_0000).unwrap_or('\u{fffd}');
+                s.push(c);
+            }
+            _ => {
+                s.push_str(rng.pick(&KEYS));
+                s.push('=');
+                s.push_str(rng.pick(&VALUES));
+                s.push('&');
+            }
+        }
+    }
+    s
+}
+
+#[wasm_bindgen_test]
+fn ten_thousand_random_links_decode_without_a_trap() {
+    let mut rng = Rng(20_080_630);
+    let mut decoded = 0;
+    for i in 0..10_240 {
+        let mut link = random_link(&mut rng);
+        if i % 1024 == 0 {
+            // now and then a long one: just under the limit, or over it
+            let pad = 60_000 + rng.below(10_000);
+            link.push_str(&"x=&".repeat(pad / 3));
+        }
+        let r = decode_link(JsValue::from(link.as_str()))
+            .unwrap_or_else(|e| panic!("{link:?} threw {:?}", JsValue::from(e)));
+        match get(&r, "ok").as_bool() {
+            Some(true) => {
+                decoded += 1;
+                assert!(get(&r, "link").is_string(), "{link:?}");
+            }
+            Some(false) => {
+                let errors = Array::from(&get(&r, "errors"));
+                let n = errors.length() as usize;
+                assert!((1..=21).contains(&n), "{link:?}: {n} errors");
+                for e in errors.iter() {
+                    for field in ["key", "given", "allowed", "message"] {
+                        assert!(get(&e, field).is_string(), "{link:?}: {field}");
+                    }
+                }
+            }
+            None => panic!("{link:?}: no ok in the result"),
+        }
+    }
+    assert!(
+        decoded > 100,
+        "only {decoded} links decoded: the generator is off"
+    );
+    let r = json(&decode_link(JsValue::from("#v=1&seed=3")).unwrap());
+    assert_eq!(r["ok"], true, "{r}");
 }
