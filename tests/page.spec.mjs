@@ -227,6 +227,65 @@ test('a broken link shows what is wrong and offers the nearest valid scenario', 
   await expect.poll(() => page.evaluate(() => location.hash)).not.toContain('bogus');
 });
 
+test('the engine refuses arguments of the wrong type with an Error, not a trap', async ({ page }) => {
+  await openLab(page);
+  const [worker] = page.workers();
+  const thrown = await worker.evaluate(async () => {
+    const glue = await import(new URL('./pkg/pageout_web.js', self.location.href).href);
+    const out = [];
+    for (const v of [123, {}, 10n, undefined]) {
+      try {
+        glue.decodeLink(v);
+        out.push('returned');
+      } catch (e) {
+        out.push(`${e.constructor.name}: ${e.message}`);
+      }
+    }
+    out.push(glue.decodeLink('#v=1&seed=3').ok);
+    return out;
+  });
+  expect(thrown).toEqual([
+    'Error: fragment: got a number (123), allowed a string',
+    'Error: fragment: got an object, allowed a string',
+    'Error: fragment: got a bigint (10), allowed a string',
+    'Error: fragment: got undefined, allowed a string',
+    true,
+  ]);
+});
+
+test('a trap in the engine is reported, and the scenario reloads on a fresh engine', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT + 30_000);
+  await openLab(page, '#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&until=20s');
+  const before = await runToEnd(page);
+
+  // A run under way, then the trap (the test-only hook of protocol.js: an out-of-memory abort).
+  await page.click('#reset');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'idle');
+  await page.click('#step');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'paused');
+  const [worker] = page.workers();
+  await worker.evaluate(() => {
+    self.dispatchEvent(new MessageEvent('message', { data: { type: 'debug-trap' } }));
+  });
+
+  const fatal = page.locator('#fatal');
+  await expect(fatal).toBeVisible();
+  await expect(fatal).toContainText('The simulator hit an internal error');
+  await expect(fatal).toContainText('RuntimeError: unreachable');
+  await expect(fatal).toContainText('reload the scenario');
+  await expect(page.locator('#fatal-reload')).toBeFocused();
+  await expect(page.locator('#run')).toBeDisabled();
+  expect(await seriousA11yViolations(page), 'with the trap panel').toEqual([]);
+  await screenshot(page, 'trapped');
+
+  // The fresh engine runs the same scenario to the same end.
+  await page.click('#fatal-reload');
+  await expect(fatal).toBeHidden();
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'idle');
+  await expect(page.locator('#run')).toBeEnabled();
+  expect(await runToEnd(page)).toEqual(before);
+});
+
 test('an outdated link version is reported, not guessed', async ({ page }) => {
   await openLab(page, '#v=99&seed=3');
   await expect(page.locator('#link-error')).toBeVisible();

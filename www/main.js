@@ -35,6 +35,9 @@ const ui = {
   traceHash: $('trace-hash'),
   scenarioError: $('scenario-error'),
   fatal: $('fatal'),
+  fatalTitle: $('fatal-title'),
+  fatalText: $('fatal-text'),
+  fatalReload: $('fatal-reload'),
   help: $('help'),
 };
 
@@ -95,10 +98,39 @@ const engine = new EngineClient(worker, {
     ui.seekBar.value = done;
   },
   onFatal(message) {
-    ui.fatal.hidden = false;
-    ui.fatal.textContent = `The simulator stopped: ${message}. Reload the page to start again.`;
+    showFatal('The simulator stopped', `${message}. Reload the page to start again.`);
     setState('idle');
   },
+  onTrapped({ message, hadRun }) {
+    // The worker has a fresh engine; the run is gone with the old one.
+    run.generation++;
+    run.loaded = false;
+    run.playing = false;
+    run.seeking = false;
+    showFatal(
+      'The simulator hit an internal error',
+      `The engine trapped (${message}). ` +
+        (hadRun
+          ? 'The run was lost; a fresh engine has started: reload the scenario to run it again.'
+          : 'A fresh engine has started: load the scenario to go on.'),
+      { reload: true },
+    );
+    setState('idle');
+  },
+});
+
+/** The fatal panel: what happened, with a button to load the scenario again when that helps. */
+function showFatal(title, text, { reload = false } = {}) {
+  ui.fatalTitle.textContent = title;
+  ui.fatalText.textContent = text;
+  ui.fatalReload.hidden = !reload;
+  ui.fatal.hidden = false;
+  if (reload) ui.fatalReload.focus();
+}
+
+ui.fatalReload.addEventListener('click', async () => {
+  ui.fatal.hidden = true;
+  await load(structuredClone(run.scenario || defaultScenario));
 });
 
 const links = new LinkWriter((scenario) => engine.request(REQ.ENCODE, { scenario }));
@@ -287,6 +319,8 @@ async function load(scenario) {
     ui.time.disabled = false;
     ui.scenarioError.hidden = true;
     ui.scenarioError.textContent = '';
+    // a fresh engine after a trap runs this scenario: the offer to reload is taken
+    if (!ui.fatalReload.hidden) ui.fatal.hidden = true;
     showOutcome();
     setState('idle');
     return true;
@@ -534,6 +568,5 @@ async function start() {
 }
 
 start().catch((err) => {
-  ui.fatal.hidden = false;
-  ui.fatal.textContent = `The simulator could not start: ${err && err.message ? err.message : err}`;
+  showFatal('The simulator could not start', `${err && err.message ? err.message : err}`);
 });

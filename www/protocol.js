@@ -83,6 +83,10 @@
  * @typedef {{type: 'seek', id: number, tick: number}} SeekRequest
  *   runs to `tick` (forwards: continues; backwards: a fresh Simulation from tick 0), posting
  *   `progress` messages while it works, then one frame; reply.value: {tick}.
+ * @typedef {{type: 'debug-trap', id?: number}} DebugTrapRequest
+ *   for tests only, never sent by the page: makes the wasm instance trap as an out-of-memory
+ *   does (its allocator asked for 4 GiB aborts with `unreachable`), so that the recovery below
+ *   can be tested without an engine bug. Answered by a `trapped` message (and an error reply).
  */
 
 /**
@@ -91,6 +95,12 @@
  *   problems?: FieldProblem[]}}} Reply
  * @typedef {{type: 'progress', done: number, total: number}} Progress
  * @typedef {{type: 'fatal', message: string}} Fatal  the engine could not start at all
+ * @typedef {{type: 'trapped', message: string, hadRun: boolean}} Trapped
+ *   the wasm instance trapped (a WebAssembly.RuntimeError, named in `message`); every call on it
+ *   would trap from then on. The worker has dropped the run (a request that was being handled,
+ *   and a seek under way, got an error reply) and started a fresh instance, which takes requests
+ *   as before: the page says what happened and offers to load the scenario again (`hadRun`:
+ *   there was one).
  */
 
 export const REQ = Object.freeze({
@@ -102,6 +112,7 @@ export const REQ = Object.freeze({
   PAUSE: 'pause',
   STEP: 'step',
   SEEK: 'seek',
+  DEBUG_TRAP: 'debug-trap',
 });
 
 export const MSG = Object.freeze({
@@ -109,6 +120,7 @@ export const MSG = Object.freeze({
   FRAME: 'frame',
   PROGRESS: 'progress',
   FATAL: 'fatal',
+  TRAPPED: 'trapped',
 });
 
 /** Milliseconds of engine work per slice before the worker yields and posts a frame. */
@@ -120,13 +132,14 @@ export const SAMPLE_EVERY = 10;
 
 /**
  * The page's side of the protocol: a worker wrapped so that requests with an id return
- * promises, and everything else arrives through `onFrame` / `onProgress` / `onFatal`.
+ * promises, and everything else arrives through `onFrame` / `onProgress` / `onFatal` /
+ * `onTrapped`.
  */
 export class EngineClient {
   /**
    * @param {Worker} worker
    * @param {{onFrame: (f: Frame) => void, onProgress: (p: Progress) => void,
-   *   onFatal: (message: string) => void}} handlers
+   *   onFatal: (message: string) => void, onTrapped: (t: Trapped) => void}} handlers
    */
   constructor(worker, handlers) {
     this.worker = worker;
@@ -164,6 +177,9 @@ export class EngineClient {
         break;
       case MSG.FATAL:
         this.handlers.onFatal(msg.message);
+        break;
+      case MSG.TRAPPED:
+        this.handlers.onTrapped(msg);
         break;
       default:
         break;

@@ -1,14 +1,42 @@
 // The simulation worker: owns the wasm engine and the one running `Simulation`.
 // It works in slices of at most SLICE_MS and posts one frame per slice, so the page stays
 // responsive and draws at its own pace. See protocol.js for the messages.
+//
+// A trap (a WebAssembly.RuntimeError: `unreachable`, an access out of bounds) leaves the wasm
+// instance unusable: its stack pointer and its RefCells stay where the trap left them. So the
+// worker drops the run, starts a fresh instance and tells the page, which offers to reload.
 
-import init, * as engine from './pkg/pageout_web.js';
 import { REQ, MSG, SLICE_MS, HZ } from './protocol.js';
 
 /** At a set speed, frames go out about this often (at full speed: after every slice). */
 const FRAME_MS = 16;
 
-const ready = init().catch((e) => {
+const GLUE = new URL('./pkg/pageout_web.js', import.meta.url).href;
+const WASM = new URL('./pkg/pageout_web_bg.wasm', import.meta.url);
+
+/** The glue module of the live instance: the engine's API (`engine.Simulation`, ...). */
+let engine = null;
+/** The live instance's raw exports (only the debug hook uses them). */
+let raw = null;
+/** The compiled module, kept to start a fresh instance without fetching it again. */
+let compiled = null;
+/** Instances started so far. */
+let instances = 0;
+
+/**
+ * Starts a wasm instance. The glue keeps one instance per copy of itself, so every instance
+ * after the first gets a fresh copy of the glue (the same file under another query string).
+ */
+async function instantiate() {
+  instances += 1;
+  const glue = await import(instances === 1 ? GLUE : `${GLUE}?instance=${instances}`);
+  if (!compiled) compiled = await WebAssembly.compile(await (await fetch(WASM)).arrayBuffer());
+  raw = await glue.default({ module_or_path: compiled });
+  engine = glue;
+}
+
+/** Settles when the live instance is ready; replaced while a fresh one starts. */
+let ready = instantiate().catch((e) => {
   postMessage({ type: MSG.FATAL, message: `the engine could not be loaded: ${e && e.message ? e.message : e}` });
   throw e;
 });
@@ -68,6 +96,45 @@ function freeSim() {
     sim.free();
     sim = null;
   }
+}
+
+/** A trap of the wasm instance, as opposed to an Error the engine threw on purpose. */
+function isTrap(e) {
+  return e instanceof WebAssembly.RuntimeError;
+}
+
+/**
+ * After a trap: drops the run, answers the request that trapped (and a seek under way) with an
+ * error, starts a fresh instance and tells the page. Requests wait until the instance is up.
+ * @param {Error} e the trap
+ * @param {number|undefined} id the request being handled, if any
+ */
+function recover(e, id) {
+  const message = `${e.name}: ${e.message}`;
+  playing = false;
+  if (seekJob) {
+    replyError(seekJob.id, e);
+    seekJob = null;
+  }
+  if (id !== undefined) replyError(id, e);
+  if (sim) {
+    // the glue forgets the object before it calls into wasm, so a second trap here leaves
+    // nothing behind for the finalizer
+    try {
+      sim.free();
+    } catch {
+      // the old instance is gone with it
+    }
+    sim = null;
+  }
+  ready = instantiate().then(
+    () => postMessage({ type: MSG.TRAPPED, message, hadRun: scenario !== null }),
+    (err) => {
+      postMessage({ type: MSG.FATAL, message: `the engine trapped (${message}) and could not be restarted: ${err && err.message ? err.message : err}` });
+      throw err;
+    },
+  );
+  return ready;
 }
 
 /** Builds a fresh Simulation of the current scenario at tick 0. */
@@ -165,6 +232,16 @@ function work(target, budgetMs) {
 }
 
 function loop() {
+  try {
+    slice();
+  } catch (e) {
+    if (!isTrap(e)) throw e;
+    recover(e);
+  }
+}
+
+/** One slice of work: a seek, or the run at its speed. */
+function slice() {
   if (!sim) return;
   if (seekJob) {
     const job = seekJob;
@@ -209,6 +286,15 @@ function startPlaying(newSpeed) {
 
 async function handle(msg) {
   await ready;
+  try {
+    handleNow(msg);
+  } catch (e) {
+    if (!isTrap(e)) throw e;
+    await recover(e, msg.id);
+  }
+}
+
+function handleNow(msg) {
   switch (msg.type) {
     case REQ.INIT:
       reply(msg.id, {
@@ -223,6 +309,7 @@ async function handle(msg) {
       try {
         reply(msg.id, engine.decodeLink(msg.fragment));
       } catch (e) {
+        if (isTrap(e)) throw e;
         reply(msg.id, { ok: false, errors: [{ key: '', given: msg.fragment, allowed: '', message: String(e.message || e) }] });
       }
       break;
@@ -230,6 +317,7 @@ async function handle(msg) {
       try {
         reply(msg.id, engine.encodeLink(msg.scenario));
       } catch (e) {
+        if (isTrap(e)) throw e;
         replyError(msg.id, e);
       }
       break;
@@ -241,6 +329,7 @@ async function handle(msg) {
         scenario = msg.scenario;
         rebuild();
       } catch (e) {
+        if (isTrap(e)) throw e;
         scenario = previous;
         freeSim();
         replyError(msg.id, e);
@@ -276,6 +365,11 @@ async function handle(msg) {
       schedule();
       break;
     }
+    case REQ.DEBUG_TRAP:
+      // For tests: a trap the way an out-of-memory ends, the allocator asked for 4 GiB.
+      raw.__wbindgen_malloc(0xfffffff0, 8);
+      replyError(msg.id, new Error('the engine did not trap'));
+      break;
     default:
       break;
   }
