@@ -227,6 +227,48 @@ test('a broken link shows what is wrong and offers the nearest valid scenario', 
   await expect.poll(() => page.evaluate(() => location.hash)).not.toContain('bogus');
 });
 
+test('a link of a megabyte is refused at once with one line; a long list is cut at 20', async ({ page }) => {
+  await openLab(page);
+  // Pasted into the address bar: it rendered 524,288 rows after 63 s, in a 3.5 s task.
+  const huge = `#v=1&${'=&'.repeat(1 << 19)}`;
+  const seen = await page.evaluate(async (hash) => {
+    const longest = { ms: 0 };
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) longest.ms = Math.max(longest.ms, e.duration);
+    });
+    observer.observe({ type: 'longtask' });
+    const list = document.getElementById('link-error-list');
+    // from the page's hashchange (the browser's own setting of the URL comes before it)
+    let t0 = 0;
+    window.addEventListener('hashchange', () => (t0 = performance.now()), { once: true });
+    const shown = new Promise((resolve) => {
+      new MutationObserver((_, mo) => {
+        mo.disconnect();
+        resolve(performance.now() - t0);
+      }).observe(list, { childList: true });
+    });
+    location.hash = hash;
+    const ms = await shown;
+    await new Promise((r) => setTimeout(r, 100));
+    observer.disconnect();
+    return { ms, longestTask: longest.ms };
+  }, huge);
+  console.log(`1 MiB link: error list shown ${seen.ms.toFixed(1)} ms after hashchange; ` +
+    `longest main-thread task over 50 ms: ${seen.longestTask.toFixed(0)} ms`);
+  const items = page.locator('#link-error-list li');
+  await expect(items).toHaveCount(1);
+  await expect(items).toContainText(`got “${huge.length - 1} bytes”`);
+  await expect(items).toContainText('at most 65536 bytes');
+  expect(seen.longestTask).toBeLessThan(1000);
+
+  // Thousands of problems: the first 20, then how many more.
+  await page.evaluate((hash) => {
+    location.hash = hash;
+  }, `#v=1&${'=&'.repeat(1000)}`);
+  await expect(items).toHaveCount(21);
+  await expect(items.last()).toContainText('and 980 more problems: only the first 20 are listed');
+});
+
 test('the engine refuses arguments of the wrong type with an Error, not a trap', async ({ page }) => {
   await openLab(page);
   const [worker] = page.workers();

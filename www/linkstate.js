@@ -55,8 +55,10 @@ export async function nearestValid(fragment, decode) {
     const r = await decode(f);
     if (r.ok) return { scenario: r.scenario, fragment: f };
     const keys = (r.errors || []).map((e) => e.key).filter(Boolean);
+    // no key to drop (a link refused whole, too long): do not even split it
+    if (keys.length === 0) break;
     const next = withoutKeys(f, keys);
-    if (keys.length === 0 || next === f) break;
+    if (next === f) break;
     f = next;
   }
   // A link without a version may still say something: try it as version 1.
