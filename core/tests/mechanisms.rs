@@ -102,8 +102,9 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
     )
         .prop_map(|(k, ram, w, m, h, swap, fs, seed, shared)| {
             let shared = if shared && m > 0 { "on" } else { "off" };
+            let hog = if h > 0 { "&hog=24M" } else { "" };
             let l = format!(
-                "v=1&preset={k}&ram={ram}&writers={w}&mmap={m}&hogs={h}&hog=24M&swap={swap}&fs={fs}&seed={seed}&shared={shared}&until=40s&window=5s"
+                "v=1&preset={k}&ram={ram}&writers={w}&mmap={m}&hogs={h}{hog}&swap={swap}&fs={fs}&seed={seed}&shared={shared}&until=40s&window=5s"
             );
             link::decode(&l).unwrap_or_else(|e| panic!("{l}: {e}"))
         })
