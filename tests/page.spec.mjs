@@ -366,16 +366,55 @@ test('keyboard: space runs and pauses, "." steps, "?" opens the shortcuts', asyn
   await expect(page.locator('body')).toHaveAttribute('data-state', 'paused');
 });
 
-test('the time slider seeks by re-running the same run', async ({ page }) => {
+test('seeking back in a finished run keeps its outcome, graph and hash and shows that moment', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT + 30_000);
   await openLab(page);
   await page.selectOption('#speed', '0');
-  // Seek forward to 5 s, then back to 2 s: the run is the same either way.
+  await page.click('#run');
+  await expect(page.locator('#banner')).toHaveAttribute('data-kind', 'deadlock', { timeout: RUN_TIMEOUT });
+  const hash = await page.locator('#trace-hash').textContent();
+  // the slider ends where the run ended (detected at 119.8 s), not at the scenario's 300 s
+  await expect(page.locator('#time')).toHaveAttribute('max', '11980');
+  const seek = async (tick) => {
+    await page.locator('#time').evaluate((el, t) => {
+      el.value = String(t);
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    }, tick);
+  };
+  await seek(800);
+  await expect(page.locator('#time-out')).toHaveText('8.00 s');
+  await expect(page.locator('#run-tick')).toContainText('marked 8.00 s');
+  // the diagnosis stays
+  await expect(page.locator('#banner')).toHaveAttribute('data-kind', 'deadlock');
+  await expect(page.locator('#outcome-line')).toContainText('Deadlock at 109.80 s');
+  await expect(page.locator('#hang-graph svg.waitgraph')).toBeVisible();
+  await expect(page.locator('#trace-hash')).toHaveText(hash);
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'finished');
+  // the threads as they were at 8 s: the daemon not yet asleep on memory
+  await expect(page.locator('#threads-at')).toContainText('As at 8.00 s');
+  await expect(page.locator('#threads-body tr', { hasText: 'pagedaemon' })).not.toContainText('VMWait');
+  // and back at the end, the daemon in VMWait again
+  await seek(11980);
+  await expect(page.locator('#threads-body tr', { hasText: 'pagedaemon' })).toContainText('VMWait');
+  await expect(page.locator('#trace-hash')).toHaveText(hash);
+});
+
+test('the time slider runs forward and looks back without running again', async ({ page }) => {
+  await openLab(page);
+  await page.selectOption('#speed', '0');
+  // Seek forward to 5 s: the engine runs there.
   await page.locator('#time').fill('500');
   await expect(page.locator('#time')).toHaveValue('500');
   await expect(page.locator('#run-tick')).toContainText('t = 5.00 s');
+  // Back to 2 s: a lookup into what the run recorded; the run stays at 5 s.
   await page.locator('#time').fill('200');
-  await expect(page.locator('#run-tick')).toContainText('t = 2.00 s');
+  await expect(page.locator('#run-tick')).toHaveText('t = 5.00 s · marked 2.00 s');
+  await expect(page.locator('#threads-at')).toContainText('As at 2.00 s');
   await expect(page.locator('body')).toHaveAttribute('data-state', 'paused');
+  // Forward again past 5 s runs on from where the run is.
+  await page.locator('#time').fill('700');
+  await expect(page.locator('#run-tick')).toContainText('t = 7.00 s');
+  await expect(page.locator('#threads-at')).toBeHidden();
 });
 
 test('no serious accessibility findings, light and dark', async ({ page }) => {

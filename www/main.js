@@ -54,6 +54,8 @@ const run = {
   traceHash: null,
   loaded: false,
   seeking: false,
+  /** The moment shown when it is not the run's latest (a lookup, see `view`), or null. */
+  viewTick: null,
   /** Bumped on every load so frames of an older run are ignored. */
   generation: 0,
 };
@@ -73,7 +75,7 @@ const consolePanel = new ConsolePanel(
   },
   (tick) => markTime(tick),
 );
-const threads = new ThreadsPanel($('threads-body'));
+const threads = new ThreadsPanel($('threads-body'), $('threads-at'));
 const moments = new TimelinePanel($('moments-list'), $('moments-scroll'), $('moments-empty'), (tick) => markTime(tick));
 const hang = new HangView($('hang'), $('hang-graph'), $('hang-edges'), $('hang-cycle'));
 
@@ -188,14 +190,14 @@ function drawFrames() {
   const now = performance.now();
   if (!run.playing || now - lastPanels >= PANEL_MS) {
     lastPanels = now;
-    threads.update(latestThreads);
+    if (run.viewTick == null) threads.update(latestThreads);
     syncTimeline();
   } else if (!panelTimer) {
     panelTimer = setTimeout(() => {
       panelTimer = 0;
       requestAnimationFrame(() => {
         lastPanels = performance.now();
-        threads.update(latestThreads);
+        if (run.viewTick == null) threads.update(latestThreads);
         syncTimeline();
       });
     }, PANEL_MS);
@@ -214,6 +216,7 @@ function applyFrame(f) {
     run.stats = null;
     run.traceHash = null;
     run.finished = false;
+    run.viewTick = null;
     showOutcome();
   }
   charts.append(f.samples);
@@ -232,6 +235,7 @@ function applyFrame(f) {
 }
 
 function syncTimeline() {
+  if (run.viewTick != null) return; // showing an earlier moment: leave the marker where it is
   ui.runTick.textContent = `t = ${fmtSec(run.tick)} s`;
   if (!draggingTime && !run.seeking) {
     ui.time.value = String(run.tick);
@@ -289,11 +293,18 @@ function showOutcome() {
   ui.traceHash.textContent = run.traceHash || '—';
   ui.traceHash.dataset.traceHash = run.traceHash || '';
   if (o.kind !== 'survived') hang.show(o.graph, o.kind);
+  syncSliderRange();
 }
 
 function markTime(tick) {
   charts.mark(tick);
   ui.runTick.textContent = `t = ${fmtSec(run.tick)} s · marked ${fmtSec(tick)} s`;
+}
+
+/** The slider spans the run: to its end once it has one, else to the scenario's duration. */
+function syncSliderRange() {
+  const end = run.outcome ? Number(run.outcome.detectedAt ?? run.outcome.tick) : run.durationTicks;
+  ui.time.max = String(Math.max(1, end || run.durationTicks));
 }
 
 // ---------------------------------------------------------------- actions
@@ -349,6 +360,7 @@ function play() {
     return;
   }
   run.playing = true;
+  run.viewTick = null;
   engine.send(REQ.PLAY, { speed: Number(ui.speed.value) });
   setState('running');
 }
@@ -370,8 +382,33 @@ function step() {
   engine.send(REQ.STEP, { ticks: STEP_TICKS });
 }
 
+/**
+ * Shows a moment of the run that is already computed, without running anything: the charts'
+ * marker, the threads as the run recorded them then, the console line of that moment. The
+ * outcome, the wait-for graph and the trace hash of the whole run stay.
+ */
+async function view(tick) {
+  run.viewTick = tick;
+  markTime(tick);
+  ui.time.value = String(tick);
+  ui.timeOut.textContent = `${fmtSec(tick)} s`;
+  consolePanel.selectTick(tick);
+  try {
+    const states = await engine.request(REQ.THREADS_AT, { tick });
+    if (run.viewTick === tick) threads.showAt(states, tick);
+  } catch {
+    // the run was replaced meanwhile
+  }
+}
+
 async function seek(tick) {
   if (!run.loaded) return;
+  // a moment the run has already passed is a lookup; only moving forward runs the engine
+  if (tick <= run.tick) {
+    await view(tick);
+    return;
+  }
+  run.viewTick = null;
   const wasPlaying = run.playing;
   run.playing = false;
   run.seeking = true;

@@ -80,6 +80,10 @@
  * @typedef {{type: 'pause'}} PauseRequest
  * @typedef {{type: 'step', ticks: number}} StepRequest
  *   advances by `ticks` and posts one frame.
+ * @typedef {{type: 'threads-at', id: number, tick: number}} ThreadsAtRequest
+ *   reply.value: ThreadState[] (web/src/api.d.ts), what every thread was doing at `tick` as the
+ *   run recorded it: a lookup, no simulation. The page uses it to show a moment before the end
+ *   of a computed run without running it again.
  * @typedef {{type: 'seek', id: number, tick: number}} SeekRequest
  *   runs to `tick` (forwards: continues; backwards: a fresh Simulation from tick 0), posting
  *   `progress` messages while it works, then one frame; reply.value: {tick}.
@@ -112,6 +116,7 @@ export const REQ = Object.freeze({
   PAUSE: 'pause',
   STEP: 'step',
   SEEK: 'seek',
+  THREADS_AT: 'threads-at',
   DEBUG_TRAP: 'debug-trap',
 });
 

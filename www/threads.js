@@ -27,19 +27,43 @@ const fmt = (v) => Number(v || 0).toLocaleString('en-US');
 
 export class ThreadsPanel {
   /** @param {HTMLTableSectionElement} tbody */
-  constructor(tbody) {
+  /**
+   * @param {HTMLTableSectionElement} tbody
+   * @param {HTMLElement} [caption]  says which moment the table shows when it is not the latest
+   */
+  constructor(tbody, caption) {
     this.tbody = tbody;
+    this.caption = caption;
     this.last = '';
   }
 
   clear() {
     this.last = '';
     this.tbody.replaceChildren();
+    if (this.caption) this.caption.hidden = true;
   }
 
-  /** @param {import('../web/src/api').ThreadInfo[]} threads */
-  update(threads) {
+  /**
+   * The threads at an earlier moment of the run, as it recorded them (no pages taken: those are
+   * counted for the run's latest moment only).
+   * @param {import('../web/src/api').ThreadState[]} states
+   * @param {number} tick
+   */
+  showAt(states, tick) {
+    this.update(states, true);
+    if (this.caption) {
+      this.caption.textContent = `As at ${(Number(tick) / HZ).toFixed(2)} s, the moment marked on the charts (pages taken: —). Run or step to return to the latest moment.`;
+      this.caption.hidden = false;
+    }
+  }
+
+  /**
+   * @param {Array<import('../web/src/api').ThreadInfo | import('../web/src/api').ThreadState>} threads
+   * @param {boolean} [past]  an earlier moment (keep the caption)
+   */
+  update(threads, past = false) {
     if (!threads) return;
+    if (!past && this.caption) this.caption.hidden = true;
     const key = JSON.stringify(threads);
     if (key === this.last) return;
     this.last = key;
@@ -72,7 +96,9 @@ export class ThreadsPanel {
       const a = t.account || {};
       const pages = document.createElement('td');
       pages.className = 'num pages';
-      pages.textContent = `${fmt(a.pagesNormal)} · ${fmt(a.pagesSystem)} · ${fmt(a.pagesInterrupt)}`;
+      pages.textContent = t.account
+        ? `${fmt(a.pagesNormal)} · ${fmt(a.pagesSystem)} · ${fmt(a.pagesInterrupt)}`
+        : '—';
       if (Number(a.pagesSystem) + Number(a.pagesInterrupt) > 0) pages.classList.add('reserve');
       if (Number(a.pageouts) > 0) {
         const small = document.createElement('span');

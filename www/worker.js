@@ -346,6 +346,13 @@ function handleNow(msg) {
       playing = false;
       if (sim) postFrame();
       break;
+    case REQ.THREADS_AT:
+      if (!sim) {
+        replyError(msg.id, new Error('nothing loaded'));
+        break;
+      }
+      reply(msg.id, sim.threadsAt(Math.max(0, Math.floor(Number(msg.tick) || 0))));
+      break;
     case REQ.STEP:
       if (!sim) break;
       playing = false;

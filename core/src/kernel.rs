@@ -15,7 +15,7 @@ use crate::kmalloc::{hammer_flusher, SlabZones};
 use crate::pageout::vm_pageout;
 use crate::policy::Policy;
 use crate::sched::{Kc, Sched, TKind, TState, ThreadFuture, Tid, EV_DISK, TICK_US};
-use crate::trace::{Col, Console, Samples, NCOLS, SAMPLE_EVERY};
+use crate::trace::{Col, Console, Samples, ThreadSamples, NCOLS, SAMPLE_EVERY};
 use crate::vm::{
     Vm, VmThresholds, NONE, OBJ_KERNEL, PG_BUSY, PG_DIRTY, PG_VALID, PQ_ACTIVE, PQ_CACHE, PQ_FREE,
     PQ_HELD, PQ_INACTIVE, PQ_WIRED,
@@ -153,6 +153,9 @@ pub struct Machine {
     pub k: Kc,
     futs: Vec<Option<ThreadFuture>>,
     pub samples: Samples,
+    /// What every thread was doing at each sample, so that any moment of a run can be shown
+    /// again without simulating it.
+    pub thread_samples: ThreadSamples,
     pub outcome: Option<Outcome>,
     end_tick: u64,
     window: u64,
@@ -296,6 +299,7 @@ impl Machine {
             k,
             futs,
             samples: Samples::default(),
+            thread_samples: ThreadSamples::default(),
             outcome: None,
             end_tick: s.duration_ticks(),
             window: s.hang_window_ticks(),
@@ -411,6 +415,7 @@ impl Machine {
             };
         }
         self.samples.push(row);
+        self.thread_samples.record(&kk.sched.threads);
 
         let progress = kk.progress();
         if progress != self.last_progress {

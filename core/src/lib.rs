@@ -82,6 +82,24 @@ pub struct ThreadInfo {
     pub account: account::ThreadAccount,
 }
 
+/// What a kernel thread was doing at a moment of the run (recorded at each sample).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadState {
+    /// Thread name.
+    pub name: String,
+    /// `running`, `runnable`, `sleeping` or `exited`.
+    pub state: String,
+    /// The sleep message, empty when not sleeping.
+    pub wmesg: String,
+    /// Whether the sleep has a timeout.
+    pub timed: bool,
+    /// Tick since which it is in this state.
+    pub since: u64,
+    /// The kernel function whose wait the sleep is, or empty.
+    pub path: String,
+}
+
 /// The boot-time thresholds (kernel-2008.md §2.3, §4.2), in pages and bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -275,6 +293,31 @@ impl Simulation {
     /// What the warm start put where (all zero when the scenario starts cold).
     pub fn warm_start(&self) -> warm::WarmStart {
         self.m.k.borrow().warm
+    }
+
+    /// What every thread was doing at the last sample at or before `tick` (a lookup into what the
+    /// run recorded: no simulation). Empty before the first sample.
+    pub fn threads_at(&self, tick: u64) -> Vec<ThreadState> {
+        let ticks = self.m.samples.col(Col::Tick);
+        let i = ticks.partition_point(|&t| u64::from(t) <= tick);
+        if i == 0 {
+            return Vec::new();
+        }
+        let k = self.m.k.borrow();
+        self.m
+            .thread_samples
+            .at(i - 1)
+            .into_iter()
+            .zip(&k.sched.threads)
+            .map(|(a, th)| ThreadState {
+                name: th.name.clone(),
+                state: a.state.to_string(),
+                wmesg: a.wmesg.to_string(),
+                timed: a.timed,
+                since: a.since,
+                path: a.path.to_string(),
+            })
+            .collect()
     }
 
     /// Boot-time thresholds.

@@ -136,6 +136,96 @@ impl Samples {
     }
 }
 
+/// What each thread was doing at each sample: its state, its wait message and the kernel function
+/// it waits in, as indices into a table of the strings seen, one `u32` per thread per sample.
+#[derive(Clone, Debug, Default)]
+pub struct ThreadSamples {
+    /// `threads` codes per sample, sample after sample.
+    codes: Vec<u32>,
+    /// Threads per sample (fixed once the first sample is taken).
+    threads: usize,
+    /// The wait messages and kernel functions seen (index 0 is "").
+    words: Vec<&'static str>,
+    /// The tick since which each thread was in its state, per sample.
+    since: Vec<u32>,
+}
+
+/// A thread at a sample, as [`ThreadSamples::at`] gives it back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadAt {
+    /// `runnable`, `running`, `sleeping` or `exited`.
+    pub state: &'static str,
+    /// The wait message, empty when not sleeping.
+    pub wmesg: &'static str,
+    /// The kernel function it waits in, empty when none.
+    pub path: &'static str,
+    /// Whether the sleep has a timeout.
+    pub timed: bool,
+    /// Tick since which it is in this state.
+    pub since: u64,
+}
+
+impl ThreadSamples {
+    fn word(&mut self, w: &'static str) -> u32 {
+        if w.is_empty() {
+            return 0;
+        }
+        match self.words.iter().position(|&x| x == w) {
+            Some(i) => i as u32,
+            None => {
+                self.words.push(w);
+                self.words.len() as u32 - 1
+            }
+        }
+    }
+
+    /// Records every thread's state now.
+    pub(crate) fn record(&mut self, threads: &[crate::sched::Thread]) {
+        use crate::sched::TState;
+        if self.words.is_empty() {
+            self.words.push("");
+            self.threads = threads.len();
+        }
+        for th in threads.iter().take(self.threads) {
+            let sleeping = th.state == TState::Sleeping;
+            let state = match th.state {
+                TState::Runnable => 0,
+                TState::Running | TState::Busy => 1,
+                TState::Sleeping => 2,
+                TState::Exited => 3,
+            };
+            let (w, p) = if sleeping {
+                (self.word(th.wmesg), self.word(th.path))
+            } else {
+                (0, 0)
+            };
+            let timed = u32::from(sleeping && th.timed);
+            self.codes.push(state | timed << 2 | w << 3 | p << 16);
+            let since = th.since_us / crate::sched::TICK_US;
+            self.since.push(since.min(u64::from(u32::MAX)) as u32);
+        }
+    }
+
+    /// The threads at sample `i`, in thread order; empty past the last sample.
+    pub fn at(&self, i: usize) -> Vec<ThreadAt> {
+        let n = self.threads;
+        let Some(codes) = self.codes.get(i * n..(i + 1) * n) else {
+            return Vec::new();
+        };
+        codes
+            .iter()
+            .zip(&self.since[i * n..(i + 1) * n])
+            .map(|(&c, &since)| ThreadAt {
+                state: ["runnable", "running", "sleeping", "exited"][(c & 3) as usize],
+                timed: c >> 2 & 1 == 1,
+                wmesg: self.words[(c >> 3 & 0x1fff) as usize],
+                path: self.words[(c >> 16) as usize],
+                since: u64::from(since),
+            })
+            .collect()
+    }
+}
+
 /// One line of the console, or of `/var/log/messages`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {

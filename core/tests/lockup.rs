@@ -100,6 +100,30 @@ fn the_key_moments_tell_the_same_story_in_order() {
 }
 
 #[test]
+fn any_moment_of_a_finished_run_is_a_lookup() {
+    let mut sim = Simulation::new(&ScenarioPreset::HammerLockup.scenario()).unwrap();
+    sim.run();
+    let o = sim.outcome().unwrap().clone();
+    let end = sim.threads_at(sim.tick());
+    let now = sim.threads();
+    // at the end: what threads() says
+    assert_eq!(end.len(), now.len());
+    for (a, b) in end.iter().zip(&now) {
+        assert_eq!(
+            (&a.name, &a.state, &a.wmesg, &a.path),
+            (&b.name, &b.state, &b.wmesg, &b.path)
+        );
+    }
+    // at 8 s the daemon was not yet asleep on memory; after the hang it is
+    let pd = |v: &[pageout_core::ThreadState]| v.iter().find(|t| t.name == "pagedaemon").cloned();
+    assert_ne!(pd(&sim.threads_at(800)).unwrap().wmesg, "VMWait");
+    assert_eq!(pd(&sim.threads_at(o.detected_at)).unwrap().wmesg, "VMWait");
+    assert!(sim.threads_at(0).len() <= now.len());
+    // and looking never changes the run
+    assert_eq!(sim.outcome(), Some(&o));
+}
+
+#[test]
 fn before_the_fix_the_lockup_is_a_hazard_that_strikes_at_different_times() {
     let s = lockup(KernelPreset::Dfly20080630, 1);
     let runs = each_seed(&s, 1..=100, |seed, sim| {

@@ -224,6 +224,16 @@ export interface ThreadInfo {
   account: ThreadAccount;
 }
 
+/** What a thread was doing at a moment of the run (`threadsAt`). */
+export interface ThreadState {
+  name: string;
+  state: string;
+  wmesg: string;
+  timed: boolean;
+  since: number;
+  path: string;
+}
+
 /** A sleeping thread in the wait-for graph. */
 export interface WaitNode {
   thread: string;

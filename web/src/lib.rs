@@ -312,6 +312,16 @@ impl Simulation {
         to_js(&self.engine.events_since(from))
     }
 
+    /// What every thread was doing at `tick` (the last sample at or before it): a lookup into
+    /// what the run recorded, no simulation.
+    #[wasm_bindgen(js_name = threadsAt, unchecked_return_type = "ThreadState[]")]
+    pub fn threads_at(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] tick: JsValue,
+    ) -> Result<JsValue, js_sys::Error> {
+        to_js(&self.engine.threads_at(whole_arg("tick", &tick)?))
+    }
+
     /// Every kernel thread and what it is doing.
     #[wasm_bindgen(unchecked_return_type = "ThreadInfo[]")]
     pub fn threads(&self) -> Result<JsValue, js_sys::Error> {

@@ -11,7 +11,7 @@ use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::link::LinkError;
 use pageout_core::{
     BdSpeedup, BioVariant, Col, DirtyLimit, FsKind, KernelPreset, Outcome, OutcomeKind, Scenario,
-    Simulation, ThreadInfo, WaitEdge, WaitGraph, WaitNode,
+    Simulation, ThreadInfo, ThreadState, WaitEdge, WaitGraph, WaitNode,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -124,6 +124,17 @@ fn api_interfaces_match_the_engine_types() {
         ("Stats", keys(&sim.stats())),
         ("ThreadInfo", keys(&thread)),
         ("ThreadAccount", keys(&thread.account)),
+        (
+            "ThreadState",
+            keys(&ThreadState {
+                name: String::new(),
+                state: String::new(),
+                wmesg: String::new(),
+                timed: false,
+                since: 0,
+                path: String::new(),
+            }),
+        ),
         ("SleepCount", keys(&sleep)),
         ("KeyEvent", keys(&event)),
         ("HammerMem", keys(&scenario.hammer)),
