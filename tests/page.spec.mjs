@@ -118,6 +118,25 @@ test('the 2008-07-01 fix does not lock up and the console warns', async ({ page 
   await screenshot(page, 'survived-fix');
 });
 
+test('switching on recoverbufpages under 2008-06-30 brings bio_page_alloc in, never an error', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT + 30_000);
+  await openLab(page);
+  await expect(page.locator('#mech-bio')).toHaveValue('pre-0630');
+  await page.locator('#mech-recoverbufpages').check();
+  // the form takes bio_page_alloc() with it and says so; the run is loaded, not an error
+  await expect(page.locator('#mech-bio')).toHaveValue('fix-0701');
+  await expect(page.locator('#mech-note')).toContainText('part of bio_page_alloc()');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'idle');
+  await expect(page.locator('#run')).toBeEnabled();
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('bio=fix-0701');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('recoverbufpages=on');
+  // taking bio_page_alloc() out takes its parts with it
+  await page.selectOption('#mech-bio', 'pre-0630');
+  await expect(page.locator('#mech-recoverbufpages')).not.toBeChecked();
+  await expect(page.locator('#mech-note')).toContainText('switched off with it');
+  await expect(page.locator('#run')).toBeEnabled();
+});
+
 test('the console prints every line and /var/log/messages folds the repeats', async ({ page }) => {
   test.setTimeout(RUN_TIMEOUT + 30_000);
   // The fix without recoverbufpages on 40 MB, watched for ten minutes: the daemon's emergency

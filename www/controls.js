@@ -61,6 +61,9 @@ function set(obj, path, v) {
   o[path[path.length - 1]] = v;
 }
 
+/** The mechanisms that are parts of `bio_page_alloc()` (link keys). */
+const PARTS_OF_BIO = ['recoverbufpages', 'interrupt', 'timedwait'];
+
 const isOnOff = (m) => m.values.length === 2 && m.values[0] === 'off' && m.values[1] === 'on';
 /** A mechanism's link value ('on', 'fix-0701') as the Policy field holds it. */
 const toPolicy = (m, v) => (isOnOff(m) ? v === 'on' : v);
@@ -296,10 +299,32 @@ export class Controls {
   setMechanism(m, linkValue) {
     const next = structuredClone(this.scenario);
     next.overrides = { ...(next.overrides || {}) };
-    const base = this.kernelPolicy(next.preset)[m.field];
-    const v = toPolicy(m, linkValue);
-    if (v === base) delete next.overrides[m.field];
-    else next.overrides[m.field] = v;
+    const policy = this.kernelPolicy(next.preset);
+    const put = (mech, v) => {
+      if (v === policy[mech.field]) delete next.overrides[mech.field];
+      else next.overrides[mech.field] = v;
+    };
+    const value = (key) => {
+      const mech = this.mechInputs.get(key).m;
+      const over = next.overrides[mech.field];
+      return over !== undefined ? over : policy[mech.field];
+    };
+    put(m, toPolicy(m, linkValue));
+    // recoverbufpages, the interrupt retry and the timed vm_wait are parts of bio_page_alloc():
+    // switching one on brings the function in, taking bio_page_alloc() out takes them with it
+    const bio = this.mechInputs.get('bio');
+    let note = '';
+    if (bio && PARTS_OF_BIO.includes(m.key) && toPolicy(m, linkValue) === true && value('bio') === 'pre-0630') {
+      put(bio.m, 'fix-0701');
+      note = `${m.label} is part of bio_page_alloc(), so bio_page_alloc() is now fix-0701 (4ecf7cc9c0).`;
+    } else if (bio && m.key === 'bio' && linkValue === 'pre-0630') {
+      const off = PARTS_OF_BIO.map((k) => this.mechInputs.get(k)).filter((x) => x && value(x.m.key) === true);
+      for (const x of off) put(x.m, false);
+      if (off.length) {
+        note = `${off.map((x) => x.m.label).join(', ')} switched off with it: without bio_page_alloc() they do not exist.`;
+      }
+    }
+    this.note = note;
     this.emit(next);
   }
 
@@ -338,6 +363,12 @@ export class Controls {
       badge.textContent = changed ? `changed: ${s.preset} has ${toLinkValue(m, policy[m.field])}` : '';
     }
     this.root.querySelector('#reset-overrides').disabled = overridden === 0;
+    const noteEl = this.root.querySelector('#mech-note');
+    if (noteEl) {
+      noteEl.textContent = this.note || '';
+      noteEl.hidden = !this.note;
+      this.note = '';
+    }
     this.root.querySelector('#override-count').textContent =
       overridden === 0 ? `as in ${s.preset}` : `${overridden} changed from ${s.preset}`;
     this.fsSelect.value = s.fs;
