@@ -418,6 +418,22 @@ test('seeking back in a finished run keeps its outcome, graph and hash and shows
   await expect(page.locator('#trace-hash')).toHaveText(hash);
 });
 
+test('a link with t= opens at that moment of the run, and a looked-at moment goes into the link', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT + 30_000);
+  await openLab(page, '#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&t=109800ms');
+  await expect(page.locator('#banner')).toHaveAttribute('data-kind', 'deadlock', { timeout: RUN_TIMEOUT });
+  await expect(page.locator('#run-tick')).toContainText('marked 109.80 s');
+  await expect(page.locator('#threads-at')).toContainText('As at 109.80 s');
+  await expect(page.locator('#time-out')).toHaveText('109.80 s');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('&t=109800ms');
+  // looking at another moment moves t= with it
+  await page.locator('#time').evaluate((el) => {
+    el.value = '800';
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('&t=8000ms');
+});
+
 test('the time slider runs forward and looks back without running again', async ({ page }) => {
   await openLab(page);
   await page.selectOption('#speed', '0');

@@ -70,7 +70,23 @@ export async function nearestValid(fragment, decode) {
 }
 
 /**
- * Keeps the URL fragment in step with the scenario, at most once per THROTTLE_MS.
+ * The moment a link asks to be shown at (`t=`, as `109800ms` or `110s`), in ticks, or null.
+ * The engine reads the same key (`link::moment`) and keeps it out of the scenario.
+ */
+export function momentOf(fragment) {
+  for (const [k, v] of fragmentPairs(fragment)) {
+    if (k.trim() !== 't') continue;
+    const m = /^(\d+)(ms|s)$/.exec(String(v).trim());
+    if (!m) return null;
+    const ms = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+    return Number.isSafeInteger(ms) ? Math.floor(ms / 10) : null;
+  }
+  return null;
+}
+
+/**
+ * Keeps the URL fragment in step with the scenario, at most once per THROTTLE_MS, and with the
+ * moment shown when it is not the run's latest (`t=`).
  */
 export class LinkWriter {
   /** @param {(scenario: object) => Promise<string>} encode */
@@ -80,6 +96,14 @@ export class LinkWriter {
     this.timer = 0;
     this.lastWrite = 0;
     this.enabled = true;
+    /** The moment shown, in ticks, or null for the run's latest. */
+    this.moment = null;
+  }
+
+  /** Notes the moment shown (null: the latest); the fragment follows. */
+  setMoment(tick) {
+    this.moment = tick;
+    if (this.scenario) this.update(this.scenario);
   }
 
   /** Notes a new scenario; the fragment follows within THROTTLE_MS. */
@@ -112,7 +136,8 @@ export class LinkWriter {
     } catch {
       return; // an invalid scenario keeps the last valid link
     }
-    const hash = `#${link.replace(/^#/, '')}`;
+    const at = this.moment == null ? '' : `&t=${this.moment * 10}ms`;
+    const hash = `#${link.replace(/^#/, '')}${at}`;
     if (location.hash !== hash) {
       history.replaceState(history.state, '', `${location.pathname}${location.search}${hash}`);
     }

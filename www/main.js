@@ -9,7 +9,8 @@ import { TimelinePanel } from './timeline.js';
 import { ThreadsPanel } from './threads.js';
 import { HangView } from './hangview.js';
 import { Controls } from './controls.js';
-import { LinkWriter, copyText, currentFragment, fragmentPairs, nearestValid, safeDecode } from './linkstate.js';
+import { LinkWriter, copyText, currentFragment,
+  momentOf, fragmentPairs, nearestValid, safeDecode } from './linkstate.js';
 import { initTheme } from './theme.js';
 
 const $ = (id) => document.getElementById(id);
@@ -314,6 +315,7 @@ async function load(scenario) {
   const gen = ++run.generation;
   controls.setScenario(scenario);
   run.scenario = scenario;
+  links.moment = null;
   links.update(scenario);
   try {
     const { thresholds, warm } = await engine.request(REQ.LOAD, { scenario });
@@ -361,6 +363,7 @@ function play() {
   }
   run.playing = true;
   run.viewTick = null;
+  links.setMoment(null);
   engine.send(REQ.PLAY, { speed: Number(ui.speed.value) });
   setState('running');
 }
@@ -389,6 +392,7 @@ function step() {
  */
 async function view(tick) {
   run.viewTick = tick;
+  links.setMoment(tick);
   markTime(tick);
   ui.time.value = String(tick);
   ui.timeOut.textContent = `${fmtSec(tick)} s`;
@@ -401,6 +405,12 @@ async function view(tick) {
   }
 }
 
+/** Opens a link's moment (`t=`): runs to the end, then shows that moment of the run. */
+async function openAt(tick) {
+  await seek(run.durationTicks);
+  await view(Math.min(tick, run.tick));
+}
+
 async function seek(tick) {
   if (!run.loaded) return;
   // a moment the run has already passed is a lookup; only moving forward runs the engine
@@ -409,6 +419,7 @@ async function seek(tick) {
     return;
   }
   run.viewTick = null;
+  links.setMoment(null);
   const wasPlaying = run.playing;
   run.playing = false;
   run.seeking = true;
@@ -416,7 +427,9 @@ async function seek(tick) {
     ui.seekBox.hidden = false;
   }, 150);
   try {
-    await engine.request(REQ.SEEK, { tick });
+    // the frames of the seek are drawn on the next animation frame; the reply says where it got
+    const r = await engine.request(REQ.SEEK, { tick });
+    if (r && Number.isFinite(Number(r.tick))) run.tick = Number(r.tick);
   } catch {
     // a later seek replaced this one
   } finally {
@@ -520,7 +533,10 @@ async function openFragment(fragment) {
   const r = await engine.request(REQ.DECODE, { fragment });
   if (r.ok) {
     hideLinkError();
-    return load(r.scenario);
+    const ok = await load(r.scenario);
+    const at = momentOf(fragment);
+    if (ok && at != null) await openAt(at);
+    return ok;
   }
   // Show the lab with the default scenario behind the error panel, leaving the broken link in
   // the address bar until the user chooses.

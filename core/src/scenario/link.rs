@@ -60,6 +60,7 @@
 //! | `kzone` | `hammer.zone_kb` | size in KiB: `128K` | `128K` |
 //! | `krec` | `hammer.record_bytes` | bytes: `144` | `144` |
 //! | `ksync` | `hammer.flush_ms` | duration | `30s` |
+//! | `t` | (not the scenario: the moment the page opens at, [`moment`]) | duration | none |
 //! | `bio`, `recoverbufpages`, `interrupt`, `timedwait`, `systhread`, `bdexempt`, `hammerbwill`, `usereserve`, `dirtylimit`, `bdspeedup`, `vlocktimo` | `overrides` | the values of [`MECHANISMS`] (`on`/`off`, `fix-0701`, `bytes+count`, ...) | the preset's |
 //!
 //! Units: a *size* is whole MiB written `<n>M`, or `<n>G` for a multiple of 1024M (`2G` =
@@ -107,10 +108,10 @@ pub const MAX_ERRORS: usize = 20;
 
 /// The scenario keys of a v1 link in canonical order; the mechanism keys of
 /// [`MECHANISMS`] follow them.
-pub const KEYS: [&str; 26] = [
+pub const KEYS: [&str; 27] = [
     "v", "preset", "ram", "seek", "bw", "swap", "fs", "ufsbs", "writers", "wfile", "wrate", "mmap",
     "mfile", "mrate", "shared", "hogs", "hog", "hograte", "hogat", "seed", "until", "window",
-    "warm", "kzone", "krec", "ksync",
+    "warm", "kzone", "krec", "ksync", "t",
 ];
 
 /// One problem with a link: the key, the value given, what is allowed, and a sentence saying so.
@@ -197,6 +198,15 @@ pub fn v1_defaults() -> Scenario {
         },
         ufs_block_kb: 16,
     }
+}
+
+/// The moment a link asks to be shown at (`t=`, in ms), if it gives one that reads.
+pub fn moment(link: &str) -> Option<u64> {
+    fragment(link)
+        .split('&')
+        .filter_map(|seg| seg.split_once('='))
+        .find(|(k, _)| k.trim() == "t")
+        .and_then(|(_, v)| Unit::Ms.parse(v.trim()))
 }
 
 /// The canonical v1 link of a scenario, without the leading `#`.
@@ -771,6 +781,10 @@ fn set_value(s: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
                 .find(|f| f.name() == value)
                 .ok_or("one of hammer, ufs")?;
         }
+        "t" => {
+            // the moment the page shows: not part of the scenario, but a duration all the same
+            Unit::Ms.parse(value).ok_or(Unit::Ms.allowed())?;
+        }
         "warm" | "shared" => {
             let on = match value {
                 "on" => true,
@@ -998,6 +1012,21 @@ mod tests {
             decode("v=1&preset=dfly-2008-06-30&ram=64M&seed=19"),
             Ok(Scenario::default())
         );
+    }
+
+    #[test]
+    fn a_moment_in_a_link_is_read_but_is_not_the_scenario() {
+        let l = "v=1&preset=dfly-2008-06-30&ram=64M&seed=19&t=109800ms";
+        assert_eq!(moment(l), Some(109_800));
+        assert_eq!(moment("v=1&t=110s"), Some(110_000));
+        assert_eq!(moment("v=1&preset=dfly-2008-06-30"), None);
+        // the scenario is the same with or without it, and its canonical link has none
+        assert_eq!(
+            decode(l),
+            decode("v=1&preset=dfly-2008-06-30&ram=64M&seed=19")
+        );
+        assert!(!canonical(l).unwrap().contains("&t="));
+        assert_eq!(err("v=1&t=soon").keys(), vec!["t"]);
     }
 
     #[test]
