@@ -434,6 +434,36 @@ test('a link with t= opens at that moment of the run, and a looked-at moment goe
   await expect.poll(() => page.evaluate(() => location.hash)).toContain('&t=8000ms');
 });
 
+test('identical waiters collapse and no two nodes of the wait-for graph overlap', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT + 30_000);
+  // eight writers and four mapped-file writers asleep at the hang
+  await openLab(page, '#v=1&preset=dfly-2008-06-30&ram=64M&mmap=4&writers=8');
+  await page.selectOption('#speed', '0');
+  await page.click('#run');
+  await expect(page.locator('#banner')).toHaveAttribute('data-kind', 'deadlock', { timeout: RUN_TIMEOUT });
+  const overlaps = async () =>
+    page.locator('#hang-graph svg.waitgraph .node rect').evaluateAll((rects) => {
+      const boxes = rects.map((r) => r.getBoundingClientRect());
+      let n = 0;
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i];
+          const b = boxes[j];
+          if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) n++;
+        }
+      }
+      return n;
+    });
+  const nodes = page.locator('#hang-graph svg.waitgraph .node');
+  expect(await nodes.count()).toBeLessThanOrEqual(8);
+  await expect(nodes.filter({ hasText: /writer\d+–\d+ \(\d+\)/ }).first()).toBeVisible();
+  await expect(page.locator('#hang-graph svg.waitgraph title').first()).toContainText('sleeping threads');
+  expect(await overlaps()).toBe(0);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(nodes.first()).toBeVisible();
+  expect(await overlaps()).toBe(0);
+});
+
 test('the time slider runs forward and looks back without running again', async ({ page }) => {
   await openLab(page);
   await page.selectOption('#speed', '0');

@@ -51,6 +51,64 @@ function layout(graph) {
   return pos;
 }
 
+/**
+ * Collapses identical waiters: threads off the cycle that nobody waits on, asleep on the same
+ * wmesg in the same kernel function and waiting on the same threads, become one node
+ * ("writer0 … writer7 (8)") with one arrow to each thread they wait on.
+ * @param {{nodes: Array, edges: Array, cycle: number[]}} graph
+ */
+export function collapse(graph) {
+  const n = graph.nodes.length;
+  const onCycle = new Set(graph.cycle);
+  const waitedOn = new Set(graph.edges.map((e) => e.to));
+  const targets = (i) =>
+    graph.edges
+      .filter((e) => e.from === i)
+      .map((e) => e.to)
+      .sort((a, b) => a - b)
+      .join(',');
+  const groupOf = new Array(n);
+  const groups = []; // [{key, members: [i]}]
+  for (let i = 0; i < n; i++) {
+    const node = graph.nodes[i];
+    const alone = onCycle.has(i) || waitedOn.has(i);
+    const key = alone ? `#${i}` : `${node.wmesg}|${node.path || ''}|${node.timed}|${targets(i)}`;
+    let g = groups.findIndex((x) => x.key === key);
+    if (g < 0) {
+      groups.push({ key, members: [] });
+      g = groups.length - 1;
+    }
+    groups[g].members.push(i);
+    groupOf[i] = g;
+  }
+  if (groups.length === n) return graph;
+  const label = (members) => {
+    const names = members.map((i) => graph.nodes[i].thread);
+    if (names.length === 1) return names[0];
+    // writer0, writer1, … writer7 → "writer0–7 (8)"
+    const parts = names.map((x) => /^(.*?)(\d+)$/.exec(x));
+    const prefix = parts[0] && parts[0][1];
+    if (parts.every((m) => m && m[1] === prefix)) {
+      return `${prefix}${parts[0][2]}–${parts[parts.length - 1][2]} (${names.length})`;
+    }
+    return `${names[0]} … ${names[names.length - 1]} (${names.length})`;
+  };
+  const nodes = groups.map((g) => ({ ...graph.nodes[g.members[0]], thread: label(g.members), count: g.members.length }));
+  const seen = new Set();
+  const edges = [];
+  for (const e of graph.edges) {
+    const from = groupOf[e.from];
+    const to = groupOf[e.to];
+    if (seen.has(`${from}>${to}`)) continue;
+    seen.add(`${from}>${to}`);
+    const first = graph.nodes[e.from].thread;
+    const why = groups[from].members.length > 1 ? e.why.split(first).join(nodes[from].thread) : e.why;
+    edges.push({ from, to, why });
+  }
+  const cycle = graph.cycle.map((i) => groupOf[i]);
+  return { nodes, edges, cycle };
+}
+
 /** Edges (as "from→to") that lie on the cycle. */
 function cycleEdges(cycle) {
   const set = new Set();
@@ -74,7 +132,7 @@ export class HangView {
     this.narrow = null;
     new ResizeObserver(() => {
       const narrow = this.isNarrow();
-      if (this.graph && narrow !== this.narrow) this.show(this.graph);
+      if (this.graph && narrow !== this.narrow) this.show(this.graph, this.kind);
     }).observe(section);
   }
 
@@ -92,10 +150,12 @@ export class HangView {
 
   /** @param {{nodes: Array, edges: Array, cycle: number[]}} graph */
   /** @param {string} [kind] the outcome kind: a starved run has waiters but no cycle */
-  show(graph, kind = 'deadlock') {
+  show(whole, kind = 'deadlock') {
     this.clear();
-    if (!graph || !graph.nodes || graph.nodes.length === 0) return;
-    this.graph = graph;
+    if (!whole || !whole.nodes || whole.nodes.length === 0) return;
+    this.graph = whole;
+    this.kind = kind;
+    const graph = collapse(whole);
     this.section.hidden = false;
     this.narrow = this.isNarrow();
     setSize(this.narrow);
@@ -123,7 +183,7 @@ export class HangView {
       'aria-labelledby': 'waitgraph-title',
     });
     const title = el('title', { id: 'waitgraph-title' });
-    title.textContent = `Wait-for graph of ${nodes.length} sleeping threads. ${cycleWords ? `Cycle: ${cycleWords}.` : ''}`;
+    title.textContent = `Wait-for graph of ${whole.nodes.length} sleeping threads. ${cycleWords ? `Cycle: ${cycleWords}.` : ''}`;
     svg.append(title);
     const defs = el('defs');
     for (const [id, cls] of [
