@@ -347,6 +347,33 @@ test('a trap in the engine is reported, and the scenario reloads on a fresh engi
   expect(await runToEnd(page)).toEqual(before);
 });
 
+test('Share copies the scenario on screen, also while a broken link is shown', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await openLab(page, '#v=1&ram=banana&seed=7');
+  await expect(page.locator('#link-error')).toBeVisible();
+  await page.click('#share');
+  await expect(page.locator('#share-status')).toHaveText(/Link copied|Copy the link below/);
+  let link = await page.evaluate(() => navigator.clipboard.readText().catch(() => ''));
+  if (!link) link = await page.locator('#share-fallback').inputValue();
+  // the default scenario that runs behind the panel, not the broken link
+  expect(link).toContain('#v=1&preset=dfly-2008-06-30&ram=64M&seed=19');
+  expect(link).not.toContain('banana');
+});
+
+test('a field with a value out of range says why and blocks Run until it is fixed', async ({ page }) => {
+  await openLab(page);
+  await page.fill('#knob-ram', '5000');
+  await page.press('#knob-ram', 'Enter');
+  await expect(page.locator('#knob-ram')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('#knob-ram-hint')).toContainText('must be a number from 32 to 4096');
+  await expect(page.locator('#run')).toBeDisabled();
+  await page.fill('#knob-ram', '96');
+  await page.press('#knob-ram', 'Enter');
+  await expect(page.locator('#knob-ram')).toHaveAttribute('aria-invalid', 'false');
+  await expect(page.locator('#run')).toBeEnabled();
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('ram=96M');
+});
+
 test('an outdated link version is reported, not guessed', async ({ page }) => {
   await openLab(page, '#v=99&seed=3');
   await expect(page.locator('#link-error')).toBeVisible();
@@ -499,6 +526,8 @@ test('the theme toggle cycles auto, light and dark and the charts follow', async
   await openLab(page);
   await page.click('#step');
   await expect(page.locator('#theme-toggle')).toHaveText('Theme: auto');
+  // its accessible name starts with what it shows
+  await expect(page.locator('#theme-toggle')).toHaveAccessibleName(/^Theme: auto/);
   await page.click('#theme-toggle');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   await page.click('#theme-toggle');

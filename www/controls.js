@@ -111,10 +111,14 @@ export class Controls {
    * @param {object|null} limits
    * @param {(scenario: object) => void} onChange
    */
-  constructor(root, presets, limits, onChange) {
+  constructor(root, presets, limits, onChange, onValidity = () => {}) {
     this.root = root;
     this.presets = presets;
     this.onChange = onChange;
+    /** Called with the first problem of the form (a sentence), or '' when every field reads. */
+    this.onValidity = onValidity;
+    /** Fields whose value cannot be used: id → sentence. */
+    this.invalid = new Map();
     this.scenario = null;
     this.knobs = knobs(limits);
     this.inputs = new Map();
@@ -332,7 +336,25 @@ export class Controls {
     const n = Number(input.value);
     const valid = input.value !== '' && Number.isFinite(n) && n >= k.range[0] && n <= k.range[1];
     input.setAttribute('aria-invalid', String(!valid));
-    if (!valid) return;
+    const hint = this.root.querySelector(`#${input.id}-hint`);
+    const range = `${k.range[0]}–${k.range[1]}${k.note ? `; ${k.note}` : ''}`;
+    if (!valid) {
+      const unit = k.unit ? ` ${k.unit}` : '';
+      const why = `${k.label} must be a number from ${k.range[0]} to ${k.range[1]}${unit}; "${input.value}" is not. The run shown is still the last valid scenario.`;
+      if (hint) {
+        hint.textContent = why;
+        hint.classList.add('invalid');
+      }
+      this.invalid.set(input.id, why);
+      this.onValidity(why);
+      return;
+    }
+    if (hint) {
+      hint.textContent = range;
+      hint.classList.remove('invalid');
+    }
+    this.invalid.delete(input.id);
+    this.onValidity(this.invalid.values().next().value || '');
     const next = structuredClone(this.scenario);
     set(next, k.path, k.fromView ? k.fromView(n) : Math.round(n));
     this.emit(next);
@@ -376,6 +398,15 @@ export class Controls {
       const v = get(s, k.path);
       input.value = String(k.toView ? k.toView(Number(v)) : v);
       input.setAttribute('aria-invalid', 'false');
+      const hint = this.root.querySelector(`#${input.id}-hint`);
+      if (hint && hint.classList.contains('invalid')) {
+        hint.textContent = `${k.range[0]}–${k.range[1]}${k.note ? `; ${k.note}` : ''}`;
+        hint.classList.remove('invalid');
+      }
+    }
+    if (this.invalid.size > 0) {
+      this.invalid.clear();
+      this.onValidity('');
     }
     for (const { t, input } of this.toggles.values()) input.checked = get(s, t.path) === true;
     this.seedInput.value = String(s.seed);

@@ -55,6 +55,8 @@ const run = {
   traceHash: null,
   loaded: false,
   seeking: false,
+  /** The first field of the form that cannot be used, as a sentence, or ''. */
+  formProblem: '',
   /** The moment shown when it is not the run's latest (a lookup, see `view`), or null. */
   viewTick: null,
   /** Bumped on every load so frames of an older run are ignored. */
@@ -160,7 +162,9 @@ function setState(state) {
   ui.run.textContent = label;
   ui.run.setAttribute('aria-pressed', String(state === 'running'));
   ui.step.disabled = state === 'finished' || !run.loaded;
-  ui.run.disabled = !run.loaded;
+  // a field that cannot be read blocks Run until it is fixed (its hint says why)
+  ui.run.disabled = !run.loaded || Boolean(run.formProblem);
+  ui.run.title = run.formProblem || '';
 }
 
 function currentState() {
@@ -444,7 +448,15 @@ async function seek(tick) {
 }
 
 async function share() {
-  const url = await links.flush();
+  // the scenario on screen, also while a broken link's error panel holds the address bar
+  let url;
+  if (links.enabled) {
+    url = await links.flush();
+  } else {
+    const link = await engine.request(REQ.ENCODE, { scenario: run.scenario });
+    const at = links.moment == null ? '' : `&t=${links.moment * 10}ms`;
+    url = `${location.origin}${location.pathname}${location.search}#${String(link).replace(/^#/, '')}${at}`;
+  }
   ui.shareFallback.hidden = true;
   if (await copyText(url)) {
     ui.shareStatus.textContent = 'Link copied';
@@ -616,7 +628,10 @@ async function start() {
   const info = await engine.request(REQ.INIT);
   $('engine-version').textContent = info.engineVersion;
   defaultScenario = info.defaultScenario;
-  controls = new Controls($('controls'), info.presets, info.limits, onScenarioChange);
+  controls = new Controls($('controls'), info.presets, info.limits, onScenarioChange, (why) => {
+    run.formProblem = why;
+    setState(currentState());
+  });
   await openFragment(currentFragment());
 }
 

@@ -26,9 +26,12 @@ export function initTheme(button, onChange) {
   apply(mode);
   const label = () => {
     button.textContent = `Theme: ${mode}`;
+    // the accessible name starts with the visible text (WCAG 2.5.3)
     button.setAttribute(
       'aria-label',
-      mode === 'auto' ? 'Colour theme: follows the system. Change to light' : `Colour theme: ${mode}. Change to ${MODES[(MODES.indexOf(mode) + 1) % 3]}`,
+      mode === 'auto'
+        ? 'Theme: auto, following the system. Change to light'
+        : `Theme: ${mode}. Change to ${MODES[(MODES.indexOf(mode) + 1) % 3]}`,
     );
   };
   label();
