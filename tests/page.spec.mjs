@@ -377,7 +377,7 @@ test('a field with a value out of range says why and blocks Run until it is fixe
 test('an outdated link version is reported, not guessed', async ({ page }) => {
   await openLab(page, '#v=99&seed=3');
   await expect(page.locator('#link-error')).toBeVisible();
-  await expect(page.locator('#link-error-list')).toContainText('v');
+  await expect(page.locator('#link-error-list')).toContainText('v=99 comes from a newer version of Pageout Lab');
   await page.click('#link-error-default');
   await expect(page.locator('#link-error')).toBeHidden();
   await expect(page.locator('body')).toHaveAttribute('data-state', 'idle');

@@ -930,11 +930,20 @@ fn missing_version() -> LinkError {
 }
 
 fn unknown_version(given: &str) -> LinkError {
-    let message = format!(
-        "v={} is not a link version this build reads: allowed are {}",
-        shown(given),
-        versions()
-    );
+    let newer = whole_number(given).is_some_and(|v| v > u64::from(LINK_VERSION));
+    let message = if newer {
+        format!(
+            "v={} comes from a newer version of Pageout Lab than this one, which reads links \
+             up to v={LINK_VERSION}: open it where it was made, or with the newer version",
+            shown(given)
+        )
+    } else {
+        format!(
+            "v={} is not a link version this build reads: allowed are {}",
+            shown(given),
+            versions()
+        )
+    };
     error("v", given, &versions(), message)
 }
 
@@ -1316,7 +1325,12 @@ mod tests {
         assert_eq!(e[0].given, "2");
         assert_eq!(
             e[0].message,
-            "v=2 is not a link version this build reads: allowed are 1"
+            "v=2 comes from a newer version of Pageout Lab than this one, which reads links up to \
+             v=1: open it where it was made, or with the newer version"
+        );
+        assert_eq!(
+            err("v=x").0[0].message,
+            "v=x is not a link version this build reads: allowed are 1"
         );
         assert_eq!(err("").keys(), ["v"]);
         assert_eq!(err("https://example.org/").keys(), ["v"]);
@@ -1331,8 +1345,9 @@ mod tests {
         );
         assert_eq!(
             e[0].message,
-            "v=2 is not a link version this build reads: allowed are 1 \
-             (the other keys were checked as v=1)"
+            "v=2 comes from a newer version of Pageout Lab than this one, which reads links up to \
+             v=1: open it where it was made, or with the newer version (the other keys were \
+             checked as v=1)"
         );
         assert_eq!(err("ram=1T&seed=x").keys(), ["v", "ram", "seed"]);
         assert_eq!(err("v=1&v=3&ram=1T").keys(), ["v", "ram"]);
