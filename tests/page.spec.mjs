@@ -139,8 +139,8 @@ test('switching on recoverbufpages under 2008-06-30 brings bio_page_alloc in, ne
 
 test('the console prints every line and /var/log/messages folds the repeats', async ({ page }) => {
   test.setTimeout(RUN_TIMEOUT + 30_000);
-  // The fix without recoverbufpages on 40 MB, watched for ten minutes: the daemon's emergency
-  // allocation keeps failing, and it retries every 5 s.
+  // The fix without recoverbufpages on 40 MB, watched for ten minutes: the writers' emergency
+  // allocations keep failing, and they retry every 5 s.
   await openLab(page, '#v=1&preset=dfly-2008-07-01&ram=40M&seed=3&window=600s&recoverbufpages=off');
   await runToEnd(page);
   const consoleView = page.getByRole('radio', { name: 'console', exact: true });

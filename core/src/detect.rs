@@ -19,7 +19,7 @@ pub enum OutcomeKind {
     Stall,
     /// The machine went on, but a thread waited longer than the hang window (and still waits).
     Starved,
-    /// Only memory nobody can page out was left: the pageout daemon killed a process.
+    /// The pageout daemon killed a process for want of swap ("out of swap space", §3.2).
     #[serde(rename = "out-of-memory")]
     OutOfMemory,
 }

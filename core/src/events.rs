@@ -76,9 +76,14 @@ pub struct Events {
 }
 
 impl Events {
-    /// Records an event (nothing past `MAX_EVENTS`).
+    /// Records an event (nothing past `MAX_EVENTS` but the run's end).
     pub fn push(&mut self, tick: u64, kind: EventKind, thread: &str, why: String) {
-        if self.list.len() < MAX_EVENTS {
+        // the run's end is always told, past the cap too
+        let last = matches!(
+            kind,
+            EventKind::Hang | EventKind::Starved | EventKind::OomKill
+        );
+        if self.list.len() < MAX_EVENTS || last {
             self.list.push(Event {
                 tick,
                 kind,
@@ -126,11 +131,13 @@ mod tests {
     }
 
     #[test]
-    fn events_stop_at_the_cap() {
+    fn events_stop_at_the_cap_but_the_end_is_always_told() {
         let mut e = Events::default();
         for t in 0..(MAX_EVENTS as u64 + 10) {
             e.push(t, EventKind::ZoneRefill, "x", String::new());
         }
         assert_eq!(e.list().len(), MAX_EVENTS);
+        e.push(99_999, EventKind::Hang, "", "the end".into());
+        assert_eq!(e.list().last().unwrap().kind, EventKind::Hang);
     }
 }

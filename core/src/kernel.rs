@@ -65,6 +65,8 @@ pub struct Kernel {
     pub oom_kill: Option<(u64, String)>,
     /// Key moments of the run.
     pub events: Events,
+    /// Each mmap writer's thread and the vnode it dirties.
+    pub mmap_vps: Vec<(Tid, u16)>,
     /// Counters for the run summary (`events` is filled in from the scheduler when read).
     pub stats: Stats,
     pub pagedaemon: Tid,
@@ -216,6 +218,7 @@ impl Machine {
             swap: crate::swap::Swap::new(s.machine.swap_mb * 256),
             oom_kill: None,
             events: Events::default(),
+            mmap_vps: Vec::new(),
             stats: Stats {
                 min_free_cache: u32::MAX,
                 ..Stats::default()
@@ -275,7 +278,8 @@ impl Machine {
             ))));
         }
         for (i, &vp) in mapped.iter().enumerate() {
-            k.borrow_mut().sched.spawn(format!("mmap{i}"), TKind::Mmap);
+            let t = k.borrow_mut().sched.spawn(format!("mmap{i}"), TKind::Mmap);
+            k.borrow_mut().mmap_vps.push((t, vp));
             futs.push(Some(Box::pin(mmap_writer(
                 Rc::clone(&k),
                 vp,
@@ -440,7 +444,7 @@ impl Machine {
             let outcome = kk.hang_outcome(self.last_progress_tick, tick);
             self.outcome = Some(outcome);
         } else if tick >= self.end_tick {
-            self.outcome = Some(kk.end_outcome(tick, self.window));
+            self.outcome = Some(kk.end_outcome(tick, self.window, self.last_progress_tick));
         }
         // the hang and the starvation are key moments too, at the tick they began
         if let Some(o) = &self.outcome {

@@ -74,7 +74,7 @@ fn secs(tick: u64) -> String {
 }
 
 impl Kernel {
-    /// The pageout daemon killed a process: only memory it cannot page out was left.
+    /// The pageout daemon killed a process for want of swap (§3.2).
     pub(crate) fn oom_outcome(&self, at: u64, now: u64, victim: &str) -> Outcome {
         let anon = self.vm.pages[..self.vm.npages as usize]
             .iter()
@@ -89,21 +89,33 @@ impl Kernel {
                 self.swap.total / 256
             )
         };
+        let summary = if anon == 0 {
+            format!(
+                "Out of memory at {} s: {swap}, so with free+cache below v_free_min the pageout \
+                 daemon killed the largest process, {victim} (\"out of swap space\"), though its \
+                 memory was file pages that could have been paged out",
+                secs(at)
+            )
+        } else {
+            format!(
+                "Out of memory at {} s: {swap} and {anon} dirty anonymous pages cannot be paged \
+                 out, so the pageout daemon killed {victim} (\"out of swap space\")",
+                secs(at)
+            )
+        };
         Outcome {
             kind: OutcomeKind::OutOfMemory,
             tick: at,
             detected_at: now,
-            summary: format!(
-                "Out of memory at {} s: {swap} and {anon} dirty anonymous pages cannot be paged out, so the pageout daemon killed {victim} (\"out of swap space\")",
-                secs(at)
-            ),
+            summary,
             graph: WaitGraph::default(),
         }
     }
 
     /// The run reached its end: survived, or starved if a thread has been waiting for longer
     /// than the hang window while the rest of the machine went on.
-    pub(crate) fn end_outcome(&self, tick: u64, window: u64) -> Outcome {
+    /// `last_progress` is the tick of the last progress seen.
+    pub(crate) fn end_outcome(&self, tick: u64, window: u64, last_progress: u64) -> Outcome {
         let now = self.sched.now / TICK_US;
         let starved: Vec<usize> = (0..self.sched.threads.len())
             .filter(|&t| {
@@ -121,6 +133,7 @@ impl Kernel {
                     .any(|&t| self.sched.threads[t].name == n.thread)
             });
             graph.edges.clear();
+            graph.cycle.clear();
             let who: Vec<String> = starved
                 .iter()
                 .map(|&t| {
@@ -169,6 +182,17 @@ impl Kernel {
                 secs(a.longest_wait),
                 a.longest_wait_wmesg,
                 secs(a.longest_wait_at)
+            );
+        }
+        // a stretch without progress shorter than the hang window is not a hang, but not
+        // "nothing hung" either
+        if tick.saturating_sub(last_progress) >= 100 {
+            summary = format!(
+                "Survived {} s as far as the hang window ({} s) can tell: nothing has been freed, \
+                 written or faulted in since {} s",
+                secs(tick),
+                secs(window),
+                secs(last_progress)
             );
         }
         Outcome {
@@ -300,7 +324,14 @@ impl Kernel {
             let at = format!("Deadlock at {secs:.2} s: ");
             let s = match pd.map(|i| &graph.nodes[i]) {
                 Some(n) => at + &daemon_stuck(&n.wmesg, &n.path),
-                None => format!("{at}{}; nothing can wake them", graph.cycle_text()),
+                None => {
+                    let who: Vec<String> = graph
+                        .nodes
+                        .iter()
+                        .map(|n| format!("{} ({})", n.thread, n.wmesg))
+                        .collect();
+                    format!("{at}{} sleep and nothing can wake them", who.join(", "))
+                }
             };
             (OutcomeKind::Deadlock, s)
         } else {

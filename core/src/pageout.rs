@@ -72,7 +72,7 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) {
         let step = k.borrow_mut().inactive_step(
             m,
             pass,
-            maxlaunder,
+            &mut maxlaunder,
             &mut page_shortage,
             &mut addl_page_shortage,
         );
@@ -182,7 +182,7 @@ impl Kernel {
         &mut self,
         m: u32,
         pass: u32,
-        maxlaunder: i64,
+        maxlaunder: &mut i64,
         page_shortage: &mut i64,
         addl: &mut i64,
     ) -> Step {
@@ -223,7 +223,7 @@ impl Kernel {
             self.vm.requeue(m, PQ_INACTIVE);
             return Step::Next(next);
         }
-        if maxlaunder <= 0 || pg.obj() == OBJ_KERNEL {
+        if *maxlaunder <= 0 || pg.obj() == OBJ_KERNEL {
             self.vm.requeue(m, PQ_INACTIVE);
             return Step::Next(next);
         }
@@ -231,6 +231,7 @@ impl Kernel {
             // anonymous memory goes to swap, asynchronously; without swap it stays
             if self.swap_cluster(m) {
                 *page_shortage -= 1;
+                *maxlaunder -= 1;
                 return Step::Next(next);
             }
             self.vm.requeue(m, PQ_INACTIVE);
@@ -283,21 +284,35 @@ impl Kernel {
         if !out_of_swap {
             return;
         }
-        // the process with the most memory: anonymous consumers and mapped-file writers
+        // the largest process (resident + swapped): a hog holds every page it took (its pages
+        // are never freed, only swapped); a mapped-file writer holds its file's resident pages
+        let mut resident = vec![0u64; crate::vm::MAX_OBJECTS as usize];
+        for pg in &self.vm.pages[..self.vm.npages as usize] {
+            if pg.queue != crate::vm::PQ_FREE {
+                resident[pg.obj() as usize] += 1;
+            }
+        }
         let victim = self
             .sched
             .threads
             .iter()
             .enumerate()
-            .filter(|(_, th)| matches!(th.kind, TKind::Hog | TKind::Mmap))
-            .max_by_key(|(t, th)| {
-                let a = &th.acct;
-                (
-                    a.pages_normal + a.pages_system + a.pages_interrupt,
-                    usize::MAX - t,
-                )
+            .filter_map(|(t, th)| {
+                let size = match th.kind {
+                    TKind::Hog => {
+                        let a = &th.acct;
+                        a.pages_normal + a.pages_system + a.pages_interrupt
+                    }
+                    TKind::Mmap => {
+                        let vp = self.mmap_vps.iter().find(|&&(u, _)| u == t)?.1;
+                        resident[(OBJ_VNODE0 + vp as u8) as usize]
+                    }
+                    _ => return None,
+                };
+                Some((size, usize::MAX - t, t, th.name.clone()))
             })
-            .map(|(t, th)| (t, th.name.clone()));
+            .max()
+            .map(|(_, _, t, name)| (t, name));
         if let Some((t, name)) = victim {
             let pid = 100 + t;
             self.printf(&format!(

@@ -13,8 +13,8 @@ fn repeated(text: &str) -> Option<u64> {
 
 #[test]
 fn a_retry_loop_spews_on_the_console_and_is_folded_in_var_log_messages() {
-    // the fixed kernel on 40 MB without recoverbufpages: the daemon's emergency allocation
-    // fails and it retries every 5 s, watched for ten minutes before a stall would be called
+    // the fixed kernel on 40 MB without recoverbufpages: the writers' emergency allocations fail
+    // and are retried every 5 s, watched for ten minutes before a stall would be called
     let s =
         link::decode("#v=1&preset=dfly-2008-07-01&ram=40M&seed=3&window=600s&recoverbufpages=off")
             .unwrap();

@@ -286,6 +286,19 @@ fn a_process_still_waiting_at_the_end_is_starved_not_survived() {
 }
 
 #[test]
+fn a_starved_outcome_has_no_cycle_left_over_from_the_whole_graph() {
+    // its graph keeps only the starving threads; the cycle of the whole graph pointed past them
+    for seed in [39, 84, 87] {
+        let mut sim = Simulation::new(&lockup(KernelPreset::Dfly20080708, seed)).unwrap();
+        sim.run();
+        let o = sim.outcome().unwrap();
+        assert_eq!(o.kind, OutcomeKind::Starved, "seed {seed}: {}", o.summary);
+        assert!(o.graph.cycle.is_empty(), "seed {seed}: {:?}", o.graph);
+        assert_eq!(o.graph.cycle_text(), "");
+    }
+}
+
+#[test]
 fn anonymous_memory_with_no_swap_is_out_of_memory_not_a_deadlock() {
     // was "Deadlock at 6.70 s: " with an empty cause
     let mut sim = Simulation::new(&ScenarioPreset::NoSwap.scenario()).unwrap();

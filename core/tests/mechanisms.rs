@@ -121,10 +121,18 @@ proptest! {
         let (head, cause) = o.summary.split_once(':').unwrap_or((&o.summary, ""));
         prop_assert!(!head.is_empty(), "{}", link::encode(&s));
         if o.kind != OutcomeKind::Survived {
-            prop_assert!(cause.trim().len() > 10, "{:?} with cause {:?}: {}", o.kind, cause, link::encode(&s));
+            // a cause of words, not punctuation around an empty list
+            let words = cause.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 1).count();
+            prop_assert!(words >= 5, "{:?} with cause {:?}: {}", o.kind, cause, link::encode(&s));
+            prop_assert!(!cause.trim_start().starts_with(';'), "{}: {}", link::encode(&s), o.summary);
         }
         if matches!(o.kind, OutcomeKind::Deadlock | OutcomeKind::Stall | OutcomeKind::Starved) {
             prop_assert!(!o.graph.nodes.is_empty(), "{:?} with nobody waiting: {}", o.kind, link::encode(&s));
         }
+        // the graph's indices point at its nodes, and its cycle reads
+        let n = o.graph.nodes.len();
+        prop_assert!(o.graph.cycle.iter().all(|&i| i < n), "{:?}", o.graph);
+        prop_assert!(o.graph.edges.iter().all(|e| e.from < n && e.to < n), "{:?}", o.graph);
+        let _ = o.graph.cycle_text();
     }
 }

@@ -461,8 +461,9 @@ pub enum ScenarioPreset {
     /// in clean buffers and says so on the console.
     #[serde(rename = "emergency")]
     Emergency,
-    /// The fix without `recoverbufpages` on a 40 MB machine: the emergency allocation fails and
-    /// the daemon retries every 5 s instead of sleeping forever.
+    /// The fix without `recoverbufpages` on a 40 MB machine: the writers' emergency allocations
+    /// fail and are retried every 5 s ("... failed" on the console), while the pageout daemon
+    /// itself sleeps with no timeout in kmalloc: a stall.
     #[serde(rename = "emergency-fails")]
     EmergencyFails,
     /// UFS with 4 KB blocks and four writers at full speed: many small dirty buffers, the case
@@ -526,7 +527,7 @@ impl ScenarioPreset {
                 "the fix on a 48 MB machine: bio_page_alloc digs into the interrupt reserve and says so"
             }
             ScenarioPreset::EmergencyFails => {
-                "the fix without recoverbufpages on 40 MB: \"emergency page allocation failed\", retried every 5 s"
+                "the fix without recoverbufpages on 40 MB: \"emergency page allocation failed\" every 5 s as the writers retry"
             }
             ScenarioPreset::UfsSmallBlocks => {
                 "UFS with 4 KB blocks and four full-speed writers: many small dirty buffers (the July 7 count rule)"
