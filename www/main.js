@@ -504,9 +504,14 @@ async function showLinkError(fragment, errors) {
     key.textContent = e.key || '(link)';
     li.append(key);
     const parts = [];
-    if (e.given !== undefined && e.given !== '') parts.push(`got “${e.given}”`);
-    if (e.allowed) parts.push(`allowed: ${e.allowed}`);
-    if (e.message && !parts.length) parts.push(e.message);
+    if (e.key === 'v' && e.message) {
+      // a version problem is a sentence: which versions this page reads, or that it is newer
+      parts.push(e.message);
+    } else {
+      if (e.given !== undefined && e.given !== '') parts.push(`got “${e.given}”`);
+      if (e.allowed) parts.push(`allowed: ${e.allowed}`);
+      if (e.message && !parts.length) parts.push(e.message);
+    }
     li.append(document.createTextNode(` — ${parts.join('; ') || 'not understood'}`));
     linkError.list.append(li);
   }
