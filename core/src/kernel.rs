@@ -592,39 +592,27 @@ impl Kernel {
         self.sched
             .threads
             .iter()
-            .map(|th| ThreadInfo {
-                name: th.name.clone(),
-                state: match th.state {
-                    TState::Runnable => "runnable",
-                    TState::Running => "running",
-                    TState::Sleeping => "sleeping",
-                    TState::Busy => "running",
-                    TState::Exited => "exited",
-                }
-                .to_string(),
-                wmesg: if th.state == TState::Sleeping {
-                    th.wmesg.to_string()
-                } else {
-                    String::new()
-                },
-                timed: th.state == TState::Sleeping && th.timed,
-                since: th.since_us / TICK_US,
-                path: if th.state == TState::Sleeping {
-                    th.path.to_string()
-                } else {
-                    String::new()
-                },
-                account: {
-                    let mut a = th.acct.clone();
-                    if th.state == TState::Sleeping {
-                        // the sleep in progress counts up to now
-                        a.slept(th.wmesg, (self.sched.now - th.slept_at_us) / TICK_US);
-                        if let Some(s) = a.sleeps.iter_mut().find(|s| s.wmesg == th.wmesg) {
-                            s.count -= 1;
+            .map(|th| {
+                let (wmesg, path, timed) = th.shown_wait();
+                ThreadInfo {
+                    name: th.name.clone(),
+                    state: th.state.name().to_string(),
+                    wmesg: wmesg.to_string(),
+                    timed,
+                    since: th.since_us / TICK_US,
+                    path: path.to_string(),
+                    account: {
+                        let mut a = th.acct.clone();
+                        if th.state == TState::Sleeping {
+                            // the sleep in progress counts up to now
+                            a.slept(th.wmesg, (self.sched.now - th.slept_at_us) / TICK_US);
+                            if let Some(s) = a.sleeps.iter_mut().find(|s| s.wmesg == th.wmesg) {
+                                s.count -= 1;
+                            }
                         }
-                    }
-                    a
-                },
+                        a
+                    },
+                }
             })
             .collect()
     }

@@ -100,6 +100,19 @@ pub enum TState {
     Exited,
 }
 
+impl TState {
+    /// How the page and the command line name the state: a thread doing CPU work or thinking is
+    /// running, not waiting.
+    pub fn name(self) -> &'static str {
+        match self {
+            TState::Runnable => "runnable",
+            TState::Running | TState::Busy => "running",
+            TState::Sleeping => "sleeping",
+            TState::Exited => "exited",
+        }
+    }
+}
+
 /// A kernel thread's scheduling record.
 #[derive(Clone, Debug)]
 pub struct Thread {
@@ -142,6 +155,18 @@ pub fn starvable(wmesg: &str) -> bool {
             | "getblk"
             | "pgtblk"
     )
+}
+
+impl Thread {
+    /// The wait the thread is in, as shown: (wmesg, the kernel function, whether it has a
+    /// timeout); empty when it is not sleeping.
+    pub fn shown_wait(&self) -> (&'static str, &'static str, bool) {
+        if self.state == TState::Sleeping {
+            (self.wmesg, self.path, self.timed)
+        } else {
+            ("", "", false)
+        }
+    }
 }
 
 /// Event classes, in the order they run at the same instant.

@@ -136,8 +136,8 @@ impl Samples {
     }
 }
 
-/// What each thread was doing at each sample: its state, its wait message and the kernel function
-/// it waits in, as indices into a table of the strings seen, one `u32` per thread per sample.
+/// What each thread was doing at each sample, as `Thread::shown_wait` and `TState::name` show it:
+/// indices into a table of the strings seen, one `u32` per thread per sample.
 #[derive(Clone, Debug, Default)]
 pub struct ThreadSamples {
     /// `threads` codes per sample, sample after sample.
@@ -181,26 +181,20 @@ impl ThreadSamples {
 
     /// Records every thread's state now.
     pub(crate) fn record(&mut self, threads: &[crate::sched::Thread]) {
-        use crate::sched::TState;
         if self.words.is_empty() {
             self.words.push("");
             self.threads = threads.len();
         }
         for th in threads.iter().take(self.threads) {
-            let sleeping = th.state == TState::Sleeping;
-            let state = match th.state {
-                TState::Runnable => 0,
-                TState::Running | TState::Busy => 1,
-                TState::Sleeping => 2,
-                TState::Exited => 3,
-            };
-            let (w, p) = if sleeping {
-                (self.word(th.wmesg), self.word(th.path))
-            } else {
-                (0, 0)
-            };
-            let timed = u32::from(sleeping && th.timed);
-            self.codes.push(state | timed << 2 | w << 3 | p << 16);
+            let (wmesg, path, timed) = th.shown_wait();
+            let (s, w, p) = (
+                self.word(th.state.name()),
+                self.word(wmesg),
+                self.word(path),
+            );
+            debug_assert!(s < 128 && w < 256 && p < 256, "{} words", self.words.len());
+            self.codes
+                .push(s | u32::from(timed) << 7 | w << 8 | p << 16);
             let since = th.since_us / crate::sched::TICK_US;
             self.since.push(since.min(u64::from(u32::MAX)) as u32);
         }
@@ -216,10 +210,10 @@ impl ThreadSamples {
             .iter()
             .zip(&self.since[i * n..(i + 1) * n])
             .map(|(&c, &since)| ThreadAt {
-                state: ["runnable", "running", "sleeping", "exited"][(c & 3) as usize],
-                timed: c >> 2 & 1 == 1,
-                wmesg: self.words[(c >> 3 & 0x1fff) as usize],
-                path: self.words[(c >> 16) as usize],
+                state: self.words[(c & 0x7f) as usize],
+                timed: c >> 7 & 1 == 1,
+                wmesg: self.words[(c >> 8 & 0xff) as usize],
+                path: self.words[(c >> 16 & 0xff) as usize],
                 since: u64::from(since),
             })
             .collect()
