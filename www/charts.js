@@ -1,6 +1,9 @@
 // The four uPlot charts: memory against the thresholds, the page queues, buffer space against
 // the dirty limits, and allocator activity. x = simulated seconds. Cursors are synced across the
-// charts; a "time marker" (set from the console or the slider) is drawn on every chart.
+// charts; a "time marker" (set from the console or the slider) is drawn on every chart, and so
+// are the run's key moments (thin lines, coloured as the timeline colours them). Dragging across a
+// chart zooms every chart to that time window (the cursor sync carries the drag); double-click,
+// or `resetZoom`, shows the whole run again.
 
 import uPlot from './vendor/uPlot.esm.js';
 import { HZ } from './protocol.js';
@@ -86,9 +89,15 @@ export class Charts {
    * @param {HTMLElement} container  where the chart figures go
    * @param {(tick: number) => void} onPick  called when the user clicks a chart at a time
    */
-  constructor(container, onPick) {
+  constructor(container, onPick, onZoom = () => {}) {
     this.container = container;
     this.onPick = onPick;
+    /** Told `{min, max}` (seconds) when the charts zoom, `null` when they show the whole run. */
+    this.onZoom = onZoom;
+    /** The zoomed time window in seconds, or null for the whole run. */
+    this.zoom = null;
+    /** Key moments drawn on every chart: `{sec, cls}` with cls '', 'warn' or 'bad'. */
+    this.moments = [];
     this.defs = definitions();
     this.plots = [];
     this.data = [];
@@ -139,7 +148,7 @@ export class Charts {
         scales: { x: { time: false }, y: def.distr ? { distr: def.distr, asinh: 1, log: 10 } : {} },
         cursor: {
           sync: { key: SYNC_KEY, setSeries: false },
-          drag: { x: false, y: false },
+          drag: { x: true, y: false, setScale: true },
           points: { size: 6 },
         },
         legend: { live: true },
@@ -185,16 +194,48 @@ export class Charts {
           })),
         ],
         hooks: {
-          draw: [(u) => self.drawMarker(u)],
+          draw: [
+            (u) => {
+              self.drawMoments(u);
+              self.drawMarker(u);
+            },
+          ],
+          // a drag across the chart zoomed it (every chart: the sync carries the drag)
+          setSelect: [
+            (u) => {
+              if (u.select.width <= 0) return;
+              self.dragged = true;
+              const min = u.posToVal(u.select.left, 'x');
+              const max = u.posToVal(u.select.left + u.select.width, 'x');
+              if (u === self.plots[0] && Number.isFinite(min) && Number.isFinite(max) && max > min) {
+                self.zoom = { min, max };
+                self.onZoom(self.zoom);
+              }
+            },
+          ],
           // with the cursor off the chart, the legend shows the latest values instead of dashes
           setLegend: [(u) => self.legendAtRest(u)],
           ready: [
             (u) => {
               u.over.addEventListener('click', () => {
+                // the click that ends a drag is the zoom, not a pick
+                if (self.dragged) {
+                  self.dragged = false;
+                  return;
+                }
                 const left = u.cursor.left;
                 if (left == null || left < 0) return;
                 const sec = u.posToVal(left, 'x');
                 if (Number.isFinite(sec)) self.onPick(Math.max(0, Math.round(sec * HZ)));
+              });
+              u.over.addEventListener('mousedown', () => {
+                self.dragged = false;
+              });
+              // uPlot's double-click shows the whole x range again (on every synced chart)
+              u.over.addEventListener('dblclick', () => {
+                if (self.zoom == null) return;
+                self.zoom = null;
+                self.onZoom(null);
               });
             },
           ],
@@ -202,6 +243,7 @@ export class Charts {
       };
       this.plots.push(new uPlot(opts, this.data[i], holder));
     });
+    if (this.zoom) this.applyZoom();
   }
 
   width() {
@@ -223,7 +265,41 @@ export class Charts {
     this.data = this.defs.map((def) => [[], ...def.series.map(() => [])]);
     this.plots.forEach((p, i) => p.setData(this.data[i]));
     this.markerSec = null;
+    this.moments = [];
+    if (this.zoom) {
+      this.zoom = null;
+      this.onZoom(null);
+    }
     this.container.classList.add('no-data');
+  }
+
+  /**
+   * The key moments to draw on every chart.
+   * @param {Array<{tick: number, cls: string}>} moments
+   */
+  setMoments(moments) {
+    this.moments = moments.map((m) => ({ sec: Number(m.tick) / HZ, cls: m.cls || '' }));
+    for (const p of this.plots) p.redraw(false, false);
+  }
+
+  /** Shows `min`..`max` seconds on every chart. */
+  zoomTo(min, max) {
+    if (!(max > min)) return;
+    this.zoom = { min, max };
+    this.applyZoom();
+    this.onZoom(this.zoom);
+  }
+
+  /** Shows the whole run again. */
+  resetZoom() {
+    if (this.zoom == null) return;
+    this.zoom = null;
+    this.plots.forEach((p, i) => p.setData(this.data[i], true));
+    this.onZoom(null);
+  }
+
+  applyZoom() {
+    for (const p of this.plots) p.setScale('x', { min: this.zoom.min, max: this.zoom.max });
   }
 
   setThresholds(t) {
@@ -283,7 +359,9 @@ export class Charts {
     }
     this.stale.delete(i);
     this.lastDrawn[i] = now;
-    this.plots[i].setData(this.data[i]);
+    // while zoomed, new samples keep the window (the y range follows what is in it)
+    this.plots[i].setData(this.data[i], this.zoom == null);
+    if (this.zoom) this.plots[i].setScale('x', { min: this.zoom.min, max: this.zoom.max });
     if (this.stale.size > 0) {
       this.drawPending = true;
       requestAnimationFrame(() => {
@@ -312,6 +390,27 @@ export class Charts {
     this.restingLegend = true;
     u.setLegend({ idx: n - 1 });
     this.restingLegend = false;
+  }
+
+  drawMoments(u) {
+    if (!this.moments.length) return;
+    const ctx = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    const color = { bad: cssVar('--s-severe'), warn: cssVar('--s-min'), '': cssVar('--chart-axis') };
+    ctx.save();
+    ctx.lineWidth = devicePixelRatio;
+    ctx.setLineDash([3 * devicePixelRatio, 3 * devicePixelRatio]);
+    for (const m of this.moments) {
+      const x = Math.round(u.valToPos(m.sec, 'x', true));
+      if (!Number.isFinite(x) || x < left || x > left + width) continue;
+      ctx.strokeStyle = color[m.cls] ?? color[''];
+      ctx.globalAlpha = m.cls ? 0.8 : 0.35;
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
+      ctx.stroke();
+    }
+    ctx.restore();
   }
 
   drawMarker(u) {

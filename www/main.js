@@ -5,7 +5,7 @@
 import { EngineClient, REQ, HZ, SAMPLE_EVERY } from './protocol.js';
 import { Charts } from './charts.js';
 import { ConsolePanel } from './console.js';
-import { TimelinePanel } from './timeline.js';
+import { TimelinePanel, SliderMarks, crisisWindow } from './timeline.js';
 import { ThreadsPanel } from './threads.js';
 import { HangView } from './hangview.js';
 import { Controls } from './controls.js';
@@ -65,7 +65,12 @@ const run = {
 
 initTheme($('theme-toggle'), () => charts.retheme());
 
-const charts = new Charts($('charts'), (tick) => markTime(tick));
+const charts = new Charts($('charts'), (tick) => markTime(tick), (zoom) => {
+  $('zoom-reset').disabled = zoom == null;
+  $('zoom-status').textContent = zoom
+    ? `Charts zoomed to ${zoom.min.toFixed(2)}–${zoom.max.toFixed(2)} s`
+    : 'Charts show the whole run';
+});
 const consolePanel = new ConsolePanel(
   {
     scroller: $('console'),
@@ -80,6 +85,7 @@ const consolePanel = new ConsolePanel(
 );
 const threads = new ThreadsPanel($('threads-body'), $('threads-at'));
 const moments = new TimelinePanel($('moments-list'), $('moments-scroll'), $('moments-empty'), (tick) => markTime(tick));
+const sliderMarks = new SliderMarks($('time-marks'));
 const hang = new HangView($('hang'), $('hang-graph'), $('hang-edges'), $('hang-cycle'));
 
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -215,6 +221,8 @@ function applyFrame(f) {
     charts.clear();
     consolePanel.clear();
     moments.clear();
+    sliderMarks.clear();
+    shownMoments = -1;
     threads.clear();
     hang.clear();
     run.outcome = null;
@@ -239,7 +247,25 @@ function applyFrame(f) {
   }
 }
 
+/** How many key moments the charts and the slider show. */
+let shownMoments = -1;
+
+/** Draws new key moments on the charts and under the slider; offers the crisis zoom once there is one. */
+function syncMoments() {
+  if (moments.events.length === shownMoments && sliderMarks.key.startsWith(`${ui.time.max}:`)) return;
+  shownMoments = moments.events.length;
+  charts.setMoments(moments.events);
+  sliderMarks.update(moments.events, Number(ui.time.max));
+  $('zoom-crisis').disabled = crisisWindow(moments.events, runEndTick()) == null;
+}
+
+/** Where the run's outcome was declared, or where it has got to. */
+function runEndTick() {
+  return run.outcome ? Number(run.outcome.detectedAt ?? run.outcome.tick) : run.tick;
+}
+
 function syncTimeline() {
+  syncMoments();
   if (run.viewTick != null) return; // showing an earlier moment: leave the marker where it is
   ui.runTick.textContent = `t = ${fmtSec(run.tick)} s`;
   if (!draggingTime && !run.seeking) {
@@ -310,6 +336,7 @@ function markTime(tick) {
 function syncSliderRange() {
   const end = run.outcome ? Number(run.outcome.detectedAt ?? run.outcome.tick) : run.durationTicks;
   ui.time.max = String(Math.max(1, end || run.durationTicks));
+  syncMoments();
 }
 
 // ---------------------------------------------------------------- actions
@@ -572,6 +599,11 @@ ui.speed.addEventListener('change', () => {
   if (run.playing) engine.send(REQ.PLAY, { speed: Number(ui.speed.value) });
 });
 ui.share.addEventListener('click', share);
+$('zoom-crisis').addEventListener('click', () => {
+  const w = crisisWindow(moments.events, runEndTick());
+  if (w) charts.zoomTo(w.from / HZ, w.to / HZ);
+});
+$('zoom-reset').addEventListener('click', () => charts.resetZoom());
 
 let draggingTime = false;
 ui.time.addEventListener('pointerdown', () => {

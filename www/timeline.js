@@ -2,7 +2,8 @@
 // falling through each threshold, the first pageout, the first page each thread took from a
 // reserve, zone refills, daemons going to sleep on memory, emergency allocations, the hang.
 // One button per moment: its time, what, who and the counters' own words; clicking it marks
-// that time on the charts.
+// that time on the charts. The same moments are drawn on the charts and under the time slider,
+// and they say where the crisis of a run is (`crisisWindow`), for "zoom to the crisis".
 
 import { HZ } from './protocol.js';
 
@@ -38,6 +39,8 @@ export class TimelinePanel {
     this.scroller = scroller;
     this.empty = empty;
     this.count = 0;
+    /** Every moment listed so far: `{tick, kind, cls}`. */
+    this.events = [];
     list.addEventListener('click', (e) => {
       const btn = e.target.closest('button[data-tick]');
       if (btn) onPick(Number(btn.dataset.tick));
@@ -47,6 +50,7 @@ export class TimelinePanel {
   clear() {
     this.list.replaceChildren();
     this.count = 0;
+    this.events = [];
     this.empty.hidden = false;
   }
 
@@ -58,6 +62,7 @@ export class TimelinePanel {
     const frag = document.createDocumentFragment();
     for (const e of events) {
       const [label, cls] = KINDS[e.kind] || [String(e.kind), ''];
+      this.events.push({ tick: Number(e.tick), kind: String(e.kind), cls });
       const li = document.createElement('li');
       const btn = document.createElement('button');
       btn.type = 'button';
@@ -80,5 +85,72 @@ export class TimelinePanel {
     this.count += events.length;
     this.empty.hidden = this.count > 0;
     if (atBottom) this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+}
+
+/** Whether a moment is bad news (the crisis), from its kind. */
+export function momentClass(kind) {
+  return (KINDS[kind] || ['', ''])[1];
+}
+
+/**
+ * The time window of a run's crisis, in ticks: from the last fall below `v_free_target` before
+ * the first bad moment (a reserve found empty, a daemon asleep on memory, a failed emergency
+ * allocation, a kill, the hang) to `endTick` (where the run's outcome was declared), with a second
+ * of margin on each side. Null when nothing bad happened.
+ * @param {Array<{tick: number, kind: string, cls: string}>} events
+ * @param {number} endTick
+ */
+export function crisisWindow(events, endTick) {
+  const bad = events.findIndex((e) => e.cls === 'bad');
+  if (bad < 0) return null;
+  let from = events[bad].tick;
+  for (let i = bad; i >= 0; i--) {
+    if (events[i].kind === 'below-target') {
+      from = events[i].tick;
+      break;
+    }
+  }
+  const lastTick = events[events.length - 1].tick;
+  const to = Math.max(endTick || 0, lastTick);
+  return { from: Math.max(0, from - HZ), to: to + HZ };
+}
+
+/**
+ * The key moments as marks under the time slider: one thin bar per warning or bad moment, at its
+ * place on the slider's track. Decorative (the list of moments is the accessible form).
+ */
+export class SliderMarks {
+  /** @param {HTMLElement} strip  an element laid over the slider's track */
+  constructor(strip) {
+    this.strip = strip;
+    this.key = '';
+  }
+
+  /**
+   * @param {Array<{tick: number, kind: string, cls: string}>} events
+   * @param {number} maxTick  the slider's end
+   */
+  update(events, maxTick) {
+    const shown = events.filter((e) => e.cls);
+    const key = `${maxTick}:${shown.length}`;
+    if (key === this.key) return;
+    this.key = key;
+    const frag = document.createDocumentFragment();
+    for (const e of shown) {
+      const frac = Math.min(1, Math.max(0, e.tick / Math.max(1, maxTick)));
+      const mark = document.createElement('span');
+      mark.className = `time-mark ${e.cls}`;
+      // the thumb's centre runs from 8 px to the width less 8 px (style.css .time-track)
+      mark.style.left = `calc(8px + (100% - 16px) * ${frac.toFixed(5)})`;
+      mark.dataset.kind = e.kind;
+      frag.append(mark);
+    }
+    this.strip.replaceChildren(frag);
+  }
+
+  clear() {
+    this.key = '';
+    this.strip.replaceChildren();
   }
 }

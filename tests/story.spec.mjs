@@ -1,0 +1,64 @@
+// The run's story on the page: its key moments drawn under the time slider and on the charts,
+// the crisis zoomed from the timeline, by dragging and back with a double-click.
+import { test, expect } from '@playwright/test';
+import { RUN_TIMEOUT, collectErrors, openLab, runToEnd, screenshot } from './helpers.mjs';
+
+let errors = [];
+test.beforeEach(async ({ page }) => {
+  errors = collectErrors(page);
+});
+test.afterEach(async () => {
+  expect(errors, 'no console errors or uncaught exceptions').toEqual([]);
+});
+
+/** The zoom window the page announces, in seconds, or null for the whole run. */
+async function zoomWindow(page) {
+  const text = await page.locator('#zoom-status').textContent();
+  const m = /zoomed to (\d+\.\d\d)–(\d+\.\d\d) s/.exec(text);
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+test('the key moments mark the slider; the crisis zooms in from the timeline, by drag, and out again', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT + 30_000);
+  await openLab(page);
+  await expect(page.locator('#zoom-crisis')).toBeDisabled();
+  await runToEnd(page);
+  // one mark under the slider per warning or bad moment of the timeline, the hang among them
+  const listed = await page.locator('#moments-list button.moment.warn, #moments-list button.moment.bad').count();
+  expect(listed).toBeGreaterThan(0);
+  await expect(page.locator('#time-marks .time-mark')).toHaveCount(listed);
+  await expect(page.locator('#time-marks .time-mark.bad[data-kind="hang"]')).toHaveCount(1);
+  const hangSec = Number(await page.locator('#moments-list button[data-kind="hang"]').getAttribute('data-tick')) / 100;
+  const end = Number(await page.locator('#time').getAttribute('max')) / 100;
+
+  // "Zoom to the crisis": a window around the hang, much shorter than the run
+  await page.click('#zoom-crisis');
+  const crisis = await zoomWindow(page);
+  expect(crisis).not.toBeNull();
+  expect(crisis[0]).toBeLessThan(hangSec);
+  expect(crisis[1]).toBeGreaterThan(hangSec);
+  expect(crisis[1] - crisis[0]).toBeLessThan(end / 2);
+  await expect(page.locator('#zoom-reset')).toBeEnabled();
+  await screenshot(page, 'zoomed-crisis');
+
+  // "Whole run" and a double-click both show everything again
+  await page.click('#zoom-reset');
+  expect(await zoomWindow(page)).toBeNull();
+  await expect(page.locator('#zoom-reset')).toBeDisabled();
+
+  // dragging across a chart zooms to what was dragged over
+  const over = page.locator('#chart-queues .u-over');
+  const box = await over.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  const dragged = await zoomWindow(page);
+  expect(dragged).not.toBeNull();
+  expect(dragged[0]).toBeGreaterThan(end * 0.15);
+  expect(dragged[1]).toBeLessThan(end * 0.6);
+  // the drag did not also mark a time
+  await expect(page.locator('#run-tick')).not.toContainText('marked');
+  await over.dblclick();
+  expect(await zoomWindow(page)).toBeNull();
+});
