@@ -62,3 +62,43 @@ test('the key moments mark the slider; the crisis zooms in from the timeline, by
   await over.dblclick();
   expect(await zoomWindow(page)).toBeNull();
 });
+
+test('the guided run reaches its last question by keyboard alone, and each answer is the engine’s', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT + 60_000);
+  await openLab(page, '?guide#v=1&preset=dfly-2008-06-30&ram=64M&seed=19');
+  await page.selectOption('#speed', '100');
+  // `?guide` opens the tour with its Start button focused
+  await expect(page.locator('#guide')).toBeVisible();
+  await expect(page.locator('#guide-start')).toBeFocused();
+  await page.keyboard.press('Enter');
+
+  const answers = [];
+  for (let q = 1; q <= 3; q++) {
+    await expect(page.locator('#guide-step')).toHaveText(`Question ${q} of 3`, { timeout: RUN_TIMEOUT });
+    // the first choice has the focus; the arrow keys pick another, Enter reveals
+    await expect(page.locator('#guide-choices input').first()).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect(page.locator('#guide-answer')).toBeVisible();
+    answers.push((await page.locator('#guide-answer').textContent()).trim());
+    if (q === 1) {
+      // the run stands at the moment asked about: the marker is where free + cache fell into the reserve
+      const tick = await page.locator('#moments-list button[data-kind="below-reserved"]').first().getAttribute('data-tick');
+      await expect(page.locator('#run-tick')).toContainText(`marked ${(Number(tick) / 100).toFixed(2)} s`);
+    }
+    await expect(page.locator('#guide-next')).toBeFocused();
+    if (q < 3) await page.keyboard.press('Enter');
+  }
+  // the second choice is the right one for the first two questions here
+  expect(answers[0]).toMatch(/^Right\. Below v_free_reserved \(\d+ pages\)/);
+  expect(answers[0]).toContain('pagedaemon (');
+  expect(answers[1]).toMatch(/^Right\. .* sleeps until pages are freed/);
+  // the last answer is the engine's own summary of the hang, with the cycle
+  const summary = (await page.locator('#outcome-line').textContent()).trim();
+  expect(answers[2]).toContain(summary.replace(/^Deadlock at [\d.]+ s: /, ''));
+  expect(answers[2]).toMatch(/The cycle: pagedaemon \(VMWait\) → /);
+  await screenshot(page, 'guided-run');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#guide')).toBeHidden();
+  await expect.poll(() => page.evaluate(() => location.search)).toBe('');
+});

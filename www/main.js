@@ -12,6 +12,7 @@ import { Controls } from './controls.js';
 import { LinkWriter, copyText, currentFragment,
   momentOf, fragmentPairs, nearestValid, safeDecode } from './linkstate.js';
 import { initTheme } from './theme.js';
+import { Guide } from './guide.js';
 
 const $ = (id) => document.getElementById(id);
 const STEP_TICKS = SAMPLE_EVERY;
@@ -196,6 +197,7 @@ function drawFrames() {
   }
   for (let i = first; i <= last; i++) applyFrame(frames[i]);
   charts.draw();
+  guide.check();
   // Text panels change every frame while a run streams in; a few updates a second are plenty
   // and keep each animation frame short.
   const now = performance.now();
@@ -657,6 +659,21 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
+// ---------------------------------------------------------------- the guided run
+
+const guide = new Guide({
+  events: () => moments.events,
+  tick: () => run.tick,
+  outcome: () => (run.finished ? run.outcome : null),
+  thresholds: () => run.thresholds || {},
+  threadsAt: (tick) => engine.request(REQ.THREADS_AT, { tick }),
+  finished: () => run.finished,
+  play,
+  pause,
+  view,
+  restart: () => load(run.scenario),
+});
+
 // ---------------------------------------------------------------- start
 
 async function start() {
@@ -670,6 +687,7 @@ async function start() {
     setState(currentState());
   });
   await openFragment(currentFragment());
+  if (new URLSearchParams(location.search).has('guide')) guide.offer();
 }
 
 start().catch((err) => {

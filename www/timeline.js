@@ -39,7 +39,7 @@ export class TimelinePanel {
     this.scroller = scroller;
     this.empty = empty;
     this.count = 0;
-    /** Every moment listed so far: `{tick, kind, cls}`. */
+    /** Every moment listed so far: `{tick, kind, cls, thread, why}`. */
     this.events = [];
     list.addEventListener('click', (e) => {
       const btn = e.target.closest('button[data-tick]');
@@ -62,7 +62,7 @@ export class TimelinePanel {
     const frag = document.createDocumentFragment();
     for (const e of events) {
       const [label, cls] = KINDS[e.kind] || [String(e.kind), ''];
-      this.events.push({ tick: Number(e.tick), kind: String(e.kind), cls });
+      this.events.push({ tick: Number(e.tick), kind: String(e.kind), cls, thread: String(e.thread || ''), why: String(e.why || '') });
       const li = document.createElement('li');
       const btn = document.createElement('button');
       btn.type = 'button';
