@@ -69,3 +69,12 @@ export async function screenshot(page, name) {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 }
+
+/** The WCAG 2.2 AA rule set of axe-core (which includes the A and AA rules of 2.0 and 2.1). */
+export const WCAG22AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/** Every axe-core finding of the WCAG 2.2 AA rule set, whatever its impact, one string each. */
+export async function wcagViolations(page) {
+  const { violations } = await new AxeBuilder({ page }).withTags(WCAG22AA).analyze();
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}

@@ -1,7 +1,7 @@
 // The run's story on the page: its key moments drawn under the time slider and on the charts,
 // the crisis zoomed from the timeline, by dragging and back with a double-click.
 import { test, expect } from '@playwright/test';
-import { RUN_TIMEOUT, collectErrors, openLab, runToEnd, screenshot } from './helpers.mjs';
+import { RUN_TIMEOUT, collectErrors, openLab, runToEnd, screenshot, wcagViolations } from './helpers.mjs';
 
 let errors = [];
 test.beforeEach(async ({ page }) => {
@@ -102,3 +102,26 @@ test('the guided run reaches its last question by keyboard alone, and each answe
   await expect(page.locator('#guide')).toBeHidden();
   await expect.poll(() => page.evaluate(() => location.search)).toBe('');
 });
+
+for (const scheme of ['light', 'dark']) {
+  for (const width of [1400, 390]) {
+    test(`WCAG 2.2 AA: no axe finding after a deadlock and in the guided run (${scheme}, ${width} px)`, async ({ page }) => {
+      test.setTimeout(RUN_TIMEOUT + 60_000);
+      await page.setViewportSize({ width, height: width > 900 ? 900 : 844 });
+      await page.emulateMedia({ colorScheme: scheme });
+      await openLab(page);
+      expect(await wcagViolations(page), 'before a run').toEqual([]);
+      await runToEnd(page);
+      await expect(page.locator('#hang-graph svg')).toBeVisible();
+      await page.click('#zoom-crisis');
+      expect(await wcagViolations(page), 'after the deadlock, zoomed').toEqual([]);
+      await page.click('#guide-open');
+      await page.click('#guide-start');
+      await expect(page.locator('#guide-step')).toHaveText('Question 1 of 3', { timeout: RUN_TIMEOUT });
+      await page.locator('#guide-choices input').first().check();
+      await page.click('#guide-reveal');
+      await expect(page.locator('#guide-answer')).toBeVisible();
+      expect(await wcagViolations(page), 'in the guided run').toEqual([]);
+    });
+  }
+}

@@ -1,0 +1,18 @@
+import { chromium } from 'playwright-core';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const p = await b.newPage({ viewport: { width: 1400, height: 900 } });
+p.on('pageerror', (e) => console.log('pageerror', e.message));
+p.on('console', (m) => m.type() === 'error' && console.log('console', m.text()));
+await p.goto('http://127.0.0.1:8140/');
+await p.waitForSelector('body[data-state="idle"]', { timeout: 20000 });
+await p.selectOption('#speed', '0');
+await p.click('#run');
+await p.waitForSelector('body[data-state="finished"]', { timeout: 60000 });
+await p.waitForTimeout(500);
+await p.click('#zoom-crisis');
+await p.waitForTimeout(300);
+await p.locator('#charts').scrollIntoViewIfNeeded();
+await p.screenshot({ path: '/tmp/z1.png' });
+await p.locator('.runbar').screenshot({ path: '/tmp/z2.png' });
+console.log(await p.locator('#zoom-status').textContent());
+await b.close();
