@@ -125,3 +125,25 @@ for (const scheme of ['light', 'dark']) {
     });
   }
 }
+
+test('at 1400×900 the charts and the form share the screen once a run starts', async ({ page }) => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await openLab(page);
+  await expect(page.locator('#intro-box')).toHaveAttribute('open', '');
+  await page.click('#run');
+  await page.click('#run'); // pause at once
+  // the story folds away, and the first chart comes up on the first screen
+  await expect(page.locator('#intro-box')).not.toHaveAttribute('open', '');
+  const inView = async (sel) => {
+    const b = await page.locator(sel).boundingBox();
+    return b != null && b.y >= 0 && b.y + Math.min(b.height, 150) <= 900;
+  };
+  expect(await inView('#chart-memory')).toBe(true);
+  expect(await inView('#kernel')).toBe(true);
+  // scrolled down to the threads at the foot of the page, the form is still beside them
+  await page.locator('#threads-title').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(900);
+  expect(await inView('#threads-title')).toBe(true);
+  expect(await inView('#kernel')).toBe(true);
+  await expect(page.locator('#intro')).toContainText('pageout daemon');
+});

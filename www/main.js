@@ -389,6 +389,8 @@ async function load(scenario) {
 
 function play() {
   if (!run.loaded) return;
+  // the story folds away so that the charts come up; its summary brings it back
+  $('intro-box').open = false;
   if (run.finished) {
     // Run again: same scenario, same run.
     load(run.scenario).then((ok) => ok && play());
@@ -673,6 +675,12 @@ const guide = new Guide({
   view,
   restart: () => load(run.scenario),
 });
+
+// The form beside the charts sticks below the run bar, whose height depends on the width.
+new ResizeObserver(([entry]) => {
+  const h = entry.target.getBoundingClientRect().height;
+  document.documentElement.style.setProperty('--runbar-h', `${Math.ceil(h)}px`);
+}).observe(document.querySelector('.runbar'));
 
 // ---------------------------------------------------------------- start
 
