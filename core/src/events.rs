@@ -42,6 +42,8 @@ pub enum EventKind {
     Hang,
     /// A process waited longer than the hang window while the machine went on.
     Starved,
+    /// A timed intervention of the scenario took effect.
+    Intervention,
 }
 
 /// One key moment.

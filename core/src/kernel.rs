@@ -14,7 +14,7 @@ use crate::fs::Vnode;
 use crate::kmalloc::{hammer_flusher, SlabZones};
 use crate::pageout::vm_pageout;
 use crate::policy::Policy;
-use crate::sched::{Kc, Sched, TKind, TState, ThreadFuture, Tid, EV_DISK, TICK_US};
+use crate::sched::{Kc, Sched, TKind, TState, ThreadFuture, Tid, EV_ACT, EV_DISK, TICK_US};
 use crate::trace::{Col, Console, Samples, ThreadSamples, NCOLS, SAMPLE_EVERY};
 use crate::vm::{
     Vm, VmThresholds, NONE, OBJ_KERNEL, PG_BUSY, PG_DIRTY, PG_VALID, PQ_ACTIVE, PQ_CACHE, PQ_FREE,
@@ -67,6 +67,8 @@ pub struct Kernel {
     pub events: Events,
     /// Each mmap writer's thread and the vnode it dirties.
     pub mmap_vps: Vec<(Tid, u16)>,
+    /// The workload's rates now, and the interventions still to come.
+    pub load: crate::workload::Load,
     /// Counters for the run summary (`events` is filled in from the scheduler when read).
     pub stats: Stats,
     pub pagedaemon: Tid,
@@ -219,6 +221,11 @@ impl Machine {
             oom_kill: None,
             events: Events::default(),
             mmap_vps: Vec::new(),
+            load: crate::workload::Load {
+                writer_kb_s: w.writer_kb_s,
+                mmap_pages_s: w.mmap_pages_s,
+                ..Default::default()
+            },
             stats: Stats {
                 min_free_cache: u32::MAX,
                 ..Stats::default()
@@ -270,21 +277,12 @@ impl Machine {
             k.borrow_mut()
                 .sched
                 .spawn(format!("writer{i}"), TKind::Writer);
-            futs.push(Some(Box::pin(writer(
-                Rc::clone(&k),
-                vp,
-                w.writer_kb_s,
-                start,
-            ))));
+            futs.push(Some(Box::pin(writer(Rc::clone(&k), vp, start))));
         }
         for (i, &vp) in mapped.iter().enumerate() {
             let t = k.borrow_mut().sched.spawn(format!("mmap{i}"), TKind::Mmap);
             k.borrow_mut().mmap_vps.push((t, vp));
-            futs.push(Some(Box::pin(mmap_writer(
-                Rc::clone(&k),
-                vp,
-                w.mmap_pages_s,
-            ))));
+            futs.push(Some(Box::pin(mmap_writer(Rc::clone(&k), vp))));
         }
         let hog_pages = w.hog_mb * 256;
         if hog_pages > 0 {
@@ -299,6 +297,7 @@ impl Machine {
                 futs.push(Some(Box::pin(f)));
             }
         }
+        crate::intervene::boot(&k, s, &mut futs);
         Machine {
             k,
             futs,
@@ -383,6 +382,8 @@ impl Machine {
                 if self.check {
                     note_violation(&mut self.invariant_error, &kk, || "a disk interrupt".into());
                 }
+            } else if class == EV_ACT {
+                kk.intervene(a as usize);
             } else {
                 kk.sched.timeout(a as Tid, b);
             }

@@ -15,6 +15,7 @@ pub mod trace;
 mod buf;
 mod disk;
 mod fs;
+mod intervene;
 mod kernel;
 mod kmalloc;
 mod list;

@@ -83,6 +83,8 @@ pub enum TKind {
     Hog,
     /// The HAMMER flusher (finalizes in-memory records).
     Flusher,
+    /// A process an intervention starts to call sync(2).
+    Sync,
 }
 
 /// Thread state.
@@ -137,7 +139,10 @@ pub struct Thread {
 
 /// Wait channels whose sleepers wait for a resource (as opposed to idling or working).
 pub fn demand(wmesg: &str) -> bool {
-    !matches!(wmesg, "psleep" | "" | "copy" | "think" | "hmrwwa")
+    !matches!(
+        wmesg,
+        "psleep" | "" | "copy" | "think" | "hmrwwa" | "notstarted"
+    )
 }
 
 /// Waits for memory, buffers or locks: the ones a thread can starve in while the rest of the
@@ -172,6 +177,8 @@ impl Thread {
 /// Event classes, in the order they run at the same instant.
 pub const EV_DISK: u8 = 0;
 pub const EV_TIMEOUT: u8 = 1;
+/// A timed intervention (`b` unused, `a` its index in the scenario's list).
+pub const EV_ACT: u8 = 2;
 
 /// A timed event: (time µs, class, sequence, thread, sleep sequence).
 pub type Event = Reverse<(u64, u8, u64, u32, u64)>;
@@ -369,6 +376,20 @@ pub fn delay(k: &Kc, us: u64, what: &'static str) -> Sleep {
         wmesg: what,
         timo_us: us.max(1),
         state: TState::Busy,
+        path: "",
+        armed: false,
+    }
+}
+
+/// The sleep of a process a timed intervention starts later: it does not exist yet, and waits
+/// for nothing but its time ("notstarted").
+pub fn not_started(k: &Kc, us: u64) -> Sleep {
+    Sleep {
+        k: Rc::clone(k),
+        chan: Chan::None,
+        wmesg: "notstarted",
+        timo_us: us.max(1),
+        state: TState::Sleeping,
         path: "",
         armed: false,
     }

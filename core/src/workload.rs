@@ -1,8 +1,11 @@
 //! User processes: write(2) writers, writers that dirty pages of a shared writable mapping of a
-//! large file (the path that reaches the pageout daemon), and anonymous-memory consumers.
+//! large file (the path that reaches the pageout daemon), anonymous-memory consumers, and the
+//! sync(2) caller of an intervention. Their rates live in [`Load`], which timed interventions
+//! change during a run.
 
-use crate::buf::daemon::bwillwrite;
+use crate::buf::daemon::{bwillwrite, flushbufqueues};
 use crate::buf::PAGE_SIZE;
+use crate::buf::{BQ_DIRTY, BQ_DIRTY_HW};
 use crate::fs::{vn_lock, vn_unlock, write_block};
 use crate::kernel::Kernel;
 use crate::sched::{delay, tsleep, Chan, Kc, TICK_US};
@@ -14,11 +17,40 @@ use crate::vm::{
 /// Memory copy bandwidth for write(2) (bytes per second): the CPU cost of a block.
 const COPY_BYTES_S: u64 = 400 * 1024 * 1024;
 
+/// The workload as it is now: the rates every writer and mapped-file writer reads before each
+/// step, and the threads told to stop. The scenario sets them at boot; interventions change them.
+#[derive(Clone, Debug, Default)]
+pub struct Load {
+    /// KiB/s of every write(2) writer (0 = as fast as it can).
+    pub writer_kb_s: u32,
+    /// Stores per second of every mapped-file writer.
+    pub mmap_pages_s: u32,
+    /// The threads (by id) told to stop.
+    pub stop: Vec<usize>,
+    /// The scenario's interventions, applied by [`Kernel::intervene`] at their times.
+    pub interventions: Vec<crate::scenario::intervention::Intervention>,
+    /// For each intervention, the thread it starts or stops ("" for the others).
+    pub names: Vec<String>,
+}
+
+impl Load {
+    fn stopping(&self, t: usize) -> bool {
+        self.stop.contains(&t)
+    }
+}
+
+/// Whether the current thread has been told to stop.
+fn told_to_stop(k: &Kc) -> bool {
+    let kk = k.borrow();
+    kk.load.stopping(kk.sched.cur)
+}
+
 /// A process doing sequential write(2)s of one block each to its own file from page `start`,
-/// rewriting it from the start when it reaches the end.
-pub async fn writer(k: Kc, vp: u16, kb_s: u32, start: u32) {
+/// rewriting it from the start when it reaches the end, at the rate of [`Load::writer_kb_s`].
+/// Told to stop, it exits after the block it is writing.
+pub async fn writer(k: Kc, vp: u16, start: u32) {
     let mut pi = start;
-    loop {
+    while !told_to_stop(&k) {
         let (blk, bs, size) = {
             let kk = k.borrow();
             let v = &kk.vnodes[vp as usize];
@@ -32,6 +64,7 @@ pub async fn writer(k: Kc, vp: u16, kb_s: u32, start: u32) {
         write_block(&k, vp, blk, bs).await;
         vn_unlock(&k, vp);
         delay(&k, bytes * 1_000_000 / COPY_BYTES_S, "copy").await;
+        let kb_s = k.borrow().load.writer_kb_s;
         if kb_s > 0 {
             delay(&k, bytes * 1_000_000 / (u64::from(kb_s) * 1024), "think").await;
         }
@@ -42,13 +75,15 @@ pub async fn writer(k: Kc, vp: u16, kb_s: u32, start: u32) {
     }
 }
 
-/// A process dirtying random pages of a MAP_SHARED writable mapping of its file, `pages_s`
-/// touches per second in one batch per tick. A fault on a missing page allocates with
-/// VM_ALLOC_NORMAL, but first waits in "pfault" while memory is severe.
-pub async fn mmap_writer(k: Kc, vp: u16, pages_s: u32) {
-    let per_tick = pages_s.div_ceil(100).max(1);
-    let every_us = (u64::from(per_tick) * 1_000_000 / u64::from(pages_s)).max(1);
-    loop {
+/// A process dirtying random pages of a MAP_SHARED writable mapping of its file,
+/// [`Load::mmap_pages_s`] touches per second in one batch per tick. A fault on a missing page
+/// allocates with VM_ALLOC_NORMAL, but first waits in "pfault" while memory is severe. Told to
+/// stop, it exits after the batch it is storing.
+pub async fn mmap_writer(k: Kc, vp: u16) {
+    while !told_to_stop(&k) {
+        let pages_s = k.borrow().load.mmap_pages_s;
+        let per_tick = pages_s.div_ceil(100).max(1);
+        let every_us = (u64::from(per_tick) * 1_000_000 / u64::from(pages_s)).max(1);
         for _ in 0..per_tick {
             let hit = {
                 let mut kk = k.borrow_mut();
@@ -65,6 +100,21 @@ pub async fn mmap_writer(k: Kc, vp: u16, pages_s: u32) {
             }
         }
         delay(&k, every_us.min(TICK_US * 100), "think").await;
+    }
+}
+
+/// A process that calls sync(2): every buffer dirty at that moment is written asynchronously
+/// (`vfs_bio_awrite`, as the buf daemons write them), then it exits.
+pub async fn sync(k: Kc) {
+    let dirty = k.borrow().bc.dirtybufcount;
+    k.borrow_mut().event(
+        crate::events::EventKind::Intervention,
+        format!("sync(2): {dirty} dirty buffers to write"),
+    );
+    for _ in 0..dirty {
+        if !flushbufqueues(&k, BQ_DIRTY).await && !flushbufqueues(&k, BQ_DIRTY_HW).await {
+            break;
+        }
     }
 }
 

@@ -279,7 +279,7 @@ fn a_link_too_long_to_read_is_one_line_naming_its_size() {
     assert_eq!(
         stderr(&o),
         "error: the link is 120005 bytes long: links of at most 65536 bytes (64 KiB) are read; \
-         a scenario's link is well under 1 KiB\n"
+         a scenario's link is well under 2 KiB\n"
     );
 }
 
@@ -426,4 +426,62 @@ fn a_sweep_is_the_same_whatever_the_number_of_jobs() {
         .sum();
     assert_eq!(total, 4);
     assert_eq!(one["seeds"]["count"], 4);
+}
+
+#[test]
+fn at_adds_timed_interventions_to_the_link_in_time_order() {
+    let out = ok(&[
+        "run",
+        "--link",
+        "#v=1&until=5s&at=3s:sync",
+        "--at",
+        "4s:stop=writer0",
+        "--at",
+        "1s:hog=8M",
+    ]);
+    let first = out.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "link: #v=1&preset=dfly-2008-06-30&until=5s&at=1s:hog:8M,3s:sync,4s:stop:writer0"
+    );
+    // each one is a key moment of the run, by the thread it concerns
+    assert!(
+        out.contains("1.00 s  intervention hog0: a new process starts allocating 8 MB"),
+        "{out}"
+    );
+    assert!(
+        out.contains("3.00 s  intervention sync0: sync(2): "),
+        "{out}"
+    );
+    assert!(
+        out.contains("4.00 s  intervention writer0: told to stop"),
+        "{out}"
+    );
+    // the printed link reproduces the run
+    let link = first.strip_prefix("link: ").unwrap();
+    let again = ok(&["run", "--link", link]);
+    let hash = |o: &str| {
+        o.lines()
+            .find(|l| l.starts_with("trace hash"))
+            .map(String::from)
+    };
+    assert_eq!(hash(&out), hash(&again));
+}
+
+#[test]
+fn a_bad_intervention_exits_2_and_says_which_and_why() {
+    for (args, want) in [
+        (vec!["--at", "3s:fly"], "--at \"3s:fly\" does not read"),
+        (
+            vec!["--at", "9s:sync"],
+            "at: the 1st (9s:sync) is not allowed",
+        ),
+        (vec!["--at", "1s:stop=hog0"], "a hog cannot be stopped"),
+    ] {
+        let mut all = vec!["run", "--until", "5s"];
+        all.extend(args);
+        let o = sim(&all);
+        assert_eq!(o.status.code(), Some(2), "{all:?}");
+        assert!(stderr(&o).contains(want), "{all:?}: {}", stderr(&o));
+    }
 }

@@ -68,6 +68,20 @@ fn invariants_hold_on_fast_and_extreme_disks() {
 }
 
 #[test]
+fn invariants_hold_through_every_kind_of_intervention() {
+    for l in [
+        "#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&until=60s&at=5s:hog:16M,10s:writer,\
+         15s:wrate:8M/s,20s:sync,25s:stop:writer0,30s:mmap,35s:mrate:20000/s,40s:bw:2M/s,\
+         45s:seek:50ms,50s:stop:mmap1",
+        "#v=1&preset=dfly-2008-07-01&ram=48M&until=40s&at=5s:sync,5s:sync,6s:bw:2000M/s,\
+         6s:seek:0ms,7s:wrate:unlimited,8s:writer,9s:stop:writer2",
+    ] {
+        let s = pageout_core::scenario::link::decode(l).unwrap();
+        checked(&s).unwrap_or_else(|e| panic!("{l}: {e}"));
+    }
+}
+
+#[test]
 fn invariants_hold_with_memory_hogs_and_a_bigger_machine() {
     let mut s = ScenarioPreset::HammerLockup.scenario();
     s.machine.ram_mb = 256;

@@ -241,6 +241,8 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
         ms(DURATION_MS.0, DURATION_MS.1),
         ms(HANG_WINDOW_MS.0, HANG_WINDOW_MS.1),
     );
+    // timed interventions: (when, as a fraction of the run; which action; its value)
+    let interventions = prop::collection::vec((any::<u16>(), 0u8..9, any::<u32>()), 0..6);
     (
         prop::sample::select(KernelPreset::ALL.to_vec()),
         overrides(),
@@ -249,6 +251,7 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
         workload,
         run,
         hammer,
+        interventions,
     )
         .prop_map(
             |(
@@ -259,6 +262,7 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                 mut workload,
                 (seed, duration_ms, hang_window_ms),
                 (zone_kb, record_bytes, flush_ms, warm),
+                picks,
             )| {
                 // keep the hogs within twice the machine's memory, and starting before the
                 // run ends, as validate() wants
@@ -267,7 +271,7 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                 if workload.hogs > 0 {
                     workload.hog_start_ms %= duration_ms;
                 }
-                Scenario {
+                let mut s = Scenario {
                     preset,
                     overrides,
                     machine,
@@ -284,9 +288,50 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                         flush_ms,
                     },
                     ufs_block_kb: 4 << (seed % 5),
-                }
+                    interventions: Vec::new(),
+                };
+                add_interventions(&mut s, &picks);
+                s
             },
         )
+}
+
+/// Adds the picked interventions in time order, each one only if the scenario stays valid with it.
+fn add_interventions(s: &mut Scenario, picks: &[(u16, u8, u32)]) {
+    use limits::*;
+    use pageout_core::scenario::intervention::{problems, Action, Intervention};
+    let ticks = s.duration_ms / 10;
+    let mut picks = picks.to_vec();
+    picks.sort_by_key(|p| p.0);
+    for (frac, which, v) in picks {
+        let at_ms = (1 + u64::from(frac) * (ticks - 1) / 65536) * 10;
+        let pick = |(lo, hi): (u32, u32)| lo + v % (hi - lo + 1);
+        let action = match which {
+            0 => Action::Hog { mb: pick((1, 256)) },
+            1 => Action::Writer,
+            2 => Action::Mmap,
+            3 => Action::Stop {
+                thread: ["writer0", "mmap0", "writer1"][v as usize % 3].into(),
+            },
+            4 => Action::Wrate {
+                kb_s: pick(WRITER_KB_S),
+            },
+            5 => Action::Mrate {
+                pages_s: pick(MMAP_PAGES_S),
+            },
+            6 => Action::Bw {
+                mb_s: pick(DISK_MB_S),
+            },
+            7 => Action::Seek {
+                ms: pick(DISK_SEEK_MS),
+            },
+            _ => Action::Sync,
+        };
+        s.interventions.push(Intervention { at_ms, action });
+        if !problems(s).is_empty() {
+            s.interventions.pop();
+        }
+    }
 }
 
 fn all_keys() -> Vec<String> {

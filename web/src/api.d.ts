@@ -92,7 +92,28 @@ export interface Scenario {
   hammer: HammerMem;
   /** UFS block size in KiB (4, 8, 16, 32 or 64). */
   ufsBlockKb: number;
+  /** Timed interventions in time order (link key `at`); absent when there are none. */
+  interventions?: Intervention[];
 }
+
+/** One timed intervention (core/src/scenario/intervention.rs). */
+export interface Intervention {
+  /** When, in ms of simulated time (whole ticks, inside the run). */
+  atMs: number;
+  action: InterventionAction;
+}
+
+/** What an intervention does; `kind` is its name in a link. */
+export type InterventionAction =
+  | { kind: "hog"; mb: number }
+  | { kind: "writer" }
+  | { kind: "mmap" }
+  | { kind: "stop"; thread: string }
+  | { kind: "wrate"; kbS: number }
+  | { kind: "mrate"; pagesS: number }
+  | { kind: "bw"; mbS: number }
+  | { kind: "seek"; ms: number }
+  | { kind: "sync" };
 
 /**
  * A scenario as the engine accepts it: `overrides` may be left out, and the seed may also be a
@@ -173,7 +194,8 @@ export interface LogLine {
 export type EventKind =
   | "below-target" | "below-min" | "below-severe" | "below-reserved" | "reserve-gone"
   | "first-pageout" | "system-reserve" | "interrupt-reserve" | "reserve-empty" | "zone-refill"
-  | "waits-for-memory" | "emergency-alloc" | "emergency-fail" | "oom-kill" | "hang" | "starved";
+  | "waits-for-memory" | "emergency-alloc" | "emergency-fail" | "oom-kill" | "hang" | "starved"
+  | "intervention";
 
 /** One key moment of a run. */
 export interface KeyEvent {

@@ -53,11 +53,35 @@ fn run(preset: KernelPreset) -> Value {
     })
 }
 
+/// A run with one timed intervention of every kind that changes the machine, from its link.
+pub const INTERVENTIONS_LINK: &str = "#v=1&preset=dfly-2008-06-30&ram=64M&seed=19\
+    &at=20s:hog:16M,30s:writer,40s:wrate:2M/s,50s:mrate:3000/s,60s:sync,80s:stop:writer1,\
+    90s:mmap,100s:bw:20M/s,110s:seek:4ms";
+
+fn run_link(link: &str) -> Value {
+    let scenario = pageout_core::scenario::link::decode(link).expect("a valid link");
+    let mut sim = Simulation::new(&scenario).expect("within the budget");
+    let until = scenario.duration_ticks().min(COMPARE_AT_TICK);
+    let status = sim.run_until(until);
+    json!({
+        "link": link,
+        "untilTick": until,
+        "tick": status.tick,
+        "finished": status.finished,
+        "outcome": status.outcome,
+        "traceHash": format!("{:016x}", sim.trace_hash()),
+        "sampleRows": sim.samples().len(),
+        "logLines": sim.log().len(),
+        "events": sim.events().len(),
+    })
+}
+
 fn native() -> Value {
     json!({
         "regenerate": REGENERATE,
         "engineVersion": pageout_core::ENGINE_VERSION,
         "runs": KernelPreset::ALL.into_iter().map(run).collect::<Vec<_>>(),
+        "withInterventions": run_link(INTERVENTIONS_LINK),
     })
 }
 

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use pageout_core::account::{SleepCount, ThreadAccount};
 use pageout_core::events::{Event, EventKind};
 use pageout_core::policy::MECHANISMS;
+use pageout_core::scenario::intervention::{Action, Intervention};
 use pageout_core::scenario::link::LinkError;
 use pageout_core::{
     BdSpeedup, BioVariant, Col, DirtyLimit, FsKind, KernelPreset, Outcome, OutcomeKind, Scenario,
@@ -70,7 +71,14 @@ fn names<T: Serialize>(all: impl IntoIterator<Item = T>) -> BTreeSet<String> {
 
 #[test]
 fn api_interfaces_match_the_engine_types() {
-    let scenario = Scenario::default();
+    // with an intervention, so that the optional list is among the keys
+    let scenario = Scenario {
+        interventions: vec![Intervention {
+            at_ms: 1000,
+            action: Action::Sync,
+        }],
+        ..Scenario::default()
+    };
     let sim = Simulation::new(&scenario).unwrap();
     let node = WaitNode {
         thread: "pagedaemon".into(),
@@ -138,6 +146,7 @@ fn api_interfaces_match_the_engine_types() {
         ("SleepCount", keys(&sleep)),
         ("KeyEvent", keys(&event)),
         ("HammerMem", keys(&scenario.hammer)),
+        ("Intervention", keys(&scenario.interventions[0])),
         ("WaitNode", keys(&node)),
         ("WaitEdge", keys(&edge)),
         ("WaitGraph", keys(&graph)),
@@ -200,6 +209,7 @@ fn api_string_unions_match_the_engine_enums() {
                 EventKind::OomKill,
                 EventKind::Hang,
                 EventKind::Starved,
+                EventKind::Intervention,
             ]),
         ),
         (

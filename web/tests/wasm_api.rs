@@ -125,6 +125,35 @@ fn every_kernel_preset_runs_in_wasm_as_it_does_natively() {
 }
 
 #[wasm_bindgen_test]
+fn timed_interventions_run_in_wasm_as_they_do_natively() {
+    let fixture: Value = serde_json::from_str(FIXTURE).unwrap();
+    let want = &fixture["withInterventions"];
+    let link = want["link"]
+        .as_str()
+        .expect("the fixture has the interventions run");
+    let mut sim = Simulation::from_link(JsValue::from(link)).unwrap();
+    let until = want["untilTick"].as_f64().unwrap();
+    let status = json(&sim.run_until(until.into(), Some(until.into())).unwrap());
+    assert_eq!(status["tick"].as_f64(), want["tick"].as_f64());
+    assert_eq!(status["outcome"], want["outcome"]);
+    assert_eq!(Value::from(sim.trace_hash()), want["traceHash"]);
+    assert_eq!(
+        num(&sim.samples_since(JsValue::from(0.0)).unwrap(), "rows"),
+        want["sampleRows"].as_f64().unwrap()
+    );
+    let events = Array::from(&sim.events_since(JsValue::from(0.0)).unwrap());
+    assert_eq!(f64::from(events.length()), want["events"].as_f64().unwrap());
+    let kinds: Vec<String> = events
+        .iter()
+        .map(|e| get(&e, "kind").as_string().unwrap_or_default())
+        .collect();
+    assert!(
+        kinds.iter().filter(|k| *k == "intervention").count() >= 8,
+        "{kinds:?}"
+    );
+}
+
+#[wasm_bindgen_test]
 fn a_bad_scenario_object_throws_an_error_naming_the_field() {
     // out of range: validate() names the field, the value given and what is allowed
     let msg = error_message(Simulation::new(default_with(Some("machine"), "ramMb", 8)));

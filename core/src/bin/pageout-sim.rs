@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! pageout-sim run   [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
-//!                   [--seed N] [--until 300s] [--set KEY=VALUE]... [--json]
+//!                   [--seed N] [--until 300s] [--set KEY=VALUE]... [--at TIME:ACTION[=VALUE]]... [--json]
 //! pageout-sim sweep [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
 //!                   --seeds A..B [--until 300s] [--set KEY=VALUE]... [--jobs N] [--json]
 //! pageout-sim presets
@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clap::{Args, Parser, Subcommand};
 use pageout_core::events::Event;
 use pageout_core::policy::MECHANISMS;
-use pageout_core::scenario::link;
+use pageout_core::scenario::{intervention, link};
 use pageout_core::{
     KernelPreset, LogLine, Outcome, OutcomeKind, Scenario, ScenarioPreset, Simulation, Stats,
     ThreadInfo, HZ,
@@ -99,6 +99,10 @@ struct Source {
     /// Any link key, e.g. --set ram=256M --set recoverbufpages=off (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// A timed intervention, e.g. --at 30s:hog=64M --at 60s:sync --at 90s:stop=writer0
+    /// (repeatable; added to the link's `at` list in time order; see `at` in the link keys).
+    #[arg(long = "at", value_name = "TIME:ACTION[=VALUE]")]
+    at: Vec<String>,
     /// Run scenarios beyond the work budget too (a run may then take minutes).
     #[arg(long)]
     no_budget: bool,
@@ -216,8 +220,25 @@ fn scenario_of(src: &Source, seed: Option<&str>) -> Result<Scenario, BadInput> {
             )),
         }
     }
+    // --at 30s:hog=64M is the link's 30s:hog:64M, added to the interventions the source has
+    let mut list = base.interventions.clone();
+    for item in &src.at {
+        let text = match item.split_once(':') {
+            Some((at, rest)) => format!("{at}:{}", rest.replacen('=', ":", 1)),
+            None => item.clone(),
+        };
+        match intervention::parse_list(&text) {
+            Ok(mut more) => list.append(&mut more),
+            Err(allowed) => bad.push(format!("--at {item:?} does not read: {allowed}")),
+        }
+    }
     if !bad.is_empty() {
         return Err(BadInput(bad));
+    }
+    list.sort_by_key(|i| i.at_ms);
+    let at = intervention::list_text(&list);
+    if !src.at.is_empty() {
+        pairs.push(("at", &at));
     }
     Ok(link::apply(&base, &pairs)?)
 }

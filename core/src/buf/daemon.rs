@@ -139,7 +139,7 @@ async fn waitrunningbufspace(k: &Kc, limit: u64) {
 
 /// `flushbufqueues(q)`: start an async write of the first dirty buffer. Returns false if
 /// nothing could be flushed.
-async fn flushbufqueues(k: &Kc, q: u8) -> bool {
+pub(crate) async fn flushbufqueues(k: &Kc, q: u8) -> bool {
     let b = {
         let mut kk = k.borrow_mut();
         let b = kk.bc.head(q);

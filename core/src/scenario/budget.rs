@@ -9,8 +9,10 @@
 //! the workload: each write(2) block costs about 10 events, and the writers write at their rate
 //! (or the copy's, 400 MB/s, when unthrottled) but no faster than the disk takes blocks back — the
 //! dirty limits see to that; each disk request (a block, as many as the bandwidth and the seeks
-//! allow) about 5; each thread about 100 a second.
+//! allow) about 5; each thread about 100 a second. Timed interventions count at their worst: every
+//! thread they start runs the whole run, and every rate is the highest the run ever has.
 
+use super::intervention::Action;
 use super::Scenario;
 
 /// Nanoseconds of native work any accepted scenario may ask for.
@@ -36,13 +38,13 @@ pub struct Estimate {
 
 /// Estimates the work of simulating `s` (an upper bound, within the validated limits).
 pub fn estimate(s: &Scenario) -> Estimate {
-    let w = &s.workload;
+    let w = Worst::of(s);
     let secs = u128::from(s.duration_ms.div_ceil(1000));
     let pages = u128::from(s.machine.ram_mb) * 256;
     // stores into the mappings
     let touches = u128::from(w.mmap_writers) * u128::from(w.mmap_pages_s) * secs;
     // write(2) blocks: at the writers' rate, or as fast as the copy and the disk allow
-    let disk_bytes_s = u128::from(s.machine.disk_mb_s) * 1024 * 1024;
+    let disk_bytes_s = u128::from(w.disk_mb_s) * 1024 * 1024;
     let want_bytes_s = if w.writer_kb_s == 0 {
         u128::from(w.writers) * COPY_BYTES_S
     } else {
@@ -53,7 +55,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
         super::FsKind::Ufs => u128::from(s.ufs_block_kb) * 1024,
     };
     // disk requests of a block each, as many as the bandwidth and the seeks allow
-    let seek_us = u128::from(s.machine.disk_seek_ms) * 1000;
+    let seek_us = u128::from(w.disk_seek_ms) * 1000;
     let by_bw = disk_bytes_s / block;
     let ios_s = 1_000_000u128
         .checked_div(seek_us)
@@ -61,9 +63,9 @@ pub fn estimate(s: &Scenario) -> Estimate {
     // the dirty limits hold writers to what the disk writes back: a block a request
     let blocks = (want_bytes_s / block).min(ios_s) * secs;
     let ios = ios_s * secs;
-    let threads = 4 + u128::from(w.writers + w.mmap_writers + w.hogs);
+    let threads = 4 + u128::from(w.writers + w.mmap_writers + w.hogs + w.syncs);
     let ticks = threads * EVENTS_PER_THREAD_S * secs;
-    let hog_pages = u128::from(w.hogs) * u128::from(w.hog_mb) * 256;
+    let hog_pages = u128::from(w.hog_mb) * 256;
     let mut parts = vec![
         ("mrate", touches * NS_PER_TOUCH),
         ("wrate", blocks * EVENTS_PER_BLOCK * NS_PER_EVENT),
@@ -76,6 +78,59 @@ pub fn estimate(s: &Scenario) -> Estimate {
     Estimate {
         ns: parts.iter().map(|&(_, ns)| ns).sum(),
         parts,
+    }
+}
+
+/// The most the workload ever asks for in a run: its own threads and rates, with every
+/// intervention's added thread and every higher rate (0 = unlimited writers count as the most).
+struct Worst {
+    writers: u32,
+    writer_kb_s: u32,
+    mmap_writers: u32,
+    mmap_pages_s: u32,
+    hogs: u32,
+    /// MiB of all hogs together.
+    hog_mb: u64,
+    syncs: u32,
+    disk_mb_s: u32,
+    disk_seek_ms: u32,
+}
+
+impl Worst {
+    fn of(s: &Scenario) -> Worst {
+        let w = &s.workload;
+        let mut out = Worst {
+            writers: w.writers,
+            writer_kb_s: w.writer_kb_s,
+            mmap_writers: w.mmap_writers,
+            mmap_pages_s: w.mmap_pages_s,
+            hogs: w.hogs,
+            hog_mb: u64::from(w.hogs) * u64::from(w.hog_mb),
+            syncs: 0,
+            disk_mb_s: s.machine.disk_mb_s,
+            disk_seek_ms: s.machine.disk_seek_ms,
+        };
+        for i in &s.interventions {
+            match i.action {
+                Action::Hog { mb } => {
+                    out.hogs += 1;
+                    out.hog_mb += u64::from(mb);
+                }
+                Action::Writer => out.writers += 1,
+                Action::Mmap => out.mmap_writers += 1,
+                Action::Sync => out.syncs += 1,
+                Action::Wrate { kb_s } => {
+                    if out.writer_kb_s != 0 && (kb_s == 0 || kb_s > out.writer_kb_s) {
+                        out.writer_kb_s = kb_s;
+                    }
+                }
+                Action::Mrate { pages_s } => out.mmap_pages_s = out.mmap_pages_s.max(pages_s),
+                Action::Bw { mb_s } => out.disk_mb_s = out.disk_mb_s.max(mb_s),
+                Action::Seek { ms } => out.disk_seek_ms = out.disk_seek_ms.min(ms),
+                Action::Stop { .. } => {}
+            }
+        }
+        out
     }
 }
 
@@ -102,5 +157,19 @@ mod tests {
         let e = estimate(&s.unwrap());
         assert!(e.ns > BUDGET_NS * 10, "{e:?}");
         assert_eq!(e.parts[0].0, "wrate", "{e:?}");
+    }
+
+    #[test]
+    fn interventions_count_at_their_worst() {
+        let base = link::decode("#v=1&preset=dfly-2008-06-30&until=3600s").unwrap();
+        let more = link::decode(
+            "#v=1&preset=dfly-2008-06-30&until=3600s\
+             &at=10s:mrate:1000000/s,20s:mmap,30s:mmap,40s:mmap",
+        )
+        .unwrap();
+        let (b, m) = (estimate(&base), estimate(&more));
+        assert!(m.ns > b.ns * 10, "{b:?} {m:?}");
+        assert!(m.ns > BUDGET_NS, "{m:?}");
+        assert_eq!(m.parts[0].0, "mrate", "{m:?}");
     }
 }

@@ -16,7 +16,7 @@
 //! below, with the largest unit that is exact. [`canonical`] is `encode(decode(link))`.
 //!
 //! Bounds, so that no input costs more than a glance: a link longer than [`MAX_LINK_BYTES`]
-//! (64 KiB; the canonical form of any scenario is under 1 KiB) is refused as a whole, before it
+//! (64 KiB; the canonical form of any scenario is under 2 KiB) is refused as a whole, before it
 //! is split, with one error that names its size and the limit. Of the problems of a shorter link
 //! the first [`MAX_ERRORS`] are listed in full and the rest are counted, in one last error whose
 //! key and message say `and N more`.
@@ -60,6 +60,7 @@
 //! | `kzone` | `hammer.zone_kb` | size in KiB: `128K` | `128K` |
 //! | `krec` | `hammer.record_bytes` | bytes: `144` | `144` |
 //! | `ksync` | `hammer.flush_ms` | duration | `30s` |
+//! | `at` | `interventions` | timed interventions, `30s:hog:64M,60s:sync` ([`super::intervention`]) | none |
 //! | `t` | (not the scenario: the moment the page opens at, [`moment`]) | duration | none |
 //! | `bio`, `recoverbufpages`, `interrupt`, `timedwait`, `systhread`, `bdexempt`, `hammerbwill`, `usereserve`, `dirtylimit`, `bdspeedup`, `vlocktimo` | `overrides` | the values of [`MECHANISMS`] (`on`/`off`, `fix-0701`, `bytes+count`, ...) | the preset's |
 //!
@@ -100,7 +101,7 @@ pub const LINK_VERSION: u32 = 1;
 pub const LINK_VERSIONS: [u32; 1] = [1];
 
 /// The longest text [`decode`] reads, in bytes: 64 KiB. Longer text is refused before it is split,
-/// with one error; the canonical link of any scenario is well under 1 KiB.
+/// with one error; the canonical link of any scenario is well under 2 KiB.
 pub const MAX_LINK_BYTES: usize = 64 * 1024;
 
 /// The most problems of one link listed in full; the rest are counted in one last error.
@@ -108,10 +109,10 @@ pub const MAX_ERRORS: usize = 20;
 
 /// The scenario keys of a v1 link in canonical order; the mechanism keys of
 /// [`MECHANISMS`] follow them.
-pub const KEYS: [&str; 27] = [
+pub const KEYS: [&str; 28] = [
     "v", "preset", "ram", "seek", "bw", "swap", "fs", "ufsbs", "writers", "wfile", "wrate", "mmap",
     "mfile", "mrate", "shared", "hogs", "hog", "hograte", "hogat", "seed", "until", "window",
-    "warm", "kzone", "krec", "ksync", "t",
+    "warm", "kzone", "krec", "ksync", "at", "t",
 ];
 
 /// One problem with a link: the key, the value given, what is allowed, and a sentence saying so.
@@ -197,6 +198,7 @@ pub fn v1_defaults() -> Scenario {
             flush_ms: 30_000,
         },
         ufs_block_kb: 16,
+        interventions: Vec::new(),
     }
 }
 
@@ -750,6 +752,16 @@ fn num_field(key: &str) -> Option<&'static NumField> {
     NUM_FIELDS.iter().find(|f| f.0 == key)
 }
 
+/// Reads a value in the syntax of the numeric key `key` (`unit_parse("hog", "64M")` = 64).
+pub(super) fn unit_parse(key: &str, text: &str) -> Option<u64> {
+    num_field(key).and_then(|f| f.1.parse(text))
+}
+
+/// Writes a value in the canonical syntax of the numeric key `key`.
+pub(super) fn unit_text(key: &str, v: u64) -> String {
+    num_field(key).map_or_else(|| v.to_string(), |f| f.1.format(v))
+}
+
 fn preset_names() -> String {
     KernelPreset::ALL.map(KernelPreset::name).join(", ")
 }
@@ -761,6 +773,7 @@ fn value_text(s: &Scenario, key: &str) -> String {
         "fs" => s.fs.name().into(),
         "warm" => on_off(s.warm).into(),
         "shared" => on_off(s.workload.shared).into(),
+        "at" => super::intervention::list_text(&s.interventions),
         _ => match num_field(key) {
             Some(&(_, unit, get, _)) => unit.format(get(s)),
             None => String::new(),
@@ -780,6 +793,9 @@ fn set_value(s: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
                 .into_iter()
                 .find(|f| f.name() == value)
                 .ok_or("one of hammer, ufs")?;
+        }
+        "at" => {
+            s.interventions = super::intervention::parse_list(value)?;
         }
         "t" => {
             // the moment the page shows: not part of the scenario, but a duration all the same
@@ -896,7 +912,7 @@ fn without_hogs(key: &str, value: &str) -> LinkError {
 fn too_long(bytes: usize) -> LinkError {
     let message = format!(
         "the link is {bytes} bytes long: links of at most {MAX_LINK_BYTES} bytes (64 KiB) are \
-         read; a scenario's link is well under 1 KiB"
+         read; a scenario's link is well under 2 KiB"
     );
     error(
         "",
@@ -955,7 +971,14 @@ fn invalid(fe: &FieldError, given: Option<&str>, s: &Scenario, origin: &str) -> 
         Some(g) => shown(g),
         None => format!("{} ({})", shown(&fe.given), origin_of(key, s, origin)),
     };
-    let message = if MECHANISMS.iter().any(|m| m.key == key) {
+    let message = if key == "at" {
+        // a list: say which of its interventions is wrong
+        format!(
+            "at: {} is not allowed: it must be {}",
+            shown(&fe.given),
+            fe.allowed
+        )
+    } else if MECHANISMS.iter().any(|m| m.key == key) {
         format!(
             "{key}={value} conflicts with another setting: {}",
             fe.allowed
@@ -968,9 +991,15 @@ fn invalid(fe: &FieldError, given: Option<&str>, s: &Scenario, origin: &str) -> 
     } else {
         format!("{key}={value} is not allowed: {key} must be {}", fe.allowed)
     };
+    // the interventions are a list: the one named is what was given wrong
+    let given = if key == "at" {
+        shown(&fe.given)
+    } else {
+        given.map(shown).unwrap_or_else(|| fe.given.clone())
+    };
     LinkError {
         key: key.to_string(),
-        given: given.map(shown).unwrap_or_else(|| fe.given.clone()),
+        given,
         allowed: fe.allowed.clone(),
         message,
     }
@@ -1091,6 +1120,14 @@ mod tests {
                 .find(|&&v| Some(v) != policy.get(m.key));
             s.overrides.set(m.key, other.unwrap()).unwrap();
         }
+        // as many interventions as allowed, each with the longest text
+        s.interventions = (0..super::super::intervention::MAX_INTERVENTIONS as u64)
+            .map(|i| super::super::intervention::Intervention {
+                at_ms: 3_599_990 - i * 10,
+                action: super::super::intervention::Action::Wrate { kb_s: 999_999 },
+            })
+            .rev()
+            .collect();
         let link = encode(&s);
         // every key but `t` (the moment the page shows, not part of the scenario)
         assert_eq!(
@@ -1098,7 +1135,7 @@ mod tests {
             KEYS.len() - 1 + MECHANISMS.len() - 1,
             "{link}"
         );
-        assert!(link.len() < 1024, "{} bytes: {link}", link.len());
+        assert!(link.len() < 2048, "{} bytes: {link}", link.len());
     }
 
     #[test]
@@ -1385,7 +1422,7 @@ mod tests {
         assert_eq!(
             e.0[0].message,
             "the link is 1048576 bytes long: links of at most 65536 bytes (64 KiB) are read; \
-             a scenario's link is well under 1 KiB"
+             a scenario's link is well under 2 KiB"
         );
         let broken = format!("#v=1&{}", "=&".repeat(1 << 19));
         assert_eq!(err(&broken).0.len(), 1);

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::policy::{KernelPreset, Policy, PolicyOverrides};
 
 pub mod budget;
+pub mod intervention;
 pub mod link;
 
 /// Simulated ticks per second (`hz`).
@@ -148,6 +149,9 @@ pub struct Scenario {
     /// dirty buffers, the case the July 7 count rule was added for.
     #[serde(default = "default_ufs_block_kb")]
     pub ufs_block_kb: u32,
+    /// Timed interventions, in time order (link key `at`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interventions: Vec<intervention::Intervention>,
 }
 
 fn default_ufs_block_kb() -> u32 {
@@ -356,6 +360,13 @@ impl Scenario {
                 field: "hog".into(),
                 given: format!("{}M x {} hogs", w.hog_mb, w.hogs),
                 allowed: format!("at most twice ram ({}M) in all", u64::from(m.ram_mb) * 2),
+            });
+        }
+        for (given, allowed) in intervention::problems(self) {
+            e.push(FieldError {
+                field: "at".into(),
+                given,
+                allowed,
             });
         }
         for (field, msg) in self.policy().conflicts() {
@@ -572,6 +583,7 @@ impl ScenarioPreset {
             warm: true,
             hammer: HammerMem::default(),
             ufs_block_kb: 16,
+            interventions: Vec::new(),
         };
         match self {
             // one of the seeds that lock up within the 300 s (about one in five do)
