@@ -396,7 +396,12 @@ export class Charts {
     if (!this.moments.length) return;
     const ctx = u.ctx;
     const { left, top, width, height } = u.bbox;
-    const color = { bad: cssVar('--s-severe'), warn: cssVar('--s-min'), '': cssVar('--chart-axis') };
+    const color = {
+      bad: cssVar('--s-severe'),
+      warn: cssVar('--s-min'),
+      act: cssVar('--accent'),
+      '': cssVar('--chart-axis'),
+    };
     ctx.save();
     ctx.lineWidth = devicePixelRatio;
     ctx.setLineDash([3 * devicePixelRatio, 3 * devicePixelRatio]);

@@ -13,6 +13,7 @@ import { LinkWriter, copyText, currentFragment,
   momentOf, fragmentPairs, nearestValid, safeDecode } from './linkstate.js';
 import { initTheme } from './theme.js';
 import { Guide } from './guide.js';
+import { Interventions } from './interventions.js';
 
 const $ = (id) => document.getElementById(id);
 const STEP_TICKS = SAMPLE_EVERY;
@@ -331,6 +332,7 @@ function showOutcome() {
 
 function markTime(tick) {
   charts.mark(tick);
+  interventions.setTime(tick);
   ui.runTick.textContent = `t = ${fmtSec(run.tick)} s · marked ${fmtSec(tick)} s`;
 }
 
@@ -354,6 +356,7 @@ async function load(scenario) {
     const { thresholds, warm } = await engine.request(REQ.LOAD, { scenario });
     if (gen !== run.generation) return false;
     run.thresholds = thresholds;
+    interventions.show(scenario);
     ui.warmFacts.textContent = warmText(warm);
     charts.setThresholds(thresholds);
     run.loaded = true;
@@ -659,6 +662,18 @@ document.addEventListener('keydown', (e) => {
     e.preventDefault();
     step();
   }
+});
+
+// ---------------------------------------------------------------- interventions
+
+const interventions = new Interventions({
+  engine,
+  scenario: () => run.scenario,
+  apply: async (scenario, tick) => {
+    hideLinkError();
+    $('intro-box').open = false;
+    if (await load(scenario)) await seek(tick);
+  },
 });
 
 // ---------------------------------------------------------------- the guided run

@@ -7,7 +7,7 @@
 
 import { HZ } from './protocol.js';
 
-/** A short label per kind, and whether it is bad news. */
+/** A short label per kind, and whether it is bad news ('warn', 'bad'), or the user's doing ('act'). */
 const KINDS = {
   'below-target': ['below v_free_target', ''],
   'below-min': ['below v_free_min', ''],
@@ -25,6 +25,7 @@ const KINDS = {
   'oom-kill': ['killed a process', 'bad'],
   hang: ['hang', 'bad'],
   starved: ['starved', 'warn'],
+  intervention: ['intervention', 'act'],
 };
 
 export class TimelinePanel {
@@ -117,8 +118,8 @@ export function crisisWindow(events, endTick) {
 }
 
 /**
- * The key moments as marks under the time slider: one thin bar per warning or bad moment, at its
- * place on the slider's track. Decorative (the list of moments is the accessible form).
+ * The key moments as marks under the time slider: one thin bar per warning, bad moment or
+ * intervention, at its place on the slider's track. Decorative (the list of moments is the accessible form).
  */
 export class SliderMarks {
   /** @param {HTMLElement} strip  an element laid over the slider's track */
