@@ -695,7 +695,7 @@ fn cmd_grid(
             .iter()
             .map(|c| format!("{{{}}}", c.join(", ")))
             .collect::<Vec<_>>()
-            .join("  ")
+            .join(if markdown { ", " } else { "  " })
     };
     let mut out = String::new();
     if markdown {
