@@ -1,5 +1,5 @@
 //! Timed interventions in the running machine ([`crate::scenario::intervention`]): the threads
-//! they start are made at boot, asleep in `notstarted` until their time; the changes of a rate, of the
+//! they start are made at boot, asleep in `notstarted` and first run at their time; the changes of a rate, of the
 //! disk or the order to stop are events at their time. Each intervention is a key moment.
 
 use std::rc::Rc;
@@ -8,7 +8,7 @@ use crate::events::EventKind;
 use crate::fs::Vnode;
 use crate::kernel::Kernel;
 use crate::scenario::intervention::{started, Action};
-use crate::sched::{not_started, Kc, TKind, ThreadFuture, EV_ACT};
+use crate::sched::{Kc, TKind, ThreadFuture, EV_ACT};
 use crate::workload::{hog, mmap_writer, sync, writer};
 use crate::Scenario;
 
@@ -23,47 +23,34 @@ pub fn boot(k: &Kc, s: &Scenario, futs: &mut Vec<Option<ThreadFuture>>) {
         let k2 = Rc::clone(k);
         let fut: ThreadFuture = match t.action {
             Action::Hog { mb } => {
-                k.borrow_mut().sched.spawn(t.name, TKind::Hog);
-                let rate = w.hog_mb_s * 256;
-                Box::pin(async move {
-                    not_started(&k2, at_us).await;
-                    hog(k2, mb * 256, rate, 0).await;
-                })
+                k.borrow_mut().sched.spawn_asleep(t.name, TKind::Hog, at_us);
+                Box::pin(hog(k2, mb * 256, w.hog_mb_s * 256, 0))
             }
             Action::Writer | Action::Mmap => {
                 let mmap = matches!(t.action, Action::Mmap);
-                let vp = {
-                    let mut kk = k.borrow_mut();
-                    let mb = if mmap {
-                        w.mmap_file_mb
-                    } else {
-                        w.writer_file_mb
-                    };
-                    kk.vnodes
-                        .push(Vnode::new(s.fs, mb * 256, s.ufs_block_kb / 4));
-                    (kk.vnodes.len() - 1) as u16
-                };
-                let kind = if mmap { TKind::Mmap } else { TKind::Writer };
-                let tid = k.borrow_mut().sched.spawn(t.name, kind);
-                if mmap {
-                    k.borrow_mut().mmap_vps.push((tid, vp));
-                    Box::pin(async move {
-                        not_started(&k2, at_us).await;
-                        mmap_writer(k2, vp).await;
-                    })
+                let mut kk = k.borrow_mut();
+                let mb = if mmap {
+                    w.mmap_file_mb
                 } else {
-                    Box::pin(async move {
-                        not_started(&k2, at_us).await;
-                        writer(k2, vp, 0).await;
-                    })
+                    w.writer_file_mb
+                };
+                kk.vnodes
+                    .push(Vnode::new(s.fs, mb * 256, s.ufs_block_kb / 4));
+                let vp = (kk.vnodes.len() - 1) as u16;
+                let kind = if mmap { TKind::Mmap } else { TKind::Writer };
+                let tid = kk.sched.spawn_asleep(t.name, kind, at_us);
+                if mmap {
+                    kk.mmap_vps.push((tid, vp));
+                    Box::pin(mmap_writer(k2, vp))
+                } else {
+                    Box::pin(writer(k2, vp, 0))
                 }
             }
             Action::Sync => {
-                k.borrow_mut().sched.spawn(t.name, TKind::Sync);
-                Box::pin(async move {
-                    not_started(&k2, at_us).await;
-                    sync(k2).await;
-                })
+                k.borrow_mut()
+                    .sched
+                    .spawn_asleep(t.name, TKind::Sync, at_us);
+                Box::pin(sync(k2))
             }
             _ => continue,
         };

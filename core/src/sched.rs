@@ -141,7 +141,7 @@ pub struct Thread {
 pub fn demand(wmesg: &str) -> bool {
     !matches!(
         wmesg,
-        "psleep" | "" | "copy" | "think" | "hmrwwa" | "notstarted"
+        "psleep" | "" | "copy" | "think" | "hmrwwa" | NOT_STARTED
     )
 }
 
@@ -177,6 +177,8 @@ impl Thread {
 /// Event classes, in the order they run at the same instant.
 pub const EV_DISK: u8 = 0;
 pub const EV_TIMEOUT: u8 = 1;
+/// The wait message of a thread a timed intervention starts later ([`Sched::spawn_asleep`]).
+pub const NOT_STARTED: &str = "notstarted";
 /// A timed intervention (`b` unused, `a` its index in the scenario's list).
 pub const EV_ACT: u8 = 2;
 
@@ -224,6 +226,32 @@ impl Sched {
             acct: ThreadAccount::default(),
         });
         self.runq.push_back(t);
+        t
+    }
+
+    /// A thread that a timed intervention starts at `start_us`: it exists from boot, asleep in
+    /// "notstarted" (waiting for nothing but its time), and is first run at `start_us`, so that
+    /// nothing of it happens before then — not even a first step.
+    pub fn spawn_asleep(&mut self, name: String, kind: TKind, start_us: u64) -> Tid {
+        let t = self.threads.len();
+        self.global_sleep_seq += 1;
+        let seq = self.global_sleep_seq;
+        self.threads.push(Thread {
+            name,
+            kind,
+            state: TState::Sleeping,
+            chan: Chan::None,
+            wmesg: NOT_STARTED,
+            timed: true,
+            since_us: self.now,
+            sleep_seq: seq,
+            wake: None,
+            path: "",
+            slept_at_us: self.now,
+            acct: ThreadAccount::default(),
+        });
+        self.sleepers.push((Chan::None, t));
+        self.at(start_us.max(self.now + 1), EV_TIMEOUT, t as u32, seq);
         t
     }
 
@@ -376,20 +404,6 @@ pub fn delay(k: &Kc, us: u64, what: &'static str) -> Sleep {
         wmesg: what,
         timo_us: us.max(1),
         state: TState::Busy,
-        path: "",
-        armed: false,
-    }
-}
-
-/// The sleep of a process a timed intervention starts later: it does not exist yet, and waits
-/// for nothing but its time ("notstarted").
-pub fn not_started(k: &Kc, us: u64) -> Sleep {
-    Sleep {
-        k: Rc::clone(k),
-        chan: Chan::None,
-        wmesg: "notstarted",
-        timo_us: us.max(1),
-        state: TState::Sleeping,
         path: "",
         armed: false,
     }

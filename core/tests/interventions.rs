@@ -167,3 +167,15 @@ fn the_same_interventions_give_the_same_run() {
     assert_eq!(run(x), run(x));
     assert_ne!(run(x), run(""));
 }
+
+#[test]
+fn a_run_with_an_intervention_diverges_from_the_run_without_at_its_time_and_not_before() {
+    use pageout_core::explore::diverge::diverge;
+    let a = decode(BASE).unwrap();
+    for (extra, tick) in [("&at=20s:hog:16M", 2000), ("&at=12340ms:sync", 1234)] {
+        let b = decode(&format!("{BASE}{extra}")).unwrap();
+        let d = diverge(&a, &b, true).unwrap();
+        assert_eq!(d.tick, Some(tick), "{extra}: {d:?}");
+        assert!(d.b.contains("(intervention)"), "{extra}: {}", d.b);
+    }
+}
