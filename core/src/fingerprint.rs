@@ -127,7 +127,10 @@ fn parse_outcome(value: &str) -> Result<(OutcomeKind, u64), String> {
 }
 
 fn parse_hash(value: &str) -> Result<&str, String> {
-    let ok = value.len() == 16 && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let ok = value.len() == 16
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     ok.then_some(value)
         .ok_or_else(|| "a trace hash: 16 lower-case hex digits".to_string())
 }
@@ -294,7 +297,12 @@ mod tests {
     fn the_fingerprint_keys_round_trip_through_a_link() {
         for f in [
             print("0.1.0", OutcomeKind::Deadlock, 10_980, "155f656a4d2d97b4"),
-            print("0.2.0-rc.1+x", OutcomeKind::Survived, 30_000, "0000000000000000"),
+            print(
+                "0.2.0-rc.1+x",
+                OutcomeKind::Survived,
+                30_000,
+                "0000000000000000",
+            ),
             print("1", OutcomeKind::OutOfMemory, 1, "ffffffffffffffff"),
         ] {
             let link = format!("{LINK}&{}", f.keys());
@@ -360,7 +368,11 @@ mod tests {
         let v = f.verify(&f);
         assert!(v.reproduced);
         assert!(v.differences.is_empty());
-        assert!(v.summary.starts_with("Reproduced: deadlock at 109.80 s"), "{}", v.summary);
+        assert!(
+            v.summary.starts_with("Reproduced: deadlock at 109.80 s"),
+            "{}",
+            v.summary
+        );
     }
 
     #[test]
@@ -391,7 +403,12 @@ mod tests {
              trace hash is 0123456789abcdef, where the link says 155f656a4d2d97b4."
         );
         // only the hash
-        let v = link.verify(&print("0.0.9", OutcomeKind::Deadlock, 10_980, "0123456789abcdef"));
+        let v = link.verify(&print(
+            "0.0.9",
+            OutcomeKind::Deadlock,
+            10_980,
+            "0123456789abcdef",
+        ));
         assert!(!v.reproduced);
         assert_eq!(v.differences.len(), 1);
         assert_eq!(v.differences[0].key, "eh");

@@ -133,7 +133,12 @@ fn moment_line(e: &Event) -> String {
     } else {
         format!(" `{}`:", e.thread)
     };
-    format!("- **{} s** {}{who} {}\n", seconds(e.tick), kind_name(e.kind), e.why)
+    format!(
+        "- **{} s** {}{who} {}\n",
+        seconds(e.tick),
+        kind_name(e.kind),
+        e.why
+    )
 }
 
 /// The key moments: all of them but the zone refills (one per 32 pages of HAMMER records, too
@@ -159,10 +164,12 @@ fn moments(events: &[Event]) -> String {
         out += "- (none)\n";
     }
     if refills > 0 {
-        out += &format!(
-            "\n({refills} refills of HAMMER's record zone are left out; the outcome export has \
-             them.)\n"
-        );
+        let what = if refills == 1 {
+            "1 refill of HAMMER's record zone is"
+        } else {
+            &format!("{refills} refills of HAMMER's record zone are")
+        };
+        out += &format!("\n({what} left out; the outcome export lists every key moment.)\n");
     }
     out
 }
@@ -194,9 +201,7 @@ pub fn markdown(sim: &Simulation, page_url: Option<&str>) -> String {
     };
     out += "| | |\n|---|---|\n";
     out += &format!("| Link | {shown_link} |\n");
-    out += &format!(
-        "| Repeat it | `pageout-sim run --link '{fragment}'` |\n"
-    );
+    out += &format!("| Repeat it | `pageout-sim run --link '{fragment}'` |\n");
     out += &format!("| Engine | {ENGINE_VERSION}, trace hash `{hash}` |\n");
     out += &format!("| Kernel | {} |\n", cell(&kernel_words(s)));
     out += &format!("| Machine | {} |\n", cell(&machine_words(s)));
@@ -225,7 +230,12 @@ pub fn markdown(sim: &Simulation, page_url: Option<&str>) -> String {
         }
         let name = |i: usize| g.nodes.get(i).map_or("?", |n| n.thread.as_str());
         for e in &g.edges {
-            out += &format!("- `{}` waits on `{}`: {}\n", name(e.from), name(e.to), e.why);
+            out += &format!(
+                "- `{}` waits on `{}`: {}\n",
+                name(e.from),
+                name(e.to),
+                e.why
+            );
         }
         for n in &g.nodes {
             let in_path = if n.path.is_empty() {
@@ -311,7 +321,10 @@ mod tests {
             )),
             "{md}"
         );
-        assert!(md.contains(&format!("| Link | <https://lab.example/{link}> |")), "{md}");
+        assert!(
+            md.contains(&format!("| Link | <https://lab.example/{link}> |")),
+            "{md}"
+        );
         assert!(md.contains(&format!("`pageout-sim run --link '{link}'`")));
         assert!(md.contains(&format!("trace hash `{:016x}`", sim.trace_hash())));
         assert!(md.contains("| Kernel | `dfly-2008-06-30` (the kernel of the lockup report"));
@@ -336,8 +349,8 @@ mod tests {
 
     #[test]
     fn a_report_without_a_page_gives_the_fragment_and_switches_set() {
-        let s = link::decode("v=1&preset=dfly-2008-07-01&recoverbufpages=off&until=2s&hogs=1")
-            .unwrap();
+        let s =
+            link::decode("v=1&preset=dfly-2008-07-01&recoverbufpages=off&until=2s&hogs=1").unwrap();
         let mut sim = Simulation::new(&s).unwrap();
         sim.run();
         let md = markdown(&sim, None);
@@ -351,7 +364,9 @@ mod tests {
         let mut sim = Simulation::new(&Scenario::default()).unwrap();
         sim.advance(100);
         let md = markdown(&sim, None);
-        assert!(md.starts_with("# Pageout Lab: running, at 1.00 s\n\n> The run has no outcome yet."));
+        assert!(
+            md.starts_with("# Pageout Lab: running, at 1.00 s\n\n> The run has no outcome yet.")
+        );
         assert!(!md.contains("&ev="));
     }
 }
