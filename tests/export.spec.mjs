@@ -4,7 +4,7 @@
 // says exactly what differs, and the embed view fits 640×360 without the page scrolling.
 import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
-import { ARTIFACTS, RUN_TIMEOUT, collectErrors, openLab, runToEnd } from './helpers.mjs';
+import { ARTIFACTS, RUN_TIMEOUT, collectErrors, openLab, runToEnd, wcagViolations } from './helpers.mjs';
 
 const LOCKUP = '#v=1&preset=dfly-2008-06-30&ram=64M&seed=19';
 const SHORT = '#v=1&preset=dfly-2008-07-01&ram=64M&seed=19&until=20s';
@@ -148,6 +148,11 @@ test('every export downloads, named after the scenario, with what the engine and
   expect(snippet).toMatch(/^<iframe src="http:\/\/127\.0\.0\.1:\d+\/\?embed#v=1&amp;preset=dfly-2008-06-30/);
   expect(snippet).toContain(`&amp;eh=${hash}"`);
   expect(snippet).toContain('width="640" height="360"');
+  // the open panel, with the report's text area shown, passes the WCAG 2.2 AA rules
+  await page.locator('#report-fallback').evaluate((t) => {
+    t.hidden = false;
+  });
+  expect(await wcagViolations(page)).toEqual([]);
 });
 
 test('Share gives a link that checks itself: it reproduces, and a wrong hash is named', async ({ page, context, browser }) => {
@@ -231,5 +236,6 @@ test('the embed view fits 640×360: charts, console and a play/seek bar, no form
     return a.getAttribute('href');
   });
   expect(href).toMatch(/^\/#v=1&preset=dfly-2008-07-01&ram=64M&seed=19&until=20s/);
+  expect(await wcagViolations(page)).toEqual([]);
   await page.screenshot({ path: `${ARTIFACTS}embed-640x360.png` });
 });

@@ -19,8 +19,12 @@ export function isEmbed(search = location.search) {
   return new URLSearchParams(search).has('embed');
 }
 
-// The embed view is a class on <html>: style.css hides the form and the rest.
-if (typeof document !== 'undefined' && isEmbed()) document.documentElement.classList.add('embed');
+// The embed view is a class on <html>: style.css hides the form and the rest. The charts then
+// scroll inside their panel, which the keyboard can reach.
+if (typeof document !== 'undefined' && isEmbed()) {
+  document.documentElement.classList.add('embed');
+  document.querySelector('section[aria-labelledby="charts-title"]')?.setAttribute('tabindex', '0');
+}
 
 /** The fingerprint keys of a link (`ev=…&eo=…&eh=…`, as given), or '' when it has none. */
 export function fingerprintKeys(fragment) {
