@@ -165,6 +165,11 @@ test('Share gives a link that checks itself: it reproduces, and a wrong hash is 
   if (!link) link = await page.locator('#share-fallback').inputValue();
   const version = await page.locator('#engine-version').textContent();
   expect(link).toContain(`${SHORT}&ev=${version}&eo=survived@20s&eh=${first.hash}`);
+  // Share offers the embed snippet of the same link
+  await page.click('#share-embed');
+  await expect(page.locator('#embed-snippet')).toBeFocused();
+  const snippet = await page.locator('#embed-snippet').inputValue();
+  expect(snippet).toContain(`?embed${SHORT.replace(/&/g, '&amp;')}&amp;ev=${version}&amp;eo=survived@20s&amp;eh=${first.hash}"`);
 
   const other = await browser.newContext();
   const fresh = await other.newPage();

@@ -324,7 +324,8 @@ export class ExportPanel {
     $('embed-copy').addEventListener('click', () => this.run(() => this.copySnippet()));
   }
 
-  async open() {
+  /** Opens the panel; `at` 'embed' puts the focus on the embed snippet. */
+  async open(at = '') {
     this.section.hidden = false;
     this.toggle.setAttribute('aria-expanded', 'true');
     this.reportFallback.hidden = true;
@@ -334,7 +335,12 @@ export class ExportPanel {
       b.disabled = !this.deps.graph.querySelector('svg');
     });
     this.snippet.value = embedSnippet(await this.deps.shareUrl());
-    this.section.querySelector('button').focus();
+    if (at === 'embed') {
+      this.snippet.focus();
+      this.snippet.select();
+    } else {
+      this.section.querySelector('button').focus();
+    }
   }
 
   close() {

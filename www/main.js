@@ -505,6 +505,7 @@ async function shareUrl() {
 
 async function share() {
   const url = await shareUrl();
+  $('share-embed').hidden = false;
   ui.shareFallback.hidden = true;
   if (await copyText(url)) {
     ui.shareStatus.textContent = 'Link copied';
@@ -649,13 +650,15 @@ ui.speed.addEventListener('change', () => {
   if (run.playing) engine.send(REQ.PLAY, { speed: Number(ui.speed.value) });
 });
 ui.share.addEventListener('click', share);
-new ExportPanel({
+const exporter = new ExportPanel({
   engine,
   charts,
   graph: $('hang-graph'),
   scenario: () => run.scenario,
   shareUrl,
 });
+// Share offers the run's <iframe> snippet too
+$('share-embed').addEventListener('click', () => exporter.open('embed'));
 // the embed view's way out: the same run in the whole lab
 $('embed-open').addEventListener('click', (e) => {
   e.currentTarget.href = `${location.pathname}${location.hash}`;

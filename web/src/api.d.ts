@@ -392,21 +392,6 @@ export interface ExportFile {
   text: string;
 }
 
-/** One kind of export, with the end of its file name (`samples.csv`). */
-export interface ExportInfo {
-  kind: ExportKind;
-  suffix: string;
-  mime: string;
-}
-
-/** A column of the sample exports: `time` and `freeCache` first, then the sampled columns. */
-export interface ExportColumn {
-  key: string;
-  /** As the charts' legends name it. */
-  label: string;
-  unit: string;
-}
-
 /** What a run was (core/src/fingerprint.rs): engine version, outcome and its tick, trace hash. */
 export interface Fingerprint {
   engine: string;

@@ -191,13 +191,6 @@ struct ExportFileJs {
     text: String,
 }
 
-#[derive(Serialize)]
-struct ExportInfoJs {
-    kind: &'static str,
-    suffix: &'static str,
-    mime: &'static str,
-}
-
 /// A run of a scenario: construct, then `advance` or `runUntil` until `finished`.
 #[wasm_bindgen(js_name = Simulation)]
 #[derive(Debug)]
@@ -513,27 +506,6 @@ pub fn limits() -> Result<JsValue, js_sys::Error> {
         .map(|(name, lo, hi)| (name, [lo, hi]))
         .collect();
     to_js(&table)
-}
-
-/// The exports a run offers (`exportFile`'s kinds), with the end of their file names.
-#[wasm_bindgen(js_name = exportKinds, unchecked_return_type = "ExportInfo[]")]
-pub fn export_kinds() -> Result<JsValue, js_sys::Error> {
-    let kinds: Vec<ExportInfoJs> = Export::ALL
-        .iter()
-        .map(|&e| ExportInfoJs {
-            kind: e.name(),
-            suffix: e.suffix(),
-            mime: e.mime(),
-        })
-        .collect();
-    to_js(&kinds)
-}
-
-/// The columns of the sample exports, in order: `{key, label, unit}`, the labels as the charts'
-/// legends name them.
-#[wasm_bindgen(js_name = exportColumns, unchecked_return_type = "ExportColumn[]")]
-pub fn export_columns() -> Result<JsValue, js_sys::Error> {
-    to_js(&export::columns())
 }
 
 /// What a scenario's files start with: `pageout-dfly-2008-06-30-64M-seed19`.
