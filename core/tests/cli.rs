@@ -428,6 +428,13 @@ fn a_sweep_is_the_same_whatever_the_number_of_jobs() {
     assert_eq!(one["seeds"]["count"], 4);
 }
 
+/// A short run of the default lockup scenario, and more arguments.
+fn lockup_3s<'a>(more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["run", "--preset", "hammer-lockup", "--until", "3s"];
+    args.extend_from_slice(more);
+    args
+}
+
 /// A directory of its own under the target directory, empty.
 fn fresh_dir(name: &str) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
@@ -439,16 +446,7 @@ fn fresh_dir(name: &str) -> std::path::PathBuf {
 fn export_writes_every_file_named_after_the_scenario_with_the_runs_data() {
     let dir = fresh_dir("cli-export");
     let d = dir.to_str().unwrap();
-    let run = json(&[
-        "run",
-        "--preset",
-        "hammer-lockup",
-        "--until",
-        "3s",
-        "--json",
-        "--export",
-        d,
-    ]);
+    let run = json(&lockup_3s(&["--json", "--export", d]));
     let stem = "pageout-dfly-2008-06-30-64M-seed19";
     let read =
         |suffix: &str| std::fs::read_to_string(dir.join(format!("{stem}-{suffix}"))).expect(suffix);
@@ -489,22 +487,8 @@ fn export_writes_every_file_named_after_the_scenario_with_the_runs_data() {
 
 #[test]
 fn report_prints_the_runs_markdown_with_its_self_checking_link() {
-    let md = ok(&[
-        "run",
-        "--preset",
-        "hammer-lockup",
-        "--until",
-        "3s",
-        "--report",
-    ]);
-    let run = json(&[
-        "run",
-        "--preset",
-        "hammer-lockup",
-        "--until",
-        "3s",
-        "--json",
-    ]);
+    let md = ok(&lockup_3s(&["--report"]));
+    let run = json(&lockup_3s(&["--json"]));
     let fingerprint = run["fingerprint"].as_str().unwrap();
     let link = format!("#{}&{fingerprint}", run["link"].as_str().unwrap());
     assert!(
