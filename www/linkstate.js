@@ -85,8 +85,9 @@ export function momentOf(fragment) {
 }
 
 /**
- * Keeps the URL fragment in step with the scenario, at most once per THROTTLE_MS, and with the
- * moment shown when it is not the run's latest (`t=`).
+ * Keeps the URL fragment in step with the scenario, at most once per THROTTLE_MS, with the
+ * moment shown when it is not the run's latest (`t=`), and the run's fingerprint once known
+ * (`ev=`, `eo=`, `eh=`; core/src/fingerprint.rs).
  */
 export class LinkWriter {
   /** @param {(scenario: object) => Promise<string>} encode */
@@ -98,6 +99,11 @@ export class LinkWriter {
     this.enabled = true;
     /** The moment shown, in ticks, or null for the run's latest. */
     this.moment = null;
+    /**
+     * The run's fingerprint keys (`ev=…&eo=…&eh=…`) once Share or an opened link has given them,
+     * or null; they go after the moment, and a new scenario drops them.
+     */
+    this.fingerprint = null;
   }
 
   /** Notes the moment shown (null: the latest); the fragment follows. */
@@ -137,7 +143,8 @@ export class LinkWriter {
       return; // an invalid scenario keeps the last valid link
     }
     const at = this.moment == null ? '' : `&t=${this.moment * 10}ms`;
-    const hash = `#${link.replace(/^#/, '')}${at}`;
+    const fp = this.fingerprint ? `&${this.fingerprint}` : '';
+    const hash = `#${link.replace(/^#/, '')}${at}${fp}`;
     if (location.hash !== hash) {
       history.replaceState(history.state, '', `${location.pathname}${location.search}${hash}`);
     }

@@ -14,6 +14,7 @@ import { LinkWriter, copyText, currentFragment,
 import { initTheme } from './theme.js';
 import { Guide } from './guide.js';
 import { Interventions } from './interventions.js';
+import { ExportPanel, fingerprintKeys } from './export.js';
 
 const $ = (id) => document.getElementById(id);
 const STEP_TICKS = SAMPLE_EVERY;
@@ -42,6 +43,7 @@ const ui = {
   fatalText: $('fatal-text'),
   fatalReload: $('fatal-reload'),
   help: $('help'),
+  verify: $('verify-line'),
 };
 
 /** What the page knows about the current run. */
@@ -351,6 +353,8 @@ async function load(scenario) {
   controls.setScenario(scenario);
   run.scenario = scenario;
   links.moment = null;
+  links.fingerprint = null;
+  ui.verify.hidden = true;
   links.update(scenario);
   try {
     const { thresholds, warm } = await engine.request(REQ.LOAD, { scenario });
@@ -481,16 +485,30 @@ async function seek(tick) {
   else setState(currentState());
 }
 
-async function share() {
-  // the scenario on screen, also while a broken link's error panel holds the address bar
-  let url;
-  if (links.enabled) {
-    url = await links.flush();
-  } else {
-    const link = await engine.request(REQ.ENCODE, { scenario: run.scenario });
-    const at = links.moment == null ? '' : `&t=${links.moment * 10}ms`;
-    url = `${location.origin}${location.pathname}${location.search}#${String(link).replace(/^#/, '')}${at}`;
+/**
+ * The link Share gives: the scenario on screen (also while a broken link's error panel holds the
+ * address bar), the moment shown, and once the run has an outcome its fingerprint (engine
+ * version, outcome, trace hash), so that the link can check that it still reproduces.
+ */
+async function shareUrl() {
+  if (run.finished) {
+    try {
+      links.fingerprint = (await engine.request(REQ.FINGERPRINT)) || null;
+    } catch {
+      // the run was replaced meanwhile: no fingerprint
+    }
   }
+  if (links.enabled) return links.flush();
+  const link = await engine.request(REQ.ENCODE, { scenario: run.scenario });
+  const at = links.moment == null ? '' : `&t=${links.moment * 10}ms`;
+  const fp = links.fingerprint ? `&${links.fingerprint}` : '';
+  const search = location.search.replace(/^\?embed$/, '');
+  return `${location.origin}${location.pathname}${search}#${String(link).replace(/^#/, '')}${at}${fp}`;
+}
+
+async function share() {
+  const url = await shareUrl();
+  $('share-embed').hidden = false;
   ui.shareFallback.hidden = true;
   if (await copyText(url)) {
     ui.shareStatus.textContent = 'Link copied';
@@ -575,6 +593,33 @@ linkError.byDefault.addEventListener('click', async () => {
   links.flush();
 });
 
+/** Says what checking a link's fingerprint found: `state` is pending, reproduced or differs. */
+function showVerdict(state, text) {
+  ui.verify.dataset.verdict = state;
+  ui.verify.textContent = text;
+  ui.verify.hidden = false;
+}
+
+/**
+ * A link with a fingerprint (`ev=`, `eo=`, `eh=`) runs to its end and says whether the run is
+ * the one the link was made from, or exactly what differs; the engine compares.
+ */
+async function verifyLink(fragment, keys) {
+  const gen = run.generation;
+  links.fingerprint = keys;
+  links.update(run.scenario);
+  showVerdict('pending', 'This link carries the run it was made from: running it to check…');
+  await seek(run.durationTicks);
+  if (gen !== run.generation) return;
+  try {
+    const v = await engine.request(REQ.VERIFY, { fragment });
+    if (gen !== run.generation || !v) return;
+    showVerdict(v.reproduced ? 'reproduced' : 'differs', v.summary);
+  } catch (e) {
+    if (gen === run.generation) showVerdict('differs', `The link's fingerprint cannot be checked: ${e.message}`);
+  }
+}
+
 /** Opens whatever the URL fragment says; never leaves the page blank. */
 async function openFragment(fragment) {
   if (!fragment) {
@@ -585,6 +630,8 @@ async function openFragment(fragment) {
   if (r.ok) {
     hideLinkError();
     const ok = await load(r.scenario);
+    const keys = fingerprintKeys(fragment);
+    if (ok && keys) await verifyLink(fragment, keys);
     const at = momentOf(fragment);
     if (ok && at != null) await openAt(at);
     return ok;
@@ -606,6 +653,19 @@ ui.speed.addEventListener('change', () => {
   if (run.playing) engine.send(REQ.PLAY, { speed: Number(ui.speed.value) });
 });
 ui.share.addEventListener('click', share);
+const exporter = new ExportPanel({
+  engine,
+  charts,
+  graph: $('hang-graph'),
+  scenario: () => run.scenario,
+  shareUrl,
+});
+// Share offers the run's <iframe> snippet too
+$('share-embed').addEventListener('click', () => exporter.open('embed'));
+// the embed view's way out: the same run in the whole lab
+$('embed-open').addEventListener('click', (e) => {
+  e.currentTarget.href = `${location.pathname}${location.hash}`;
+});
 $('zoom-crisis').addEventListener('click', () => {
   const w = crisisWindow(moments.events, runEndTick());
   if (w) charts.zoomTo(w.from / HZ, w.to / HZ);

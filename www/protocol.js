@@ -87,6 +87,21 @@
  * @typedef {{type: 'seek', id: number, tick: number}} SeekRequest
  *   runs to `tick` (forwards: continues; backwards: a fresh Simulation from tick 0), posting
  *   `progress` messages while it works, then one frame; reply.value: {tick}.
+ * @typedef {{type: 'export', id: number, kind: string, pageUrl?: string}} ExportRequest
+ *   one export of the run as it stands (kind: 'samples-csv', 'samples-json', 'console',
+ *   'messages', 'threads', 'outcome', 'report'; web/src/api.d.ts ExportKind), written by the
+ *   engine (core/src/export.rs), named after the scenario; `pageUrl` is where the page is served,
+ *   for the report's link. reply.value: {name, mime, text} (ExportFile).
+ * @typedef {{type: 'file-stem', id: number, scenario: Scenario}} FileStemRequest
+ *   reply.value: what the scenario's files are named after (`pageout-dfly-2008-06-30-64M-seed19`),
+ *   for the downloads the page draws itself (the charts, the wait-for graph).
+ * @typedef {{type: 'fingerprint', id: number}} FingerprintRequest
+ *   reply.value: the finished run's fingerprint link keys (`ev=0.1.0&eo=deadlock@109800ms&eh=…`),
+ *   or null while the run has no outcome.
+ * @typedef {{type: 'verify', id: number, fragment: string}} VerifyRequest
+ *   checks the finished run against the fingerprint the link carries (core/src/fingerprint.rs).
+ *   reply.value: Verdict (web/src/api.d.ts: reproduced, differences, summary), or null when the
+ *   link has none; reply.error when its fingerprint is incomplete or the run has no outcome.
  * @typedef {{type: 'debug-trap', id?: number}} DebugTrapRequest
  *   for tests only, never sent by the page: makes the wasm instance trap as an out-of-memory
  *   does (its allocator asked for 4 GiB aborts with `unreachable`), so that the recovery below
@@ -117,6 +132,10 @@ export const REQ = Object.freeze({
   STEP: 'step',
   SEEK: 'seek',
   THREADS_AT: 'threads-at',
+  EXPORT: 'export',
+  FILE_STEM: 'file-stem',
+  FINGERPRINT: 'fingerprint',
+  VERIFY: 'verify',
   DEBUG_TRAP: 'debug-trap',
 });
 

@@ -372,6 +372,30 @@ function handleNow(msg) {
       schedule();
       break;
     }
+    case REQ.EXPORT:
+    case REQ.FINGERPRINT:
+    case REQ.VERIFY:
+      if (!sim) {
+        replyError(msg.id, new Error('nothing loaded'));
+        break;
+      }
+      try {
+        if (msg.type === REQ.EXPORT) reply(msg.id, sim.exportFile(msg.kind, msg.pageUrl));
+        else if (msg.type === REQ.FINGERPRINT) reply(msg.id, sim.fingerprint() ?? null);
+        else reply(msg.id, sim.verify(msg.fragment));
+      } catch (e) {
+        if (isTrap(e)) throw e;
+        replyError(msg.id, e);
+      }
+      break;
+    case REQ.FILE_STEM:
+      try {
+        reply(msg.id, engine.fileStem(msg.scenario));
+      } catch (e) {
+        if (isTrap(e)) throw e;
+        replyError(msg.id, e);
+      }
+      break;
     case REQ.DEBUG_TRAP:
       // For tests: a trap the way an out-of-memory ends, the allocator asked for 4 GiB.
       raw.__wbindgen_malloc(0xfffffff0, 8);

@@ -9,7 +9,10 @@ pub mod account;
 pub mod detect;
 pub mod events;
 pub mod explore;
+pub mod export;
+pub mod fingerprint;
 pub mod policy;
+pub mod report;
 pub mod scenario;
 pub mod trace;
 

@@ -91,6 +91,36 @@ impl Col {
             Col::UserKb => "userKb",
         }
     }
+
+    /// What the page's charts call the column (their legend), and what exports put in their
+    /// header: `dirtybufspace`, `emergency allocations`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Col::Tick => "time",
+            Col::EmergAllocs => "emergency allocations",
+            Col::EmergFails => "emergency failures",
+            Col::Recoverbufcalls => "recoverbufpages calls",
+            Col::RecoveredPages => "pages recovered",
+            Col::PagesFreed => "pages freed or cached",
+            Col::UserKb => "user data written",
+            other => other.name(),
+        }
+    }
+
+    /// The unit of the column's values as the engine records them (`tick` is in ticks of
+    /// 1/100 s; exports write it as seconds).
+    pub fn unit(self) -> &'static str {
+        match self {
+            Col::Tick => "tick",
+            Col::Free | Col::Cache | Col::Inactive | Col::Active | Col::Wired => "pages",
+            Col::RecoveredPages | Col::PagesFreed => "pages",
+            Col::Bufspace | Col::Dirtybufspace | Col::Dirtybufspacehw | Col::Runningbufspace => {
+                "bytes"
+            }
+            Col::EmergAllocs | Col::EmergFails | Col::Recoverbufcalls => "count",
+            Col::UserKb => "KiB",
+        }
+    }
 }
 
 /// Sampled time series, one `Vec<u32>` per column.

@@ -678,6 +678,91 @@ fn diff_of_a_run_with_itself_exits_0() {
     );
 }
 
+/// A short run of the default lockup scenario, and more arguments.
+fn lockup_3s<'a>(more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["run", "--preset", "hammer-lockup", "--until", "3s"];
+    args.extend_from_slice(more);
+    args
+}
+
+/// A directory of its own under the target directory, empty.
+fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn export_writes_every_file_named_after_the_scenario_with_the_runs_data() {
+    let dir = fresh_dir("cli-export");
+    let d = dir.to_str().unwrap();
+    let run = json(&lockup_3s(&["--json", "--export", d]));
+    let stem = "pageout-dfly-2008-06-30-64M-seed19";
+    let read =
+        |suffix: &str| std::fs::read_to_string(dir.join(format!("{stem}-{suffix}"))).expect(suffix);
+    // one row per sample: 3 s at one sample every 0.1 s
+    let csv = read("samples.csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    let headers: Vec<String> = pageout_core::export::columns()
+        .iter()
+        .map(|c| c.header())
+        .collect();
+    assert_eq!(lines[0], headers.join(","));
+    assert!(lines[0].starts_with("time (s),free + cache (pages),free (pages),"));
+    assert_eq!(lines.len(), 1 + 30, "{csv}");
+    assert!(lines[30].starts_with("3.00,"), "{}", lines[30]);
+    let samples: serde_json::Value = serde_json::from_str(&read("samples.json")).unwrap();
+    assert_eq!(samples["rows"], 30);
+    assert_eq!(
+        samples["link"],
+        run["link"].as_str().map(|l| format!("#{l}")).unwrap()
+    );
+    let outcome: serde_json::Value = serde_json::from_str(&read("outcome.json")).unwrap();
+    assert_eq!(outcome["traceHash"], run["traceHash"]);
+    assert_eq!(outcome["outcome"], run["outcome"]);
+    assert_eq!(outcome["fingerprint"], run["fingerprint"]);
+    let threads: serde_json::Value = serde_json::from_str(&read("threads.json")).unwrap();
+    assert_eq!(threads["threads"], run["threads"]);
+    let console = read("console.txt");
+    let log: Vec<&str> = run["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["dmesg"].as_str().unwrap())
+        .collect();
+    assert_eq!(console.lines().collect::<Vec<_>>(), log);
+    assert!(read("messages.txt").lines().count() <= log.len());
+    assert!(read("report.md").starts_with("# Pageout Lab: "));
+}
+
+#[test]
+fn report_prints_the_runs_markdown_with_its_self_checking_link() {
+    let md = ok(&lockup_3s(&["--report"]));
+    let run = json(&lockup_3s(&["--json"]));
+    let fingerprint = run["fingerprint"].as_str().unwrap();
+    let link = format!("#{}&{fingerprint}", run["link"].as_str().unwrap());
+    assert!(
+        md.starts_with("# Pageout Lab: survived at 3.00 s\n"),
+        "{md}"
+    );
+    assert!(md.contains(&format!("| Link | `{link}` |")), "{md}");
+    assert!(md.contains(&format!(
+        "trace hash `{}`",
+        run["traceHash"].as_str().unwrap()
+    )));
+    // the link in the report reproduces
+    let o = sim(&["run", "--link", &link]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("link check: Reproduced: survived at 3.00 s"));
+    // --report and --json are two ways to print the run, one at a time
+    assert_eq!(
+        sim(&["run", "--until", "3s", "--report", "--json"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
 #[test]
 fn bad_diff_input_exits_2_naming_the_link() {
     for (args, says) in [
@@ -694,4 +779,48 @@ fn bad_diff_input_exits_2_naming_the_link() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
+}
+
+#[test]
+fn a_link_whose_run_differs_from_its_fingerprint_exits_3_naming_what_differs() {
+    let base = "#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&until=3s";
+    let run = json(&["run", "--link", base, "--json"]);
+    let hash = run["traceHash"].as_str().unwrap();
+    assert_ne!(hash, "0123456789abcdef");
+    let wrong = format!("{base}&ev=0.0.1&eo=survived@3s&eh=0123456789abcdef");
+    let o = sim(&["run", "--link", &wrong]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.starts_with("Not reproduced: "), "{err}");
+    assert!(err.contains("engine 0.0.1"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "the trace hash is {hash}, where the link says 0123456789abcdef"
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains("the outcome is"),
+        "the outcome is the same: {err}"
+    );
+    // the JSON says the same, and the run is printed all the same
+    let o = sim(&["run", "--link", &wrong, "--json"]);
+    assert_eq!(o.status.code(), Some(3));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["verdict"]["reproduced"], false);
+    let keys: Vec<&str> = doc["verdict"]["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["ev", "eh"]);
+    // a link without a fingerprint is not checked
+    let o = sim(&["run", "--link", base]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!stdout(&o).contains("link check:"));
+    // an incomplete fingerprint is bad input that names the missing key
+    let o = sim(&["run", "--link", &format!("{base}&ev=0.1.0&eh={hash}")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("eo is missing"), "{}", stderr(&o));
 }

@@ -607,6 +607,12 @@ fn a_problem_of_b_names_its_key_as_the_link_spells_it() {
     let e = decode_compare("v=1&b.recoverbufpages=on").unwrap_err();
     assert_eq!(e.keys(), vec!["b.recoverbufpages"]);
     assert!(e.0[0].message.contains("needs bio=fix-0701"), "{e}");
+    // the fingerprint belongs to the whole link too
+    let e = decode_compare("v=1&b.ram=64M&b.eh=0123456789abcdef").unwrap_err();
+    assert_eq!(e.keys(), vec!["b.eh"]);
+    assert!(e.0[0]
+        .message
+        .contains("the fingerprint of the run belongs to the whole link"));
 }
 
 #[test]

@@ -498,3 +498,40 @@ export interface GridReport {
   /** The cure rule in words. */
   rule: string;
 }
+
+/** What a run can be exported as (`exportFile`'s kinds; core/src/export.rs `Export`). */
+export type ExportKind =
+  | "samples-csv" | "samples-json" | "console" | "messages" | "threads" | "outcome" | "report";
+
+/** One export of a run: the file name (after the scenario), its media type and its text. */
+export interface ExportFile {
+  name: string;
+  mime: string;
+  text: string;
+}
+
+/** What a run was (core/src/fingerprint.rs): engine version, outcome and its tick, trace hash. */
+export interface Fingerprint {
+  engine: string;
+  outcome: OutcomeKind;
+  tick: number;
+  hash: string;
+}
+
+/** One way a run differs from its link's fingerprint. */
+export interface Difference {
+  key: "ev" | "eo" | "eh";
+  expected: string;
+  actual: string;
+  message: string;
+}
+
+/** A run checked against its link's fingerprint (`verify`). */
+export interface Verdict {
+  /** Same outcome, tick and trace hash (the engine version may differ). */
+  reproduced: boolean;
+  differences: Difference[];
+  summary: string;
+  expected: Fingerprint;
+  actual: Fingerprint;
+}

@@ -16,6 +16,8 @@ use std::fmt::Display;
 
 use js_sys::{Object, Reflect, Uint32Array};
 use pageout_core::explore::{diverge, grid};
+use pageout_core::export::{self, Export};
+use pageout_core::fingerprint::Fingerprint;
 use pageout_core::policy::{Mechanism, MECHANISMS};
 use pageout_core::scenario::link::{self, LinkError};
 use pageout_core::scenario::ScenarioPreset;
@@ -218,6 +220,13 @@ enum DecodeResultJs {
     },
 }
 
+#[derive(Serialize)]
+struct ExportFileJs {
+    name: String,
+    mime: &'static str,
+    text: String,
+}
+
 /// A run of a scenario: construct, then `advance` or `runUntil` until `finished`.
 #[wasm_bindgen(js_name = Simulation)]
 #[derive(Debug)]
@@ -398,6 +407,58 @@ impl Simulation {
     #[wasm_bindgen(js_name = toLink)]
     pub fn to_link(&self) -> String {
         format!("#{}", link::encode(self.engine.scenario()))
+    }
+
+    /// One export of the run as a file: `{name, mime, text}`, named after the scenario.
+    /// `pageUrl` is where the page is served, for the report's link (left out: the fragment
+    /// only). Throws for an unknown kind, naming the kinds there are.
+    #[wasm_bindgen(js_name = exportFile, unchecked_return_type = "ExportFile")]
+    pub fn export_file(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ExportKind")] kind: JsValue,
+        #[wasm_bindgen(js_name = pageUrl, unchecked_optional_param_type = "string")]
+        page_url: Option<JsValue>,
+    ) -> Result<JsValue, js_sys::Error> {
+        let name = string_arg("kind", &kind)?;
+        let kind = Export::from_name(&name).ok_or_else(|| {
+            let kinds: Vec<&str> = Export::ALL.iter().map(|e| e.name()).collect();
+            js_error(format_args!(
+                "kind: got {name:?}, allowed one of {}",
+                kinds.join(", ")
+            ))
+        })?;
+        let page_url = match page_url.filter(|u| !u.is_undefined() && !u.is_null()) {
+            Some(u) => Some(string_arg("pageUrl", &u)?),
+            None => None,
+        };
+        to_js(&ExportFileJs {
+            name: export::file_name(self.engine.scenario(), kind),
+            mime: kind.mime(),
+            text: export::render(&self.engine, kind, page_url.as_deref()),
+        })
+    }
+
+    /// The fingerprint link keys of the finished run (`ev=…&eo=…&eh=…`), or `null` while it
+    /// has no outcome.
+    pub fn fingerprint(&self) -> Option<String> {
+        Fingerprint::of(&self.engine).map(|f| f.keys())
+    }
+
+    /// Checks the finished run against the fingerprint a link carries: a `Verdict`, or `null`
+    /// when the link has none. Throws when the fingerprint cannot be read (naming the key) or
+    /// the run has no outcome yet.
+    #[wasm_bindgen(unchecked_return_type = "Verdict | null")]
+    pub fn verify(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] fragment: JsValue,
+    ) -> Result<JsValue, js_sys::Error> {
+        let fragment = string_arg("fragment", &fragment)?;
+        let Some(expected) = Fingerprint::from_link(&fragment).map_err(js_error)? else {
+            return Ok(JsValue::NULL);
+        };
+        let actual = Fingerprint::of(&self.engine)
+            .ok_or_else(|| js_error("verify: the run has no outcome yet; run it to its end"))?;
+        to_js(&expected.verify(&actual))
     }
 
     /// The scenario being run (seed as a string).
@@ -585,6 +646,14 @@ pub fn limits() -> Result<JsValue, js_sys::Error> {
         .map(|(name, lo, hi)| (name, [lo, hi]))
         .collect();
     to_js(&table)
+}
+
+/// What a scenario's files start with: `pageout-dfly-2008-06-30-64M-seed19`.
+#[wasm_bindgen(js_name = fileStem)]
+pub fn file_stem(
+    #[wasm_bindgen(unchecked_param_type = "ScenarioInput")] scenario: JsValue,
+) -> Result<String, js_sys::Error> {
+    Ok(export::file_stem(&scenario_from_js(scenario)?))
 }
 
 /// The sample column names, in order.

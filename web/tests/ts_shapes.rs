@@ -285,3 +285,25 @@ fn api_interfaces_match_the_explore_layer() {
     assert!(counted.remove("none"));
     assert_eq!(counted, union("OutcomeKind"));
 }
+
+#[test]
+fn the_export_and_fingerprint_shapes_match_the_engine() {
+    use pageout_core::export::Export;
+    use pageout_core::fingerprint::Fingerprint;
+    let print = Fingerprint {
+        engine: "0.1.0".into(),
+        outcome: OutcomeKind::Deadlock,
+        tick: 1,
+        hash: "0000000000000000".into(),
+    };
+    let other = Fingerprint {
+        hash: "ffffffffffffffff".into(),
+        ..print.clone()
+    };
+    let verdict = print.verify(&other);
+    assert_eq!(interface("Fingerprint"), keys(&print));
+    assert_eq!(interface("Verdict"), keys(&verdict));
+    assert_eq!(interface("Difference"), keys(&verdict.differences[0]));
+    let kinds: BTreeSet<String> = Export::ALL.iter().map(|e| e.name().to_string()).collect();
+    assert_eq!(union("ExportKind"), kinds);
+}

@@ -827,3 +827,39 @@ fn a_grid_plan_and_its_report_come_from_the_engine() {
     let e = error_message(grid_report(plan, JsValue::from(3)));
     assert!(e.starts_with("results:"), "{e}");
 }
+
+#[wasm_bindgen_test]
+fn exports_and_the_fingerprint_check_come_from_the_engine() {
+    let link = "#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&until=2s";
+    let mut sim = Simulation::from_link(link.into()).unwrap();
+    assert!(sim.fingerprint().is_none(), "no outcome yet");
+    sim.run_until(f64::INFINITY.into(), None).unwrap();
+    let rows = num(&sim.samples_since(0.into()).unwrap(), "rows") as usize;
+    let csv = sim.export_file("samples-csv".into(), None).unwrap();
+    assert_eq!(
+        get(&csv, "name").as_string().unwrap(),
+        "pageout-dfly-2008-06-30-64M-seed19-samples.csv"
+    );
+    let text = get(&csv, "text").as_string().unwrap();
+    assert_eq!(text.lines().count(), rows + 1);
+    assert!(text.starts_with("time (s),free + cache (pages),"));
+    let report = sim
+        .export_file("report".into(), Some("https://lab.example/".into()))
+        .unwrap();
+    let md = get(&report, "text").as_string().unwrap();
+    let keys = sim.fingerprint().unwrap();
+    assert!(
+        md.contains(&format!("<https://lab.example/{link}&{keys}>")),
+        "{md}"
+    );
+    // the run reproduces its own fingerprint, and a wrong hash is named
+    let ok = json(&sim.verify(format!("{link}&{keys}").into()).unwrap());
+    assert_eq!(ok["reproduced"], true);
+    let hash = sim.trace_hash();
+    let wrong = format!("{link}&{}", keys.replace(&hash, "0123456789abcdef"));
+    let bad = json(&sim.verify(wrong.into()).unwrap());
+    assert_eq!(bad["reproduced"], false);
+    assert_eq!(bad["differences"][0]["key"], "eh");
+    assert!(sim.verify(link.into()).unwrap().is_null());
+    assert!(error_message(sim.export_file("pdf".into(), None)).contains("samples-csv"));
+}

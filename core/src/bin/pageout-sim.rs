@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! pageout-sim run   [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
-//!                   [--seed N] [--until 300s] [--set KEY=VALUE]... [--at TIME:ACTION[=VALUE]]... [--json]
+//!                   [--seed N] [--until 300s] [--set KEY=VALUE]... [--at TIME:ACTION[=VALUE]]...
+//!                   [--json | --report] [--export DIR]
 //! pageout-sim sweep [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
 //!                   --seeds A..B [--until 300s] [--set KEY=VALUE]... [--jobs N] [--json]
 //! pageout-sim grid  [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
@@ -15,9 +16,12 @@
 //! The scenario is built the way a link is read: the source (a scenario preset, a link, a JSON
 //! file, or the default scenario), then `--kernel`, `--seed`, `--until` and every `--set` as link
 //! keys (`--kernel X` is `preset=X`), checked by the link codec. Every run prints its canonical link
-//! first, so the page and the terminal can repeat it. Exit status: 0 for a completed run whatever
-//! its outcome, 2 for bad input, with one message per line on stderr; `diff` exits 0 when the two
-//! runs never differ and 1 when they do.
+//! first, so the page and the terminal can repeat it. A link that carries a fingerprint (`ev`,
+//! `eo`, `eh`: the engine version, outcome and trace hash of the run it was made from) is checked
+//! against the run. Exit status: 0 for a completed run whatever its outcome (and a link whose
+//! fingerprint it reproduces), 2 for bad input, with one message per line on stderr, and 3 when
+//! the run does not reproduce its link's fingerprint (another outcome or trace hash); `diff` exits
+//! 0 when the two runs never differ and 1 when they do.
 //!
 //! Everything that runs many simulations (sweep, grid, diff) is `pageout_core::explore`; this
 //! file parses and prints. Progress goes to stderr when it is a terminal.
@@ -30,8 +34,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use pageout_core::events::Event;
 use pageout_core::explore::{diverge, grid, sweep, ExploreError};
+use pageout_core::fingerprint::Fingerprint;
 use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::{intervention, link};
+use pageout_core::{export, report};
 use pageout_core::{
     KernelPreset, LogLine, Outcome, OutcomeKind, Scenario, ScenarioPreset, Simulation, Stats,
     ThreadInfo, HZ,
@@ -52,6 +58,10 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// Run one scenario to its outcome: print its link, the console log and a summary.
+    ///
+    /// A link with a fingerprint (ev=, eo=, eh=, as the page's Share writes it) is checked
+    /// against the run: exit status 3 when the outcome or the trace hash differ.
+    #[command(after_help = EXIT_CODES)]
     Run {
         #[command(flatten)]
         source: Source,
@@ -59,8 +69,16 @@ enum Cmd {
         #[arg(long, value_name = "N")]
         seed: Option<String>,
         /// Print one JSON document instead of text.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "report")]
         json: bool,
+        /// Print the run's report in Markdown instead (as the page's Report gives it).
+        #[arg(long)]
+        report: bool,
+        /// Also write the run's exports into DIR (created if missing): samples as CSV and
+        /// JSON, console.txt, messages.txt, threads.json, outcome.json, report.md, named after
+        /// the scenario as the page names its downloads.
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
     },
     /// Run a range of seeds of one scenario in parallel and print how often it hangs.
     Sweep {
@@ -113,6 +131,14 @@ enum Cmd {
     /// List the scenario presets, the kernel presets and the mechanisms of the fix.
     Presets,
 }
+
+/// The exit codes, for `run --help`.
+const EXIT_CODES: &str = "Exit status: 0 the run completed (whatever its outcome; a link's \
+fingerprint, if any, reproduced), 2 bad input, 3 the run did not reproduce the fingerprint of its \
+link (another outcome or trace hash).";
+
+/// Exit status when a run does not reproduce its link's fingerprint.
+const NOT_REPRODUCED: u8 = 3;
 
 /// Where the scenario comes from, and the link keys set on top of it.
 #[derive(Args, Debug)]
@@ -347,7 +373,8 @@ struct Report {
     trace_hash: u64,
 }
 
-fn run(s: &Scenario, budget: bool) -> Result<Report, BadInput> {
+/// Runs a scenario to its outcome.
+fn simulate(s: &Scenario, budget: bool) -> Result<Simulation, BadInput> {
     let sim = if budget {
         Simulation::new(s)
     } else {
@@ -361,14 +388,7 @@ fn run(s: &Scenario, budget: bool) -> Result<Report, BadInput> {
         )
     })?;
     sim.run();
-    Ok(Report {
-        outcome: sim.outcome().cloned(),
-        log: sim.log().to_vec(),
-        stats: sim.stats(),
-        threads: sim.threads(),
-        events: sim.events(),
-        trace_hash: sim.trace_hash(),
-    })
+    Ok(sim)
 }
 
 /// A tick as seconds with two decimals: `123.45`.
@@ -381,11 +401,89 @@ fn hash_text(h: u64) -> String {
     format!("{h:016x}")
 }
 
-fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String, BadInput> {
+/// How `run` prints, and what else it writes.
+struct RunOutput<'a> {
+    json: bool,
+    report: bool,
+    export: Option<&'a PathBuf>,
+}
+
+/// What a command prints, and its exit status.
+type Printed = (String, u8);
+
+/// The fingerprint a `--link` carries, when the run is the link's (no key set on top of it).
+fn expected_fingerprint(
+    source: &Source,
+    seed: Option<&str>,
+) -> Result<Option<Fingerprint>, BadInput> {
+    let Some(l) = &source.link else {
+        return Ok(None);
+    };
+    let expected = Fingerprint::from_link(l)?;
+    let changed = seed.is_some()
+        || source.kernel.is_some()
+        || source.until.is_some()
+        || !source.set.is_empty();
+    if expected.is_some() && changed {
+        eprintln!(
+            "note: the link's fingerprint (ev, eo, eh) is not checked: --seed, --kernel, --until \
+             and --set change the scenario it was made from"
+        );
+        return Ok(None);
+    }
+    Ok(expected)
+}
+
+/// Writes every export of a finished run into `dir`, and says so on stderr.
+fn write_exports(sim: &Simulation, dir: &PathBuf) -> Result<(), BadInput> {
+    let shown = dir.display();
+    std::fs::create_dir_all(dir)
+        .map_err(|e| BadInput(vec![format!("--export {shown}: cannot create it: {e}")]))?;
+    for e in export::Export::ALL {
+        let path = dir.join(export::file_name(sim.scenario(), e));
+        std::fs::write(&path, export::render(sim, e, None)).map_err(|err| {
+            BadInput(vec![format!(
+                "--export {shown}: cannot write {}: {err}",
+                path.display()
+            )])
+        })?;
+        eprintln!("exported {}", path.display());
+    }
+    Ok(())
+}
+
+fn cmd_run(source: &Source, seed: Option<&str>, how: &RunOutput) -> Result<Printed, BadInput> {
     let s = scenario_of(source, seed)?;
+    let expected = expected_fingerprint(source, seed)?;
     let link = link::encode(&s);
-    let r = run(&s, !source.no_budget)?;
-    if as_json {
+    let sim = simulate(&s, !source.no_budget)?;
+    let fingerprint = Fingerprint::of(&sim);
+    let verdict = expected
+        .zip(fingerprint.clone())
+        .map(|(want, got)| want.verify(&got));
+    let code = match &verdict {
+        Some(v) if !v.reproduced => {
+            eprintln!("{}", v.summary);
+            NOT_REPRODUCED
+        }
+        _ => 0,
+    };
+    if let Some(dir) = how.export {
+        write_exports(&sim, dir)?;
+    }
+    if how.report {
+        return Ok((report::markdown(&sim, None), code));
+    }
+    let r = Report {
+        outcome: sim.outcome().cloned(),
+        log: sim.log(),
+        stats: sim.stats(),
+        threads: sim.threads(),
+        events: sim.events(),
+        trace_hash: sim.trace_hash(),
+    };
+    let fingerprint = fingerprint.map(|f| f.keys());
+    if how.json {
         let log: Vec<_> = r
             .log
             .iter()
@@ -401,8 +499,10 @@ fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String,
             "threads": r.threads,
             "events": r.events,
             "traceHash": hash_text(r.trace_hash),
+            "fingerprint": fingerprint,
+            "verdict": verdict,
         });
-        return Ok(format!("{doc:#}\n"));
+        return Ok((format!("{doc:#}\n"), code));
     }
     let mut out = format!("link: #{link}\n");
     for l in &r.log {
@@ -434,7 +534,8 @@ fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String,
          recoverbufpages calls: {} ({} pages recovered)\n\
          min free+cache: {} pages ({} KiB)\n\
          peak dirty buffer space: {} bytes ({:.1} MiB)\n\
-         trace hash: {}\n",
+         trace hash: {}\n\
+         fingerprint: {}\n",
         st.emerg_allocs,
         st.emerg_fails,
         st.recoverbufcalls,
@@ -444,6 +545,7 @@ fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String,
         st.peak_dirtybufspace,
         st.peak_dirtybufspace as f64 / 1_048_576.0,
         hash_text(r.trace_hash),
+        fingerprint.as_deref().unwrap_or("none (no outcome)"),
     );
     out += &threads_table(&r.threads);
     out += &key_moments(&r.events);
@@ -453,7 +555,10 @@ fn cmd_run(source: &Source, seed: Option<&str>, as_json: bool) -> Result<String,
     {
         out += &format!("reproduce: pageout-sim run --link '#{link}'\n");
     }
-    Ok(out)
+    if let Some(v) = &verdict {
+        out += &format!("link check: {}\n", v.summary);
+    }
+    Ok((out, code))
 }
 
 /// The run's key moments, one line each (the first 30).
@@ -904,7 +1009,22 @@ fn cmd_presets() -> String {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<Done, BadInput> = match &cli.cmd {
-        Cmd::Run { source, seed, json } => cmd_run(source, seed.as_deref(), *json).map(Done::from),
+        Cmd::Run {
+            source,
+            seed,
+            json,
+            report,
+            export,
+        } => cmd_run(
+            source,
+            seed.as_deref(),
+            &RunOutput {
+                json: *json,
+                report: *report,
+                export: export.as_ref(),
+            },
+        )
+        .map(|(text, code)| Done { text, code }),
         Cmd::Sweep {
             source,
             seeds,

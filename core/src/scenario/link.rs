@@ -62,6 +62,7 @@
 //! | `ksync` | `hammer.flush_ms` | duration | `30s` |
 //! | `at` | `interventions` | timed interventions, `30s:hog:64M,60s:sync` ([`super::intervention`]) | none |
 //! | `t` | (not the scenario: the moment the page opens at, [`moment`]) | duration | none |
+//! | `ev`, `eo`, `eh` | (not the scenario: the fingerprint of its run, [`crate::fingerprint`]) | engine version `0.1.0`; outcome and when `deadlock@109800ms`; trace hash, 16 hex digits | none |
 //! | `bio`, `recoverbufpages`, `interrupt`, `timedwait`, `systhread`, `bdexempt`, `hammerbwill`, `usereserve`, `dirtylimit`, `bdspeedup`, `vlocktimo` | `overrides` | the values of [`MECHANISMS`] (`on`/`off`, `fix-0701`, `bytes+count`, ...) | the preset's |
 //!
 //! Units: a *size* is whole MiB written `<n>M`, or `<n>G` for a multiple of 1024M (`2G` =
@@ -88,8 +89,9 @@
 //! Two scenarios in one v1 link, for comparing runs side by side: the plain keys are scenario A,
 //! exactly as in a solo link, and each key prefixed `b.` sets that key for scenario B, which is
 //! A with those keys applied (so `b.preset=dfly-2008-07-01` is A on the 2008-07-01 kernel, A's
-//! overrides included; [`decode_compare`]). Any scenario key may be given with `b.`; `b.v` and
-//! `b.t` may not (the version and the moment belong to the whole link). A problem with a `b.`
+//! overrides included; [`decode_compare`]). Any scenario key may be given with `b.`; `b.v`,
+//! `b.t` and the fingerprint keys may not (the version, the moment and the fingerprint belong to
+//! the whole link). A problem with a `b.`
 //! key names it as written (`b.ram=1M is out of range: b.ram must be in ...`). A link without
 //! `b.` keys is a solo link and means exactly what [`decode`] reads; [`decode`] itself refuses
 //! `b.` keys, saying they belong to a compare link. [`encode_compare`] writes A's canonical link
@@ -129,6 +131,11 @@ pub const KEYS: [&str; 28] = [
     "mfile", "mrate", "shared", "hogs", "hog", "hograte", "hogat", "seed", "until", "window",
     "warm", "kzone", "krec", "ksync", "at", "t",
 ];
+
+/// The keys of a link that are not the scenario but the fingerprint of its run: the engine
+/// version, the outcome and the trace hash it had ([`crate::fingerprint`]). Like `t`, they never
+/// change the scenario, so a link with them decodes to the same scenario as one without.
+pub const FINGERPRINT_KEYS: [&str; 3] = ["ev", "eo", "eh"];
 
 /// One problem with a link: the key, the value given, what is allowed, and a sentence saying so.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,6 +231,25 @@ pub fn moment(link: &str) -> Option<u64> {
         .filter_map(|seg| seg.split_once('='))
         .find(|(k, _)| k.trim() == "t")
         .and_then(|(_, v)| Unit::Ms.parse(v.trim()))
+}
+
+/// The value a link gives `key` (percent-decoded; the first if given twice), without decoding
+/// the rest: for the keys that are not the scenario (`t`, [`FINGERPRINT_KEYS`]).
+pub fn key_value(link: &str, key: &str) -> Option<String> {
+    split(fragment(link), &mut Problems::default())
+        .into_iter()
+        .find(|p| p.key == key)
+        .map(|p| p.value)
+}
+
+/// A duration in milliseconds as a link writes it (`109800ms`, `30s`).
+pub fn duration_text(ms: u64) -> String {
+    Unit::Ms.format(ms)
+}
+
+/// A duration as a link writes it (`500ms`, `30s`), in milliseconds.
+pub fn parse_duration(text: &str) -> Option<u64> {
+    Unit::Ms.parse(text)
 }
 
 /// The canonical v1 link of a scenario, without the leading `#`.
@@ -339,11 +365,11 @@ pub fn decode_compare(link: &str) -> Result<CompareLink, LinkErrors> {
     let mut keys = Vec::new();
     for p in b_pairs {
         let key = p.key[B_PREFIX.len()..].to_string();
-        if key == "v" || key == "t" {
-            let whose = if key == "v" {
-                "the version"
-            } else {
-                "the moment shown"
+        if key == "v" || key == "t" || FINGERPRINT_KEYS.contains(&key.as_str()) {
+            let whose = match key.as_str() {
+                "v" => "the version",
+                "t" => "the moment shown",
+                _ => "the fingerprint of the run",
             };
             of_b.add(&key, || {
                 error(
@@ -487,6 +513,7 @@ impl Problems {
 /// The key of a v1 link spelt `key`, if there is one.
 fn link_key(key: &str) -> Option<&'static str> {
     KEYS.iter()
+        .chain(&FINGERPRINT_KEYS)
         .copied()
         .chain(MECHANISMS.iter().map(|m| m.key))
         .find(|&k| k == key)
@@ -604,7 +631,9 @@ fn set_v1(
     let mut bad_syntax: Vec<&str> = Vec::new();
     for p in pairs {
         let (key, value) = (p.key.as_str(), p.value.as_str());
-        let known = KEYS[1..].contains(&key) || MECHANISMS.iter().any(|m| m.key == key);
+        let known = KEYS[1..].contains(&key)
+            || FINGERPRINT_KEYS.contains(&key)
+            || MECHANISMS.iter().any(|m| m.key == key);
         if !known {
             problems.add(key, || unknown_key(&named(key), value));
             continue;
@@ -932,6 +961,7 @@ fn set_value(s: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
             // the moment the page shows: not part of the scenario, but a duration all the same
             Unit::Ms.parse(value).ok_or(Unit::Ms.allowed())?;
         }
+        "ev" | "eo" | "eh" => crate::fingerprint::check_value(key, value)?,
         "warm" | "shared" => {
             let on = match value {
                 "on" => true,
@@ -996,6 +1026,7 @@ fn error(key: &str, given: &str, allowed: &str, message: String) -> LinkError {
 fn all_keys() -> String {
     let mech = MECHANISMS.iter().map(|m| m.key);
     KEYS.iter()
+        .chain(&FINGERPRINT_KEYS)
         .copied()
         .chain(mech)
         .collect::<Vec<_>>()
