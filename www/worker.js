@@ -294,6 +294,41 @@ async function handle(msg) {
   }
 }
 
+/** Replies with what `f` returns, or with the Error it throws (a trap goes on up). */
+function guarded(id, f) {
+  let value;
+  try {
+    value = f();
+  } catch (e) {
+    if (isTrap(e)) throw e;
+    replyError(id, e);
+    return;
+  }
+  reply(id, value);
+}
+
+/** Ticks per call while a job runs a link to its end (the run is one job: no yielding). */
+const JOB_TICKS = 1_000_000;
+
+/** A pool job: runs a link from tick 0 to its outcome, beside (never instead of) the own run. */
+function runLink(link) {
+  const job = engine.Simulation.fromLink(String(link));
+  try {
+    for (;;) {
+      const st = job.advance(JOB_TICKS);
+      if (st.finished) break;
+    }
+    const o = job.outcome();
+    return { kind: o.kind, tick: Number(o.tick), traceHash: job.traceHash() };
+  } finally {
+    try {
+      job.free();
+    } catch {
+      // after a trap the instance is gone, and the job with it
+    }
+  }
+}
+
 function handleNow(msg) {
   switch (msg.type) {
     case REQ.INIT:
@@ -372,6 +407,29 @@ function handleNow(msg) {
       schedule();
       break;
     }
+    case REQ.DECODE_COMPARE:
+      try {
+        reply(msg.id, engine.decodeCompareLink(msg.fragment));
+      } catch (e) {
+        if (isTrap(e)) throw e;
+        reply(msg.id, { ok: false, errors: [{ key: '', given: msg.fragment, allowed: '', message: String(e.message || e) }] });
+      }
+      break;
+    case REQ.ENCODE_COMPARE:
+      guarded(msg.id, () => engine.encodeCompareLink(msg.a, msg.b));
+      break;
+    case REQ.RUN_LINK:
+      guarded(msg.id, () => runLink(msg.link));
+      break;
+    case REQ.DIVERGENCE:
+      guarded(msg.id, () => engine.divergence(msg.linkA, msg.linkB));
+      break;
+    case REQ.GRID_PLAN:
+      guarded(msg.id, () => engine.gridPlan(msg.link, msg.seeds));
+      break;
+    case REQ.GRID_REPORT:
+      guarded(msg.id, () => engine.gridReport(msg.plan, msg.results));
+      break;
     case REQ.DEBUG_TRAP:
       // For tests: a trap the way an out-of-memory ends, the allocator asked for 4 GiB.
       raw.__wbindgen_malloc(0xfffffff0, 8);
