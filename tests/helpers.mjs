@@ -1,6 +1,8 @@
 // Shared steps of the page tests: error collection, waiting for the lab, running to the end,
 // the accessibility audit, screenshots.
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { expect } from '@playwright/test';
@@ -68,4 +70,32 @@ export async function seriousA11yViolations(page) {
 export async function screenshot(page, name) {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+}
+
+/**
+ * The release command line, which `make e2e` builds first (PAGEOUT_SIM names it; else it is
+ * looked for in $CARGO_TARGET_DIR or target/).
+ */
+export const PAGEOUT_SIM =
+  process.env.PAGEOUT_SIM ||
+  path.resolve(fileURLToPath(new URL('..', import.meta.url)), process.env.CARGO_TARGET_DIR || 'target', 'release', 'pageout-sim');
+
+/** Runs `pageout-sim` with arguments; returns its exit status and output. */
+export function pageoutSim(...args) {
+  if (!existsSync(PAGEOUT_SIM)) {
+    throw new Error(`${PAGEOUT_SIM} does not exist: build it with \`cargo build --release --features cli -p pageout-core\` (make e2e does)`);
+  }
+  const r = spawnSync(PAGEOUT_SIM, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Records every main-thread task over 50 ms (PerformanceObserver 'longtask') in window.__longTasks. */
+export async function watchLongTasks(page) {
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
 }

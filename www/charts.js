@@ -124,6 +124,8 @@ export class Charts {
     this.defs = definitions();
     this.lines = this.defs.map((def) => lines(def, runs));
     this.divergenceSec = null;
+    /** Rows each run has filled. */
+    this.rowsByRun = Array.from({ length: runs }, () => 0);
     this.plots = [];
     this.data = [];
     this.thresholds = null;
@@ -258,6 +260,7 @@ export class Charts {
     this.plots.forEach((p, i) => p.setData(this.data[i]));
     this.markerSec = null;
     this.divergenceSec = null;
+    this.rowsByRun.fill(0);
     this.container.classList.add('no-data');
   }
 
@@ -268,6 +271,7 @@ export class Charts {
         if (l.run === run) d[j + 1].fill(null);
       });
     });
+    this.rowsByRun[run] = 0;
     this.dirty = true;
   }
 
@@ -285,6 +289,7 @@ export class Charts {
     const t = this.thresholds || {};
     const scaled = (s, v) => (v != null && s.scale ? v * s.scale : v);
     const start = Number(batch.start) || 0;
+    this.rowsByRun[run] = Math.max(this.rowsByRun[run], start + batch.rows);
     this.defs.forEach((def, i) => {
       const d = this.data[i];
       const ls = this.lines[i];
@@ -357,12 +362,18 @@ export class Charts {
     }
   }
 
+  /**
+   * With the cursor off the chart, the legend shows the latest moment every run has reached (the
+   * end of the run that ended first), so that no run's values read as dashes.
+   */
   legendAtRest(u) {
     if (this.restingLegend || u.cursor.idx != null) return;
     const n = u.data[0] ? u.data[0].length : 0;
     if (n === 0) return;
+    const reached = this.rowsByRun.filter((r) => r > 0);
+    const idx = Math.min(n, ...reached) - 1;
     this.restingLegend = true;
-    u.setLegend({ idx: n - 1 });
+    u.setLegend({ idx });
     this.restingLegend = false;
   }
 

@@ -323,6 +323,9 @@ export class CompareView {
     if (gen !== this.generation) return false;
     this.charts.setThresholds(thresholds);
     this.ui.linkA.textContent = this.sides[0].link;
+    // each run's own solo link, for whoever wants to run one alone
+    this.root.dataset.linkA = this.sides[0].link;
+    this.root.dataset.linkB = this.sides[1].link;
     this.writeUrl();
     this.findDivergence(gen);
     this.syncButtons();
