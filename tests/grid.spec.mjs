@@ -64,7 +64,7 @@ test('a two-seed grid in the page is pageout-sim grid --json cell for cell, and 
   const cures = await page.locator('#grid-cures').textContent();
   if (cli.cures.length === 0) expect(cures).toContain('No combination');
   for (const set of cli.cures) expect(cures).toContain(`{${set.length ? set.join(', ') : 'none'}}`);
-  await expect(page.locator('#grid-rule')).toHaveText(cli.rule);
+  await expect(page.locator('#grid-rule')).toContainText(cli.rule);
 
   expect(await seriousA11yViolations(page), 'with the grid').toEqual([]);
   await page.locator('#grid').scrollIntoViewIfNeeded();

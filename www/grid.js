@@ -296,6 +296,7 @@ export class GridPanel {
     this.ui.cures.textContent = cures.length
       ? `Smallest sets of switches that cure it: ${cures.map((c) => `{${c.length ? c.join(', ') : 'none'}}`).join('; ')}.`
       : 'No combination of these switches cures it.';
-    this.ui.rule.textContent = report.rule || '';
+    // the rule of a cure, and what the plan had to add to the scenario (its note), if anything
+    this.ui.rule.textContent = [report.rule, report.note].filter(Boolean).join(' ');
   }
 }
