@@ -8,11 +8,13 @@
 pub mod account;
 pub mod detect;
 pub mod events;
+pub mod explore;
 pub mod policy;
 pub mod scenario;
 pub mod trace;
 
 mod buf;
+mod digest;
 mod disk;
 mod fs;
 mod kernel;

@@ -494,3 +494,107 @@ proptest! {
         check_any(&link)?;
     }
 }
+
+// ---- compare links ----
+
+use pageout_core::scenario::link::{decode_compare, encode_compare, CompareLink};
+
+#[test]
+fn every_fixture_link_reads_as_a_solo_link_in_the_compare_decoder() {
+    for (n, link, _) in fixtures() {
+        match (decode(&link), decode_compare(&link)) {
+            (Ok(s), Ok(c)) => assert_eq!(c, CompareLink { a: s, b: None }, "line {n}"),
+            (Err(e), Err(c)) => assert_eq!(c, e, "line {n}: the same problems"),
+            (solo, compare) => panic!("line {n}: {link}: {solo:?} but {compare:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_default_compare_link_is_the_lockup_against_the_fix() {
+    let link = "v=1&preset=dfly-2008-06-30&ram=64M&seed=19&b.preset=dfly-2008-07-01";
+    let c = decode_compare(&format!("https://x.test/#{link}")).unwrap();
+    assert_eq!(c.a, Scenario::default());
+    let b = c.b.expect("a compare link");
+    assert_eq!(
+        b,
+        Scenario {
+            preset: KernelPreset::Dfly20080701,
+            ..Scenario::default()
+        }
+    );
+    assert_eq!(encode_compare(&c.a, &b), link);
+    // a solo decoder refuses it, saying what the b. keys are
+    let e = decode(link).unwrap_err();
+    assert_eq!(e.keys(), vec!["b.preset"]);
+    assert!(e.0[0].message.contains("compare link"), "{e}");
+}
+
+#[test]
+fn b_keys_apply_on_a_and_keep_a_overrides() {
+    let c = decode_compare("v=1&bio=fix-0701&recoverbufpages=on&ram=64M&b.ram=96M&b.timedwait=on")
+        .unwrap();
+    let b = c.b.unwrap();
+    assert_eq!(b.machine.ram_mb, 96);
+    assert!(b.policy().recoverbufpages && b.policy().timed_vm_wait);
+    assert!(c.a.policy().recoverbufpages && !c.a.policy().timed_vm_wait);
+}
+
+#[test]
+fn a_problem_of_b_names_its_key_as_the_link_spells_it() {
+    let e = decode_compare("v=1&ram=64M&b.ram=1M&b.fs=zfs&b.nosuch=1&b.v=1&b.t=10s").unwrap_err();
+    // the version and the moment first, then the syntax, then the ranges, as for A
+    assert_eq!(e.keys(), vec!["b.v", "b.t", "b.fs", "b.nosuch", "b.ram"]);
+    assert!(e.0[0].message.contains("belongs to the whole link"));
+    assert!(e.0[2].message.starts_with("b.fs=zfs is not a valid value"));
+    assert!(e.0[3].message.starts_with("unknown key b.nosuch"));
+    assert!(
+        e.0[4]
+            .message
+            .starts_with("b.ram=1M is out of range: b.ram must be in"),
+        "{}",
+        e.0[4].message
+    );
+    // a problem of A and one of B are reported together
+    let e = decode_compare("v=1&ram=1M&b.writers=x").unwrap_err();
+    assert_eq!(e.keys(), vec!["ram", "b.writers"]);
+    // B's conflicts name B's key and say where the other value came from
+    let e = decode_compare("v=1&b.recoverbufpages=on").unwrap_err();
+    assert_eq!(e.keys(), vec!["b.recoverbufpages"]);
+    assert!(e.0[0].message.contains("needs bio=fix-0701"), "{e}");
+}
+
+#[test]
+fn a_compare_of_a_scenario_with_itself_is_still_a_compare_link() {
+    let s = Scenario::default();
+    let link = encode_compare(&s, &s);
+    assert_eq!(
+        link,
+        "v=1&preset=dfly-2008-06-30&ram=64M&seed=19&b.preset=dfly-2008-06-30"
+    );
+    assert_eq!(decode_compare(&link).unwrap().b, Some(s));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_pair_of_valid_scenarios_survives_a_compare_round_trip(a in scenarios(), b in scenarios()) {
+        prop_assume!(a.validate().is_ok() && b.validate().is_ok());
+        let link = encode_compare(&a, &b);
+        let back = decode_compare(&link).map_err(|e| TestCaseError::fail(format!("{link}: {e}")))?;
+        let norm = |s: &Scenario| Scenario { overrides: s.overrides.normalized(s.preset), ..s.clone() };
+        let mut want_b = norm(&b);
+        if b.workload.hogs == 0 && a.workload.hogs != 0 {
+            // without hogs B's hog sizes are not written: B keeps A's
+            want_b.workload = Workload {
+                hog_mb: a.workload.hog_mb,
+                hog_mb_s: a.workload.hog_mb_s,
+                hog_start_ms: a.workload.hog_start_ms,
+                ..b.workload
+            };
+        }
+        prop_assert_eq!(back, CompareLink { a: norm(&a), b: Some(want_b) });
+        prop_assert!(link.starts_with(&encode(&a)));
+    }
+}

@@ -380,3 +380,97 @@ export type Limits = Record<
   | "zoneKb" | "recordBytes" | "flushMs",
   [number, number]
 >;
+
+/**
+ * What `decodeCompareLink` found. A compare link is a v1 link for scenario A followed by B's
+ * differences as `b.`-prefixed keys (`#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&b.preset=dfly-2008-07-01`);
+ * a solo link decodes with `b` and `linkB` null. `link` is the canonical form of the whole link,
+ * `linkA` and `linkB` each scenario's own canonical solo link (all without `#`).
+ */
+export type DecodeCompareResult =
+  | { ok: true; a: Scenario; b: Scenario | null; link: string; linkA: string; linkB: string | null }
+  | { ok: false; errors: LinkProblem[] };
+
+/**
+ * Where two runs part (`divergence(linkA, linkB)`): both were stepped tick by tick in lockstep
+ * to their ends. `tick` is the tick during which their states first differ (null when they never
+ * do; 0 when they differ from boot), `a` and `b` say in words what each run did then (empty when
+ * they never differ). Each run's outcome and trace hash are those of its solo run.
+ */
+export interface Divergence {
+  tick: number | null;
+  seconds: number | null;
+  a: string;
+  b: string;
+  outcomeA: Outcome | null;
+  outcomeB: Outcome | null;
+  traceHashA: string;
+  traceHashB: string;
+}
+
+/** One combination of the fix's switches: those in `on` on, the others off. */
+export interface GridCell {
+  on: string[];
+  /** The cell's scenario with the plan's first seed. */
+  link: string;
+}
+
+/** One run of a grid: a cell with a seed. */
+export interface GridRun {
+  /** Index into `cells`. */
+  cell: number;
+  seed: number;
+  link: string;
+}
+
+/**
+ * What a grid runs (`gridPlan(link, seeds)`): every on/off combination of the fix's switches on
+ * top of the scenario, smallest first, and every cell with every seed, cell by cell. `note` says
+ * when the grid does not run on the scenario as given (a `bio=pre-0630` scenario runs on
+ * `bio=fix-0701`, as the page's switches do).
+ */
+export interface GridPlan {
+  switches: string[];
+  note: string | null;
+  seeds: number[];
+  cells: GridCell[];
+  runs: GridRun[];
+}
+
+/** How one run of a grid ended, as a worker reports it to `gridReport`. */
+export interface GridRunResult {
+  cell: number;
+  seed: number;
+  /** null for a run without an outcome. */
+  kind: OutcomeKind | null;
+  tick: number;
+  traceHash: string;
+}
+
+/** One cell of a grid report. */
+export interface GridCellReport {
+  on: string[];
+  link: string;
+  /** Runs reported so far, of the plan's seeds. */
+  runs: number;
+  /** Runs by outcome kind, every kind present, and `none` for runs without an outcome. */
+  counts: Record<OutcomeKind | "none", number>;
+  /** The worst run (deadlock, stall, out-of-memory, starved, survived; earliest; smallest seed). */
+  worstSeed: number | null;
+  worstLink: string | null;
+  /** Whether the cell cures the scenario (`rule`); false while runs are missing. */
+  cures: boolean;
+  /** A hash of the cell's seeds and trace hashes: equal cells of two grids have equal hashes. */
+  hash: string;
+}
+
+/** What a grid found (`gridReport(plan, results)`), the same as `pageout-sim grid --json`. */
+export interface GridReport {
+  switches: string[];
+  note: string | null;
+  cells: GridCellReport[];
+  /** The smallest sets of switches that cure (curing cells minimal by inclusion), smallest first. */
+  cures: string[][];
+  /** The cure rule in words. */
+  rule: string;
+}

@@ -15,10 +15,12 @@
 use std::fmt::Display;
 
 use js_sys::{Object, Reflect, Uint32Array};
+use pageout_core::explore::{diverge, grid};
 use pageout_core::policy::{Mechanism, MECHANISMS};
 use pageout_core::scenario::link::{self, LinkError};
 use pageout_core::scenario::ScenarioPreset;
 use pageout_core::{Col, KernelPreset, LogLine, Policy, Scenario, Simulation as Engine};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -57,6 +59,21 @@ fn scenario_from_js(value: JsValue) -> Result<Scenario, js_sys::Error> {
     let scenario: Scenario = serde_path_to_error::deserialize(tree).map_err(|e| bad(&e))?;
     scenario.validate().map_err(|e| bad(&e))?;
     Ok(scenario)
+}
+
+/// Reads a plain JS value as `T`, strictly: a wrong type or a missing field is an `Error` that
+/// names the argument and the path (`results[3].kind: unknown variant ...`). The value goes
+/// through a `serde_json::Value` for the path, as in [`scenario_from_js`].
+fn plain_from_js<T: DeserializeOwned>(name: &str, value: JsValue) -> Result<T, js_sys::Error> {
+    let bad = |e: &dyn Display| js_error(format_args!("{name}: {e}"));
+    let tree: serde_json::Value = serde_wasm_bindgen::from_value(value).map_err(|e| bad(&e))?;
+    serde_path_to_error::deserialize(tree).map_err(|e| bad(&e))
+}
+
+/// Reads a solo link argument; its problems become one `Error` naming the argument.
+fn link_arg(name: &str, value: &JsValue) -> Result<Scenario, js_sys::Error> {
+    link::decode(&string_arg(name, value)?)
+        .map_err(|e| js_error(format_args!("{name}: invalid link: {e}")))
 }
 
 /// What a JS value is, for messages: `a number (NaN)`, `an object`, `a bigint (-1)`.
@@ -166,6 +183,25 @@ struct PresetsJs {
     kernels: Vec<KernelPresetJs>,
     scenarios: Vec<ScenarioPresetJs>,
     mechanisms: &'static [Mechanism],
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum DecodeCompareResultJs {
+    Ok {
+        ok: bool,
+        a: Box<Scenario>,
+        b: Option<Box<Scenario>>,
+        link: String,
+        #[serde(rename = "linkA")]
+        link_a: String,
+        #[serde(rename = "linkB")]
+        link_b: Option<String>,
+    },
+    Err {
+        ok: bool,
+        errors: Vec<LinkError>,
+    },
 }
 
 #[derive(Serialize)]
@@ -429,6 +465,110 @@ pub fn encode_link(
     #[wasm_bindgen(unchecked_param_type = "ScenarioInput")] scenario: JsValue,
 ) -> Result<String, js_sys::Error> {
     Ok(link::encode(&scenario_from_js(scenario)?))
+}
+
+/// Decodes a link that may be a compare link (`…&b.preset=dfly-2008-07-01`). Gives
+/// `{ok: true, a, b, link, linkA, linkB}` — `b` and `linkB` null for a solo link; `link` the
+/// canonical form of the whole, `linkA`/`linkB` each scenario's own canonical link (without `#`)
+/// — or `{ok: false, errors}`, B's problems naming their `b.` key. Throws only when `fragment` is
+/// not a string.
+#[wasm_bindgen(js_name = decodeCompareLink, unchecked_return_type = "DecodeCompareResult")]
+pub fn decode_compare_link(
+    #[wasm_bindgen(unchecked_param_type = "string")] fragment: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    let fragment = string_arg("fragment", &fragment)?;
+    to_js(&match link::decode_compare(&fragment) {
+        Ok(c) => DecodeCompareResultJs::Ok {
+            ok: true,
+            link: match &c.b {
+                Some(b) => link::encode_compare(&c.a, b),
+                None => link::encode(&c.a),
+            },
+            link_a: link::encode(&c.a),
+            link_b: c.b.as_ref().map(link::encode),
+            a: Box::new(c.a),
+            b: c.b.map(Box::new),
+        },
+        Err(errors) => DecodeCompareResultJs::Err {
+            ok: false,
+            errors: errors.0,
+        },
+    })
+}
+
+/// The compare link of two scenarios, without `#`: A's link, then B's differences as `b.` keys.
+/// Throws when either scenario is invalid.
+#[wasm_bindgen(js_name = encodeCompareLink)]
+pub fn encode_compare_link(
+    #[wasm_bindgen(unchecked_param_type = "ScenarioInput")] a: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ScenarioInput")] b: JsValue,
+) -> Result<String, js_sys::Error> {
+    let a = scenario_from_js(a).map_err(|e| js_error(format_args!("a: {}", e.message())))?;
+    let b = scenario_from_js(b).map_err(|e| js_error(format_args!("b: {}", e.message())))?;
+    Ok(link::encode_compare(&a, &b))
+}
+
+/// Runs the scenarios of two solo links side by side to their ends and finds the first tick at
+/// which they differ (`tick` null when they never do), what each did then, and how each ended.
+/// Throws when a link is invalid or a scenario is beyond the work budget.
+#[wasm_bindgen(unchecked_return_type = "Divergence")]
+pub fn divergence(
+    #[wasm_bindgen(js_name = linkA, unchecked_param_type = "string")] link_a: JsValue,
+    #[wasm_bindgen(js_name = linkB, unchecked_param_type = "string")] link_b: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    let (a, b) = (link_arg("linkA", &link_a)?, link_arg("linkB", &link_b)?);
+    to_js(&diverge::diverge(&a, &b, true).map_err(js_error)?)
+}
+
+/// The largest seed a grid takes from JavaScript: seeds cross as plain numbers here.
+const MAX_SAFE_SEED: u64 = (1 << 53) - 1;
+
+/// Plans the switch grid of a solo link's scenario over `seeds` (an array of whole numbers
+/// 0..=2^53-1, or decimal strings): every on/off combination of the fix's switches, and every
+/// cell with every seed, in the command line's order. Throws on a bad link or bad seeds.
+#[wasm_bindgen(js_name = gridPlan, unchecked_return_type = "GridPlan")]
+pub fn grid_plan(
+    #[wasm_bindgen(unchecked_param_type = "string")] link: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number[]")] seeds: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    let scenario = link_arg("link", &link)?;
+    if !js_sys::Array::is_array(&seeds) {
+        return Err(js_error(format_args!(
+            "seeds: got {}, allowed an array of whole numbers",
+            describe(&seeds)
+        )));
+    }
+    let mut list = Vec::new();
+    for (i, v) in js_sys::Array::from(&seeds).iter().enumerate() {
+        let name = format!("seeds[{i}]");
+        let seed = match v.as_string() {
+            Some(t) => t.parse::<u64>().ok(),
+            None => whole_arg(&name, &v).ok(),
+        };
+        match seed.filter(|&s| s <= MAX_SAFE_SEED) {
+            Some(s) => list.push(s),
+            None => {
+                return Err(js_error(format_args!(
+                    "{name}: got {}, allowed a whole number 0..={MAX_SAFE_SEED}",
+                    describe(&v)
+                )))
+            }
+        }
+    }
+    to_js(&grid::plan(&scenario, &list).map_err(js_error)?)
+}
+
+/// Summarises a grid: `plan` as `gridPlan` gave it, `results` one per finished run
+/// (`{cell, seed, kind, tick, traceHash}`, any subset, any order). Gives each cell's counts, its
+/// worst run and whether it cures, the smallest sets of switches that cure, and the rule.
+#[wasm_bindgen(js_name = gridReport, unchecked_return_type = "GridReport")]
+pub fn grid_report(
+    #[wasm_bindgen(unchecked_param_type = "GridPlan")] plan: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "GridRunResult[]")] results: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    let plan: grid::GridPlan = plain_from_js("plan", plan)?;
+    let results: Vec<grid::RunResult> = plain_from_js("results", results)?;
+    to_js(&grid::report(&plan, &results).map_err(js_error)?)
 }
 
 /// The engine version.

@@ -236,3 +236,42 @@ fn api_string_unions_match_the_engine_enums() {
         );
     }
 }
+
+#[test]
+fn api_interfaces_match_the_explore_layer() {
+    use pageout_core::explore::{diverge, grid};
+    let s = Scenario {
+        duration_ms: 1_000,
+        ..Scenario::default()
+    };
+    let d = diverge::diverge(&s, &s, true).unwrap();
+    let plan = grid::plan(&s, &[1]).unwrap();
+    let result = grid::RunResult {
+        cell: 0,
+        seed: 1,
+        kind: Some(OutcomeKind::Survived),
+        tick: 100,
+        trace_hash: "0123456789abcdef".into(),
+    };
+    let report = grid::report(&plan, std::slice::from_ref(&result)).unwrap();
+    let checks: Vec<(&str, BTreeSet<String>)> = vec![
+        ("Divergence", keys(&d)),
+        ("GridCell", keys(&plan.cells[0])),
+        ("GridRun", keys(&plan.runs[0])),
+        ("GridPlan", keys(&plan)),
+        ("GridRunResult", keys(&result)),
+        ("GridCellReport", keys(&report.cells[0])),
+        ("GridReport", keys(&report)),
+    ];
+    for (name, engine) in checks {
+        assert_eq!(
+            interface(name),
+            engine,
+            "interface {name} in web/src/api.d.ts"
+        );
+    }
+    // every outcome kind is counted, and `none`
+    let mut counted: BTreeSet<String> = report.cells[0].counts.keys().cloned().collect();
+    assert!(counted.remove("none"));
+    assert_eq!(counted, union("OutcomeKind"));
+}

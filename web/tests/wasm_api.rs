@@ -8,7 +8,8 @@
 
 use js_sys::{Array, Reflect, Uint32Array, JSON};
 use pageout_web::{
-    columns, decode_link, default_scenario, encode_link, limits, presets, Simulation,
+    columns, decode_compare_link, decode_link, default_scenario, divergence, encode_compare_link,
+    encode_link, grid_plan, grid_report, limits, presets, Simulation,
 };
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
@@ -695,4 +696,105 @@ fn ten_thousand_random_links_decode_without_a_trap() {
     );
     let r = json(&decode_link(JsValue::from("#v=1&seed=3")).unwrap());
     assert_eq!(r["ok"], true, "{r}");
+}
+
+#[wasm_bindgen_test]
+fn the_default_compare_link_decodes_into_two_scenarios_and_back() {
+    let link = "v=1&preset=dfly-2008-06-30&ram=64M&seed=19&b.preset=dfly-2008-07-01";
+    let r = decode_compare_link(JsValue::from(format!("#{link}"))).unwrap();
+    let v = json(&r);
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["a"], json(&default_scenario().unwrap()));
+    assert_eq!(v["b"]["preset"], "dfly-2008-07-01");
+    assert_eq!(v["link"], link);
+    assert_eq!(v["linkA"], "v=1&preset=dfly-2008-06-30&ram=64M&seed=19");
+    assert_eq!(v["linkB"], "v=1&preset=dfly-2008-07-01&ram=64M&seed=19");
+    // the scenarios it gives encode back to the same link, the way the page would do it
+    assert_eq!(
+        encode_compare_link(get(&r, "a"), get(&r, "b")).unwrap(),
+        link
+    );
+    // a solo link is not a compare link
+    let solo = json(&decode_compare_link(JsValue::from("#v=1&seed=3")).unwrap());
+    assert_eq!(
+        (solo["ok"].clone(), solo["b"].clone()),
+        (Value::Bool(true), Value::Null)
+    );
+    // B's problems name B's keys
+    let bad = json(&decode_compare_link(JsValue::from("v=1&b.ram=1M")).unwrap());
+    assert_eq!(bad["ok"], false);
+    assert_eq!(bad["errors"][0]["key"], "b.ram");
+    let e = error_message(encode_compare_link(
+        default_scenario().unwrap(),
+        JsValue::from(3),
+    ));
+    assert!(e.starts_with("b: "), "{e}");
+}
+
+#[wasm_bindgen_test]
+fn divergence_finds_where_two_links_part_and_keeps_their_solo_hashes() {
+    // the fix without recoverbufpages on 40 MB, with and without the interrupt retry
+    let a = "v=1&preset=dfly-2008-07-01&ram=40M&seed=3&until=60s&recoverbufpages=off";
+    let b = format!("{a}&interrupt=off");
+    let d = json(&divergence(JsValue::from(a), JsValue::from(b.as_str())).unwrap());
+    let solo = |link: &str| {
+        let mut sim = Simulation::from_link(JsValue::from(link)).unwrap();
+        sim.run_until(JsValue::from(f64::INFINITY), None).unwrap();
+        sim.trace_hash()
+    };
+    assert_eq!(d["traceHashA"], solo(a));
+    assert_eq!(d["traceHashB"], solo(&b));
+    let same = json(&divergence(JsValue::from(a), JsValue::from(a)).unwrap());
+    assert_eq!(same["tick"], Value::Null, "{same}");
+    assert_eq!(same["traceHashA"], same["traceHashB"]);
+    if d["traceHashA"] != d["traceHashB"] {
+        assert!(d["tick"].is_number(), "{d}");
+        assert!(!d["b"].as_str().unwrap().is_empty(), "{d}");
+    }
+    let e = error_message(divergence(JsValue::from(a), JsValue::from("v=1&ram=1M")));
+    assert!(e.starts_with("linkB: invalid link: ram=1M"), "{e}");
+}
+
+#[wasm_bindgen_test]
+fn a_grid_plan_and_its_report_come_from_the_engine() {
+    let link = JsValue::from("v=1&preset=dfly-2008-07-01&ram=64M&seed=19");
+    let seeds = Array::of2(&JsValue::from(1), &JsValue::from("2"));
+    let plan = grid_plan(link.clone(), seeds.into()).unwrap();
+    let p = json(&plan);
+    assert_eq!(p["switches"].as_array().unwrap().len(), 7);
+    assert_eq!(p["cells"].as_array().unwrap().len(), 128);
+    assert_eq!(p["runs"].as_array().unwrap().len(), 256);
+    assert_eq!(p["runs"][1]["seed"], 2);
+    // every run survives but those of the first cell, which deadlock
+    let results = Array::new();
+    for run in p["runs"].as_array().unwrap() {
+        let r = serde_json::json!({
+            "cell": run["cell"], "seed": run["seed"], "tick": 100, "traceHash": "00",
+            "kind": if run["cell"] == 0 { "deadlock" } else { "survived" },
+        });
+        results.push(&JSON::parse(&r.to_string()).unwrap());
+    }
+    let report = json(&grid_report(plan.clone(), results.into()).unwrap());
+    assert_eq!(report["cells"][0]["cures"], false);
+    assert_eq!(report["cells"][0]["counts"]["deadlock"], 2);
+    assert_eq!(
+        report["cures"].as_array().unwrap().len(),
+        7,
+        "{}",
+        report["cures"]
+    );
+    assert!(report["rule"]
+        .as_str()
+        .unwrap()
+        .contains("survived or starved"));
+    // bad input is an Error naming the argument
+    let e = error_message(grid_plan(link.clone(), JsValue::from("1..10")));
+    assert!(e.starts_with("seeds:"), "{e}");
+    let e = error_message(grid_plan(
+        link.clone(),
+        Array::of1(&JsValue::from(1.5)).into(),
+    ));
+    assert!(e.starts_with("seeds[0]:"), "{e}");
+    let e = error_message(grid_report(plan, JsValue::from(3)));
+    assert!(e.starts_with("results:"), "{e}");
 }

@@ -80,6 +80,21 @@
 //! scenario-preset key: a scenario preset may be retuned later, and a link must keep its meaning,
 //! so links spell out every field that differs from the frozen v1 defaults.
 //!
+//! # Compare links
+//!
+//! Sample: `v=1&preset=dfly-2008-06-30&ram=64M&seed=19&b.preset=dfly-2008-07-01`
+//!
+//! Two scenarios in one v1 link, for comparing runs side by side: the plain keys are scenario A,
+//! exactly as in a solo link, and each key prefixed `b.` sets that key for scenario B, which is
+//! A with those keys applied (so `b.preset=dfly-2008-07-01` is A on the 2008-07-01 kernel, A's
+//! overrides included; [`decode_compare`]). Any scenario key may be given with `b.`; `b.v` and
+//! `b.t` may not (the version and the moment belong to the whole link). A problem with a `b.`
+//! key names it as written (`b.ram=1M is out of range: b.ram must be in ...`). A link without
+//! `b.` keys is a solo link and means exactly what [`decode`] reads; [`decode`] itself refuses
+//! `b.` keys, saying they belong to a compare link. [`encode_compare`] writes A's canonical link
+//! and then B's differences in the canonical key order; when B equals A it writes
+//! `b.preset=` A's kernel, so that the link still compares.
+//!
 //! The hog keys (`hog`, `hograte`, `hogat`) describe hogs, so a link that says `hogs=0` and gives
 //! one of them contradicts itself and is refused (`hog=8G&hogs=0`); a link that leaves `hogs`
 //! out may give them (older links do, and they keep their meaning). With hogs, `hogat` must be
@@ -240,6 +255,16 @@ pub fn decode(link: &str) -> Result<Scenario, LinkErrors> {
     }
     let mut problems = Problems::default();
     let pairs = split(fragment(link), &mut problems);
+    let decoded = decode_pairs(&pairs, &mut problems);
+    match decoded {
+        Some(s) if problems.is_empty() => Ok(s),
+        _ => Err(problems.into_errors()),
+    }
+}
+
+/// Reads the pairs of one scenario, the version among them; `None` when there was a problem,
+/// each of them in `problems`.
+fn decode_pairs(pairs: &[Pair], problems: &mut Problems) -> Option<Scenario> {
     let versions: Vec<&Pair> = pairs.iter().filter(|p| p.key == "v").collect();
     let rest: Vec<Pair> = pairs.iter().filter(|p| p.key != "v").cloned().collect();
     let known = |p: &Pair| LINK_VERSIONS.into_iter().find(|v| v.to_string() == p.value);
@@ -267,16 +292,119 @@ pub fn decode(link: &str) -> Result<Scenario, LinkErrors> {
         }
         problems.add("v", || e);
     }
+    let clean = problems.is_empty() && others.is_empty();
     problems.append(others);
-    match decoded {
-        Some(s) if problems.is_empty() => Ok(s),
-        _ => Err(problems.into_errors()),
-    }
+    decoded.filter(|_| clean)
 }
 
 /// The canonical form of a link: `encode(decode(link))`.
 pub fn canonical(link: &str) -> Result<String, LinkErrors> {
     decode(link).map(|s| encode(&s))
+}
+
+/// The prefix of the keys of a compare link's second scenario: `b.ram=128M`.
+pub const B_PREFIX: &str = "b.";
+
+/// What a link holds when it may be a compare link: scenario A, and scenario B when the link has
+/// `b.` keys (`None` for a solo link).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompareLink {
+    /// The scenario of the link's plain keys.
+    pub a: Scenario,
+    /// A with the `b.` keys applied; `None` when the link has none.
+    pub b: Option<Scenario>,
+}
+
+/// Reads a link that may be a compare link (see "Compare links" above). A solo link gives
+/// exactly what [`decode`] gives, with `b` = `None`. Every problem is reported at once; those of
+/// B name their key as the link spells it (`b.ram`).
+pub fn decode_compare(link: &str) -> Result<CompareLink, LinkErrors> {
+    if link.len() > MAX_LINK_BYTES {
+        return Err(LinkErrors(vec![too_long(link.len())]));
+    }
+    let mut problems = Problems::default();
+    let pairs = split(fragment(link), &mut problems);
+    let (b_pairs, a_pairs): (Vec<Pair>, Vec<Pair>) =
+        pairs.into_iter().partition(|p| p.key.starts_with(B_PREFIX));
+    let a = decode_pairs(&a_pairs, &mut problems);
+    if b_pairs.is_empty() {
+        return match a {
+            Some(a) if problems.is_empty() => Ok(CompareLink { a, b: None }),
+            _ => Err(problems.into_errors()),
+        };
+    }
+    let mut of_b = Problems::default();
+    let mut keys = Vec::new();
+    for p in b_pairs {
+        let key = p.key[B_PREFIX.len()..].to_string();
+        if key == "v" || key == "t" {
+            let whose = if key == "v" {
+                "the version"
+            } else {
+                "the moment shown"
+            };
+            of_b.add(&key, || {
+                error(
+                    &p.key,
+                    &p.value,
+                    &format!("{key} without b."),
+                    format!(
+                        "{}={} cannot be given for B: {whose} belongs to the whole link; give \
+                         {key}= once, without b.",
+                        shown(&p.key),
+                        shown(&p.value)
+                    ),
+                )
+            });
+        } else {
+            keys.push(Pair {
+                key,
+                value: p.value,
+            });
+        }
+    }
+    // B is A with its keys applied; when A could not be read, B's keys are still checked, on
+    // the v1 defaults, so that every problem is reported at once
+    let base = a.clone().unwrap_or_else(v1_defaults);
+    let b = set_v1(base, &keys, "as in A", &mut of_b, B_PREFIX);
+    problems.append(of_b);
+    match (a, b) {
+        (Some(a), Some(b)) if problems.is_empty() => Ok(CompareLink { a, b: Some(b) }),
+        _ => Err(problems.into_errors()),
+    }
+}
+
+/// The canonical compare link of two scenarios, without `#`: A's canonical link, then each key
+/// whose value B changes, prefixed `b.`, in the canonical key order. When B equals A the link
+/// still says it compares, with `b.preset=` A's preset. When B has no hogs and A has some, B's
+/// hog sizes are not written (they mean nothing without hogs): B decodes with A's.
+pub fn encode_compare(a: &Scenario, b: &Scenario) -> String {
+    let mut out = vec![encode(a)];
+    // a link that says b.hogs=0 may not describe B's hogs (a contradiction `decode` refuses):
+    // they have no effect, so B keeps A's
+    let no_hogs = b.workload.hogs == 0 && a.workload.hogs != 0;
+    for key in &KEYS[1..] {
+        if *key == "t" || (no_hogs && ["hog", "hograte", "hogat"].contains(key)) {
+            continue;
+        }
+        let v = value_text(b, key);
+        if v != value_text(a, key) {
+            out.push(format!("{B_PREFIX}{key}={v}"));
+        }
+    }
+    // B's keys are applied on A: A's overrides stay, on B's preset, unless B sets them again
+    let on_b = a.overrides.normalized(a.preset).apply(b.preset.policy());
+    let want = b.policy();
+    for m in MECHANISMS {
+        let v = want.get(m.key);
+        if on_b.get(m.key) != v {
+            out.push(format!("{B_PREFIX}{}={}", m.key, v.unwrap_or_default()));
+        }
+    }
+    if out.len() == 1 {
+        out.push(format!("{B_PREFIX}preset={}", b.preset.name()));
+    }
+    out.join("&")
 }
 
 /// Sets link keys on a scenario, with the syntax and the checks of a v1 link (values are taken as
@@ -294,7 +422,7 @@ pub fn apply(base: &Scenario, pairs: &[(&str, &str)]) -> Result<Scenario, LinkEr
         problems.add(&p.key, || unknown_key(&p.key, &p.value));
     }
     let rest: Vec<Pair> = pairs.into_iter().filter(|p| p.key != "v").collect();
-    match set_v1(base.clone(), &rest, "unchanged", &mut problems) {
+    match set_v1(base.clone(), &rest, "unchanged", &mut problems, "") {
         Some(s) if problems.is_empty() => Ok(s),
         _ => Err(problems.into_errors()),
     }
@@ -302,7 +430,7 @@ pub fn apply(base: &Scenario, pairs: &[(&str, &str)]) -> Result<Scenario, LinkEr
 
 /// Version 1, e.g. `v=1&preset=dfly-2008-07-01&ram=256M&seed=7&recoverbufpages=off`.
 fn decode_v1(pairs: &[Pair], problems: &mut Problems) -> Option<Scenario> {
-    set_v1(v1_defaults(), pairs, "the default", problems)
+    set_v1(v1_defaults(), pairs, "the default", problems, "")
 }
 
 /// The problems found in a link: the first [`MAX_ERRORS`] in full, the rest only counted, so a
@@ -457,14 +585,17 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// Sets the pairs on `s`, then checks the result with `Scenario::validate`. `origin` says where
-/// the value of a key that was not given comes from, for messages. `None` when there was a
-/// problem, each of them in `problems`.
+/// the value of a key that was not given comes from, for messages; `prefix` is how the link
+/// spells the keys (`b.` for the second scenario of a compare link), for messages too. `None`
+/// when there was a problem, each of them in `problems`.
 fn set_v1(
     mut s: Scenario,
     pairs: &[Pair],
     origin: &str,
     problems: &mut Problems,
+    prefix: &str,
 ) -> Option<Scenario> {
+    let named = |key: &str| format!("{prefix}{key}");
     let before = problems.listed.len() + problems.more;
     // key -> value as given, for duplicates and for messages about validated values
     let mut given: BTreeMap<&str, &str> = BTreeMap::new();
@@ -473,17 +604,17 @@ fn set_v1(
         let (key, value) = (p.key.as_str(), p.value.as_str());
         let known = KEYS[1..].contains(&key) || MECHANISMS.iter().any(|m| m.key == key);
         if !known {
-            problems.add(key, || unknown_key(key, value));
+            problems.add(key, || unknown_key(&named(key), value));
             continue;
         }
         if let Some(first) = given.get(key) {
-            problems.add(key, || duplicate(key, first, value));
+            problems.add(key, || duplicate(&named(key), first, value));
             continue;
         }
         given.insert(key, value);
         if let Err(allowed) = set_value(&mut s, key, value) {
             bad_syntax.push(key);
-            problems.add(key, || malformed(key, value, &allowed));
+            problems.add(key, || malformed(&named(key), value, &allowed));
         }
     }
     // `hogs=0` and a hog key in one link contradict each other (a link without `hogs` may give
@@ -491,7 +622,7 @@ fn set_v1(
     if given.contains_key("hogs") && !bad_syntax.contains(&"hogs") && s.workload.hogs == 0 {
         for key in ["hog", "hograte", "hogat"] {
             if let Some(value) = given.get(key).filter(|_| !problems.has(key)) {
-                problems.add(key, || without_hogs(key, value));
+                problems.add(key, || without_hogs(&named(key), value));
             }
         }
     }
@@ -504,7 +635,7 @@ fn set_v1(
                 continue;
             }
             let shown_given = given.get(fe.field.as_str()).copied();
-            problems.add(&fe.field, || invalid(&fe, shown_given, &s, origin));
+            problems.add(&fe.field, || invalid(&fe, shown_given, &s, origin, prefix));
         }
     }
     (problems.listed.len() + problems.more == before).then_some(s)
@@ -857,8 +988,15 @@ fn all_keys() -> String {
 
 fn unknown_key(key: &str, value: &str) -> LinkError {
     let allowed = all_keys();
+    // a key of a compare link's second scenario, read where one scenario is expected
+    let compare = if key.starts_with(B_PREFIX) && link_key(&key[B_PREFIX.len()..]).is_some() {
+        " is a key of the second scenario of a compare link, which holds two scenarios \
+         (`pageout-sim diff` and the page's compare mode read it);"
+    } else {
+        ":"
+    };
     let message = format!(
-        "unknown key {} (given as {}={}): the keys of a v1 link are {allowed}",
+        "unknown key {} (given as {}={}){compare} the keys of a v1 link are {allowed}",
         shown(key),
         shown(key),
         shown(value)
@@ -949,13 +1087,20 @@ fn unknown_version(given: &str) -> LinkError {
 
 /// A problem `Scenario::validate` found, as a link error. `given` is the value as the link wrote
 /// it, when the link gave the key.
-fn invalid(fe: &FieldError, given: Option<&str>, s: &Scenario, origin: &str) -> LinkError {
-    let key = fe.field.as_str();
+fn invalid(
+    fe: &FieldError,
+    given: Option<&str>,
+    s: &Scenario,
+    origin: &str,
+    prefix: &str,
+) -> LinkError {
+    let field = fe.field.as_str();
     let value = match given {
         Some(g) => shown(g),
-        None => format!("{} ({})", shown(&fe.given), origin_of(key, s, origin)),
+        None => format!("{} ({})", shown(&fe.given), origin_of(field, s, origin)),
     };
-    let message = if MECHANISMS.iter().any(|m| m.key == key) {
+    let key = &format!("{prefix}{field}");
+    let message = if MECHANISMS.iter().any(|m| m.key == field) {
         format!(
             "{key}={value} conflicts with another setting: {}",
             fe.allowed

@@ -1,0 +1,63 @@
+//! Many runs: the layer above the engine. Everything here drives [`Simulation`]s through their
+//! public API only — `new`, `advance`, `run`, the outcome, the records and the state digest — and
+//! never reaches into the kernel, so what it finds is what any caller of the engine would see.
+//!
+//! - [`diverge`]: two scenarios stepped in lockstep, and the first tick at which they differ.
+//! - [`grid`]: every on/off combination of the fix's switches over a set of seeds, and the
+//!   smallest sets of switches that cure the scenario.
+//!
+//! The command line (`pageout-sim diff`, `pageout-sim grid`) and the wasm facade call these
+//! functions, so the terminal and the page agree by construction.
+
+use std::fmt;
+
+use crate::{Scenario, Simulation};
+
+pub mod diverge;
+pub mod grid;
+
+/// A problem that stops an exploration before it runs: one message per problem, each naming
+/// what is wrong (the scenario, the key, the value) and what is allowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExploreError(pub Vec<String>);
+
+impl fmt::Display for ExploreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("; "))
+    }
+}
+
+impl std::error::Error for ExploreError {}
+
+/// Boots a run of `s`, with the work budget or without it. `what` names the scenario in the
+/// messages (`A`, `B`, or empty).
+pub fn start(s: &Scenario, budget: bool, what: &str) -> Result<Simulation, ExploreError> {
+    let sim = if budget {
+        Simulation::new(s)
+    } else {
+        Simulation::new_unbudgeted(s)
+    };
+    sim.map_err(|e| {
+        ExploreError(
+            e.0.iter()
+                .map(|fe| {
+                    if what.is_empty() {
+                        fe.to_string()
+                    } else {
+                        format!("{what}: {fe}")
+                    }
+                })
+                .collect(),
+        )
+    })
+}
+
+/// A u64 as 16 lower-case hex digits, the form trace hashes take everywhere.
+pub fn hex(h: u64) -> String {
+    format!("{h:016x}")
+}
+
+/// Serializes a hash as [`hex`].
+fn serialize_hex<S: serde::Serializer>(h: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex(*h))
+}
