@@ -82,12 +82,13 @@ test('the default compare link shows the first divergence where pageout-sim diff
   await expect(fresh.locator('#cmp-a-banner')).toHaveAttribute('data-kind', 'deadlock');
   await expect(fresh.locator('#cmp-b-banner')).not.toHaveAttribute('data-kind', 'deadlock');
 
-  // Seeking moves both: the divergence's moment in both threads panels.
+  // Seeking moves both: the divergence's moment on the slider, and both threads panels as the
+  // first sample after it recorded them (one sample every 10 ticks).
   await fresh.click('#compare-divergence-go');
-  const at = `${(cli.tick / 100).toFixed(2)} s`;
-  await expect(fresh.locator('#cmp-a-threads-at')).toContainText(at);
-  await expect(fresh.locator('#cmp-b-threads-at')).toContainText(at);
-  await expect(fresh.locator('#compare-time-out')).toHaveText(at);
+  await expect(fresh.locator('#compare-time-out')).toHaveText(`${(cli.tick / 100).toFixed(2)} s`);
+  const sample = `${((Math.floor(cli.tick / 10) + 1) / 10).toFixed(2)} s`;
+  await expect(fresh.locator('#cmp-a-threads-at')).toContainText(`As at ${sample}`);
+  await expect(fresh.locator('#cmp-b-threads-at')).toContainText(`As at ${sample}`);
 
   expect(await seriousA11yViolations(fresh), 'compare mode').toEqual([]);
   await screenshot(fresh, 'compare');

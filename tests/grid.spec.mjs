@@ -25,6 +25,7 @@ async function pageCells(page) {
         counts: JSON.parse(c.dataset.counts || '{}'),
         href: c.getAttribute('href'),
         cures: c.classList.contains('cures'),
+        hash: c.dataset.hash,
       }))
       .sort((a, b) => a.cell - b.cell),
   );
@@ -58,6 +59,8 @@ test('a two-seed grid in the page is pageout-sim grid --json cell for cell, and 
     expect(p.on, `cell ${i}`).toEqual(c.on);
     expect(p.counts, `cell ${i} (${c.on.join('+')})`).toEqual(c.counts);
     expect(p.cures, `cell ${i} (${c.on.join('+')}) cures`).toBe(c.cures);
+    // the same seeds with the same trace hashes
+    expect(p.hash, `cell ${i} (${c.on.join('+')}) hash`).toBe(c.hash);
     expect(p.href, `cell ${i} opens its worst seed`).toBe(`#${String(c.worstLink).replace(/^#/, '')}`);
   });
   // the smallest cures, named as the command line names them

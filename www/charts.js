@@ -178,7 +178,11 @@ export class Charts {
           drag: { x: false, y: false },
           points: { size: 6 },
         },
-        legend: { live: true },
+        legend: {
+          live: true,
+          // a dashed line has a dashed key (run B, the thresholds)
+          markers: { dash: (u, k) => (k > 0 && u.series[k].dash ? 'dashed' : 'solid') },
+        },
         axes: [
           {
             stroke: axis,

@@ -9,7 +9,7 @@
 // in a pool worker while the page shows the runs; a marker shows it on the charts and the slider.
 // Share gives the compare link, which opens this mode again.
 
-import { REQ, HZ } from './protocol.js';
+import { REQ, HZ, SAMPLE_EVERY } from './protocol.js';
 import { Charts } from './charts.js';
 import { ConsolePanel } from './console.js';
 import { ThreadsPanel } from './threads.js';
@@ -272,7 +272,7 @@ export class CompareView {
       this.open(this.sides[0].scenario, b);
     });
     this.ui.divergenceGo.addEventListener('click', () => {
-      if (this.divergence && this.divergence.tick != null) this.seek(Number(this.divergence.tick));
+      if (this.divergence && this.divergence.tick != null) this.seek(Number(this.divergence.tick), { after: true });
     });
     let dragging = false;
     this.ui.time.addEventListener('input', () => {
@@ -487,17 +487,22 @@ export class CompareView {
     this.ui.seekBar.value = Math.min(done, total);
   }
 
-  /** Moves both runs to a moment: forward runs both to it; back is a lookup. */
-  async seek(tick) {
+  /**
+   * Moves both runs to a moment: forward runs both to it; back is a lookup. `after`: the threads
+   * as the first sample after the moment recorded them (the first divergence happens during a
+   * tick; the sample before it shows both runs still alike).
+   */
+  async seek(tick, { after = false } = {}) {
     if (!this.active) return;
     this.playing = false;
     const gen = this.generation;
-    if (tick > this.frontier && !this.finished) {
+    const sampled = after ? (Math.floor(tick / SAMPLE_EVERY) + 1) * SAMPLE_EVERY : tick;
+    if (sampled > this.frontier && !this.finished) {
       const slow = setTimeout(() => {
         this.ui.seekBox.hidden = false;
       }, 150);
       try {
-        await this.stepTo(Math.min(tick, this.durationTicks), gen);
+        await this.stepTo(Math.min(sampled, this.durationTicks), gen);
       } catch (err) {
         if (gen === this.generation && err.name !== 'CancelledError') this.fail(err.message);
       } finally {
@@ -509,11 +514,14 @@ export class CompareView {
       this.drawAll();
     }
     this.syncButtons();
-    await this.lookAt(tick);
+    await this.lookAt(tick, sampled);
   }
 
-  /** Shows one moment of both runs as they recorded it: the marker, each console and threads. */
-  async lookAt(tick) {
+  /**
+   * Shows one moment of both runs as they recorded it: the marker, each console and threads (the
+   * threads as at `threadsTick`, the moment itself unless said otherwise).
+   */
+  async lookAt(tick, threadsTick = tick) {
     this.playing = false;
     this.viewTick = tick;
     this.charts.mark(tick);
@@ -523,11 +531,12 @@ export class CompareView {
     await Promise.all(
       this.sides.map(async (s) => {
         const at = Math.min(tick, s.tick);
+        const threadsAt = Math.min(threadsTick, s.tick);
         s.console.selectTick(at);
         s.els.tick.textContent = `t = ${fmtSec(at)} s`;
         try {
-          const states = await s.request(REQ.THREADS_AT, { tick: at });
-          if (gen === this.generation && this.viewTick === tick) s.threads.showAt(states, at);
+          const states = await s.request(REQ.THREADS_AT, { tick: threadsAt });
+          if (gen === this.generation && this.viewTick === tick) s.threads.showAt(states, threadsAt);
         } catch {
           // the pair was replaced meanwhile
         }

@@ -14,8 +14,8 @@ export const MAX_SEEDS = 100;
 /** The progress bar and the cells are redrawn at most this often while runs come in. */
 const DRAW_MS = 100;
 
-/** Outcome kinds, from the best to the worst, as the cells colour them. */
-export const KINDS = ['survived', 'starved', 'stall', 'out-of-memory', 'deadlock'];
+/** Outcome kinds, from the best to the worst (the engine's order of a worst run, reversed). */
+export const KINDS = ['survived', 'starved', 'out-of-memory', 'stall', 'deadlock'];
 const KIND_WORD = {
   survived: 'survived',
   starved: 'starved',
@@ -279,6 +279,7 @@ export class GridPanel {
       a.dataset.on = cell.on.join(',');
       a.dataset.kind = d.kind || '';
       a.dataset.counts = JSON.stringify(cell.counts);
+      a.dataset.hash = cell.hash;
       a.href = `#${String(cell.worstLink).replace(/^#/, '')}`;
       a.style.background = bands(cell.counts, seeds);
       a.textContent = d.kind ? `${Math.round((100 * d.n) / seeds)}%` : '';
