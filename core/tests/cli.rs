@@ -427,3 +427,213 @@ fn a_sweep_is_the_same_whatever_the_number_of_jobs() {
     assert_eq!(total, 4);
     assert_eq!(one["seeds"]["count"], 4);
 }
+
+// ---- grid ----
+
+/// A short grid: two seeds of 5 s in each of the 128 cells.
+const GRID: [&str; 5] = ["grid", "--until", "5s", "--seeds", "1..=2"];
+
+fn with(base: &[&str], more: &[&str]) -> Vec<String> {
+    base.iter().chain(more).map(|s| s.to_string()).collect()
+}
+
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn a_grid_prints_every_combination_of_the_switches_and_the_smallest_cures() {
+    let out = ok(&GRID);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "link: #v=1&preset=dfly-2008-06-30&ram=64M&until=5s"
+    );
+    assert!(
+        lines[1].starts_with("note: bio=pre-0630 has no recoverbufpages"),
+        "{out}"
+    );
+    assert_eq!(lines[2], "seeds: 1..=2 (128 cells × 2 seeds = 256 runs)");
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("switches on "))
+        .expect(&out);
+    let rows = &lines[header + 1..header + 129];
+    assert!(rows[0].starts_with("(none) "), "{}", rows[0]);
+    for row in rows {
+        let counts: u32 = row
+            .split_whitespace()
+            .filter_map(|w| w.parse::<u32>().ok())
+            .take(5)
+            .sum();
+        assert_eq!(counts, 2, "{row}");
+        assert!(row.contains(" yes ") || row.contains(" no "), "{row}");
+    }
+    assert!(lines[header + 130].starts_with("smallest cures: "), "{out}");
+    assert!(
+        lines[header + 131].starts_with("rule: a cell cures"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_grid_in_json_is_the_report_the_page_gets_and_does_not_depend_on_jobs() {
+    let one = json(&refs(&with(&GRID, &["--json", "--jobs", "1"])));
+    assert_eq!(json(&refs(&with(&GRID, &["--json", "--jobs", "2"]))), one);
+    assert_eq!(one["switches"].as_array().unwrap().len(), 7);
+    let cells = one["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 128);
+    for c in cells {
+        assert_eq!(c["runs"], 2);
+        let total: u64 = c["counts"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(total, 2, "{c}");
+        assert_eq!(c["hash"].as_str().unwrap().len(), 16);
+        // the worst run is a run of the cell: its link repeats it
+        let worst = link::decode(c["worstLink"].as_str().unwrap()).unwrap();
+        assert_eq!(worst.seed, c["worstSeed"].as_u64().unwrap());
+    }
+    // every smallest cure is a curing cell
+    for cure in one["cures"].as_array().unwrap() {
+        assert!(
+            cells.iter().any(|c| c["on"] == *cure && c["cures"] == true),
+            "{cure}"
+        );
+    }
+    assert!(one["rule"]
+        .as_str()
+        .unwrap()
+        .contains("survived or starved"));
+}
+
+#[test]
+fn a_grid_in_markdown_is_one_table_row_per_cell() {
+    let out = ok(&refs(&with(&GRID, &["--markdown"])));
+    assert!(
+        out.starts_with("Switch grid of `#v=1&preset=dfly-2008-06-30&ram=64M&until=5s`"),
+        "{out}"
+    );
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("| ")).collect();
+    assert_eq!(rows.len(), 1 + 128, "{out}");
+    assert_eq!(
+        rows[0],
+        "| switches on | deadlock | stall | out-of-memory | starved | survived | cures |"
+    );
+    assert!(rows[1].starts_with("| (none) |"), "{}", rows[1]);
+    assert!(out.contains("\nSmallest cures: "), "{out}");
+}
+
+#[test]
+fn bad_grid_input_exits_2_with_a_message() {
+    for (args, says) in [
+        (with(&GRID[..3], &["--seeds", "5..5"]), "holds no seed"),
+        (
+            with(&GRID, &["--set", "seed=3"]),
+            "--seeds chooses the seed",
+        ),
+        (
+            with(&GRID[..3], &["--seeds", "1..=1001"]),
+            "at most 1000 per grid",
+        ),
+        (with(&GRID, &["--set", "ram=1M"]), "ram=1M is out of range"),
+        (
+            with(&GRID, &["--json", "--markdown"]),
+            "cannot be used with",
+        ),
+    ] {
+        let o = sim(&refs(&args));
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+}
+
+// ---- diff ----
+
+const LOCKUP: &str = "#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&until=20s";
+const FIX: &str = "#v=1&preset=dfly-2008-07-01&ram=64M&seed=19&until=20s";
+
+#[test]
+fn diff_of_the_lockup_and_the_fix_prints_where_they_part_and_exits_1() {
+    let o = sim(&["diff", LOCKUP, FIX]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], format!("A: {LOCKUP}"));
+    assert_eq!(lines[1], format!("B: {FIX}"));
+    assert_eq!(
+        lines[2],
+        "compare: #v=1&preset=dfly-2008-06-30&ram=64M&seed=19&until=20s&b.preset=dfly-2008-07-01"
+    );
+    assert!(lines[4].starts_with("first divergence: tick "), "{out}");
+    assert!(
+        lines[5].starts_with("  A: ") && lines[6].starts_with("  B: "),
+        "{out}"
+    );
+    assert!(
+        out.contains("\noutcome A: ") && out.contains("\noutcome B: "),
+        "{out}"
+    );
+    // one compare link is the same pair
+    let o2 = sim(&["diff", &lines[2]["compare: ".len()..]]);
+    assert_eq!(o2.status.code(), Some(1));
+    assert_eq!(stdout(&o2), out);
+}
+
+#[test]
+fn diff_in_json_has_the_solo_runs_hashes() {
+    let d = {
+        let o = sim(&["diff", LOCKUP, FIX, "--json"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()
+    };
+    let tick = d["tick"].as_u64().expect("a tick");
+    assert_eq!(d["seconds"].as_f64(), Some(tick as f64 / 100.0));
+    for (link, key) in [(LOCKUP, "traceHashA"), (FIX, "traceHashB")] {
+        let solo = json(&["run", "--link", link, "--json"]);
+        assert_eq!(d[key], solo["traceHash"], "{link}");
+    }
+    assert_eq!(
+        d["outcomeA"]["kind"],
+        json(&["run", "--link", LOCKUP, "--json"])["outcome"]["kind"]
+    );
+    assert_eq!(d["linkA"], &LOCKUP[1..]);
+    assert!(!d["a"].as_str().unwrap().is_empty());
+}
+
+#[test]
+fn diff_of_a_run_with_itself_exits_0() {
+    let o = sim(&[
+        "diff",
+        LOCKUP,
+        &LOCKUP.replace("until=20s", "until=20000ms"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("first divergence: none"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn bad_diff_input_exits_2_naming_the_link() {
+    for (args, says) in [
+        (
+            vec!["diff", LOCKUP, "#v=1&ram=1M"],
+            "LINK_B: ram=1M is out of range",
+        ),
+        (vec!["diff", "#v=1&fs=zfs", "#v=1&ram=1M"], "LINK_A: fs=zfs"),
+        (vec!["diff", LOCKUP], "diff needs two scenarios"),
+        (vec!["diff", "#v=1&b.ram=1M"], "b.ram=1M is out of range"),
+        (vec!["diff"], "LINK_A"),
+    ] {
+        let o = sim(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+}

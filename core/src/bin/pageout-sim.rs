@@ -5,6 +5,10 @@
 //!                   [--seed N] [--until 300s] [--set KEY=VALUE]... [--json]
 //! pageout-sim sweep [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
 //!                   --seeds A..B [--until 300s] [--set KEY=VALUE]... [--jobs N] [--json]
+//! pageout-sim grid  [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
+//!                   [--seeds A..B] [--until 300s] [--set KEY=VALUE]... [--jobs N]
+//!                   [--json | --markdown]
+//! pageout-sim diff  LINK_A LINK_B [--json]      (or one compare link: LINK_A&b.KEY=VALUE…)
 //! pageout-sim presets
 //! ```
 //!
@@ -12,16 +16,20 @@
 //! file, or the default scenario), then `--kernel`, `--seed`, `--until` and every `--set` as link
 //! keys (`--kernel X` is `preset=X`), checked by the link codec. Every run prints its canonical link
 //! first, so the page and the terminal can repeat it. Exit status: 0 for a completed run whatever
-//! its outcome, 2 for bad input, with one message per line on stderr.
+//! its outcome, 2 for bad input, with one message per line on stderr; `diff` exits 0 when the two
+//! runs never differ and 1 when they do.
+//!
+//! Everything that runs many simulations (sweep, grid, diff) is `pageout_core::explore`; this
+//! file parses and prints. Progress goes to stderr when it is a terminal.
 
 use std::io::{IsTerminal, Write};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Args, Parser, Subcommand};
 use pageout_core::events::Event;
+use pageout_core::explore::{diverge, grid, sweep, ExploreError};
 use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::link;
 use pageout_core::{
@@ -67,6 +75,40 @@ enum Cmd {
         /// Print one JSON document instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Run every on/off combination of the fix's switches over a range of seeds and print
+    /// which cure the scenario (exit 0 whatever they find).
+    Grid {
+        #[command(flatten)]
+        source: Source,
+        /// Seeds to run in each cell: `A..B` (B excluded) or `A..=B` (B included).
+        #[arg(long, value_name = "A..B", value_parser = parse_seeds, default_value = "1..=10")]
+        seeds: Seeds,
+        /// Runs at once (default: the number of CPUs).
+        #[arg(long, value_name = "N")]
+        jobs: Option<NonZeroUsize>,
+        /// Print one JSON document (the page's grid report) instead of a table.
+        #[arg(long, conflicts_with = "markdown")]
+        json: bool,
+        /// Print the table as Markdown.
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Run two scenarios side by side and print the first tick at which they differ and how
+    /// each ends (exit 0 when they never differ, 1 when they do, 2 for bad input).
+    Diff {
+        /// Scenario A's link, or one compare link holding both (`…&b.preset=dfly-2008-07-01`).
+        #[arg(value_name = "LINK_A", allow_hyphen_values = true)]
+        link_a: String,
+        /// Scenario B's link.
+        #[arg(value_name = "LINK_B", allow_hyphen_values = true)]
+        link_b: Option<String>,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Run scenarios beyond the work budget too.
+        #[arg(long)]
+        no_budget: bool,
     },
     /// List the scenario presets, the kernel presets and the mechanisms of the fix.
     Presets,
@@ -169,6 +211,57 @@ impl From<link::LinkErrors> for BadInput {
     fn from(e: link::LinkErrors) -> Self {
         BadInput(e.0.into_iter().map(|e| e.message).collect())
     }
+}
+
+impl From<ExploreError> for BadInput {
+    fn from(e: ExploreError) -> Self {
+        BadInput(e.0)
+    }
+}
+
+/// What a command printed, and the exit status it asks for.
+struct Done {
+    text: String,
+    code: u8,
+}
+
+impl From<String> for Done {
+    fn from(text: String) -> Self {
+        Done { text, code: 0 }
+    }
+}
+
+/// Prints `done/total what` over itself on stderr, when stderr is a terminal; `finish` clears it.
+struct Progress {
+    on: bool,
+    what: &'static str,
+}
+
+impl Progress {
+    fn new(what: &'static str) -> Progress {
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            what,
+        }
+    }
+
+    fn tell(&self, done: usize, total: usize) {
+        if self.on {
+            eprint!("\r{done}/{total} {}", self.what);
+        }
+    }
+
+    fn finish(&self) {
+        if self.on {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+/// `--jobs`, or every CPU.
+fn jobs_or_all(jobs: Option<NonZeroUsize>) -> usize {
+    jobs.or_else(|| std::thread::available_parallelism().ok())
+        .map_or(1, NonZeroUsize::get)
 }
 
 /// The scenario of a source plus the keys set on it.
@@ -393,98 +486,31 @@ fn threads_table(threads: &[ThreadInfo]) -> String {
     out
 }
 
-/// One run of a sweep.
-#[derive(Clone, Copy, Debug)]
-struct SeedRun {
-    seed: u64,
-    kind: Option<OutcomeKind>,
-    tick: u64,
-    trace_hash: u64,
-}
-
-fn sweep_runs(
-    base: &Scenario,
-    seeds: Seeds,
-    jobs: usize,
-    budget: bool,
-) -> Result<Vec<SeedRun>, BadInput> {
-    let n = usize::try_from(seeds.count()).unwrap_or(usize::MAX);
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let progress = std::io::stderr().is_terminal();
-    let worker = || -> Result<Vec<(usize, SeedRun)>, BadInput> {
-        let mut mine = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= n {
-                return Ok(mine);
-            }
-            let seed = seeds.first + i as u64;
-            let r = run(
-                &Scenario {
-                    seed,
-                    ..base.clone()
-                },
-                budget,
-            )?;
-            let (kind, tick) = r.outcome.map_or((None, 0), |o| (Some(o.kind), o.tick));
-            mine.push((
-                i,
-                SeedRun {
-                    seed,
-                    kind,
-                    tick,
-                    trace_hash: r.trace_hash,
-                },
-            ));
-            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if progress {
-                eprint!("\r{d}/{n} seeds");
-            }
-        }
-    };
-    let mut slots: Vec<Option<SeedRun>> = vec![None; n];
-    let results: Vec<_> = std::thread::scope(|sc| {
-        let handles: Vec<_> = (0..jobs.min(n)).map(|_| sc.spawn(worker)).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    if progress {
-        eprint!("\r\x1b[K");
-    }
-    for r in results {
-        for (i, run) in r? {
-            slots[i] = Some(run);
-        }
-    }
-    Ok(slots.into_iter().flatten().collect())
-}
-
 fn cmd_sweep(
     source: &Source,
     seeds: Seeds,
     jobs: Option<NonZeroUsize>,
     as_json: bool,
 ) -> Result<String, BadInput> {
-    if source
-        .set
-        .iter()
-        .any(|kv| kv.split_once('=').is_some_and(|(k, _)| k == "seed"))
-    {
-        return Err(BadInput(vec![
-            "--set seed=… is not allowed in a sweep: --seeds chooses the seed of each run".into(),
-        ]));
-    }
+    no_seed_set(source, "sweep")?;
     let base = Scenario {
         seed: seeds.first,
         ..scenario_of(source, None)?
     };
-    let jobs = jobs
-        .or_else(|| std::thread::available_parallelism().ok())
-        .map_or(1, NonZeroUsize::get);
-    let runs = sweep_runs(&base, seeds, jobs, !source.no_budget)?;
+    let n = usize::try_from(seeds.count()).unwrap_or(usize::MAX);
+    let progress = Progress::new("seeds");
+    let runs = sweep::run_all(
+        n,
+        &|i| Scenario {
+            seed: seeds.first + i as u64,
+            ..base.clone()
+        },
+        jobs_or_all(jobs),
+        !source.no_budget,
+        &|done, total| progress.tell(done, total),
+    );
+    progress.finish();
+    let runs = runs?;
     let link = link::encode(&base);
     let count = |k: OutcomeKind| runs.iter().filter(|r| r.kind == Some(k)).count();
     let kinds = [
@@ -502,7 +528,7 @@ fn cmd_sweep(
             c as f64 / total as f64
         }
     };
-    let hung: Vec<&SeedRun> = runs
+    let hung: Vec<&sweep::RunEnd> = runs
         .iter()
         .filter(|r| matches!(r.kind, Some(OutcomeKind::Deadlock | OutcomeKind::Stall)))
         .collect();
@@ -603,6 +629,240 @@ fn cmd_sweep(
     Ok(out)
 }
 
+/// Refuses `--set seed=…` where `--seeds` chooses the seeds.
+fn no_seed_set(source: &Source, command: &str) -> Result<(), BadInput> {
+    if source
+        .set
+        .iter()
+        .any(|kv| kv.split_once('=').is_some_and(|(k, _)| k == "seed"))
+    {
+        return Err(BadInput(vec![format!(
+            "--set seed=… is not allowed in a {command}: --seeds chooses the seed of each run"
+        )]));
+    }
+    Ok(())
+}
+
+fn cmd_grid(
+    source: &Source,
+    seeds: Seeds,
+    jobs: Option<NonZeroUsize>,
+    as_json: bool,
+    markdown: bool,
+) -> Result<String, BadInput> {
+    no_seed_set(source, "grid")?;
+    if seeds.count() > grid::MAX_SEEDS as u128 {
+        return Err(BadInput(vec![format!(
+            "--seeds {}..={} holds {} seeds; at most {} per grid",
+            seeds.first,
+            seeds.last,
+            seeds.count(),
+            grid::MAX_SEEDS
+        )]));
+    }
+    let base = scenario_of(source, None)?;
+    let list: Vec<u64> = (seeds.first..=seeds.last).collect();
+    let plan = grid::plan(&base, &list)?;
+    let progress = Progress::new("runs");
+    let report = grid::run(&plan, jobs_or_all(jobs), !source.no_budget, &|d, n| {
+        progress.tell(d, n)
+    });
+    progress.finish();
+    let report = report?;
+    if as_json {
+        let doc = serde_json::to_value(&report)
+            .map_err(|e| BadInput(vec![format!("the report does not serialize: {e}")]))?;
+        return Ok(format!("{doc:#}\n"));
+    }
+    let range = format!("{}..={}", seeds.first, seeds.last);
+    let link = link::encode(&Scenario {
+        seed: seeds.first,
+        ..base
+    });
+    let kinds = grid::SEVERITY;
+    let on = |c: &grid::CellReport| {
+        if c.on.is_empty() {
+            "(none)".to_string()
+        } else {
+            c.on.join(" ")
+        }
+    };
+    let cures_text = if report.cures.is_empty() {
+        "none: no combination of the switches cures every seed".to_string()
+    } else {
+        report
+            .cures
+            .iter()
+            .map(|c| format!("{{{}}}", c.join(", ")))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = String::new();
+    if markdown {
+        out += &format!(
+            "Switch grid of `#{link}`, seeds {range} ({} cells × {} seeds):\n\n",
+            report.cells.len(),
+            list.len()
+        );
+        if let Some(note) = &report.note {
+            out += &format!("{note}.\n\n");
+        }
+        out += "| switches on | ";
+        out += &kinds.map(|k| k.name()).join(" | ");
+        out += " | cures |\n|---|";
+        out += &"---:|".repeat(kinds.len());
+        out += "---|\n";
+        for c in &report.cells {
+            let counts = kinds.map(|k| {
+                let n = c.counts[k.name()];
+                if n == 0 {
+                    "·".to_string()
+                } else {
+                    n.to_string()
+                }
+            });
+            out += &format!(
+                "| {} | {} | {} |\n",
+                on(c),
+                counts.join(" | "),
+                if c.cures { "**yes**" } else { "no" }
+            );
+        }
+        out += &format!("\nSmallest cures: {cures_text}. Rule: {}.\n", report.rule);
+        return Ok(out);
+    }
+    out += &format!("link: #{link}\n");
+    if let Some(note) = &report.note {
+        out += &format!("note: {note}\n");
+    }
+    out += &format!(
+        "seeds: {range} ({} cells × {} seeds = {} runs)\nswitches: {}\n\n",
+        report.cells.len(),
+        list.len(),
+        plan.runs.len(),
+        report.switches.join(" ")
+    );
+    let width = report
+        .cells
+        .iter()
+        .map(|c| on(c).len())
+        .max()
+        .unwrap_or(0)
+        .max("switches on".len());
+    out += &format!("{:<width$}", "switches on");
+    for k in kinds {
+        out += &format!("{:>15}", k.name());
+    }
+    out += "  cures  worst run\n";
+    for c in &report.cells {
+        out += &format!("{:<width$}", on(c));
+        for k in kinds {
+            out += &format!("{:>15}", c.counts[k.name()]);
+        }
+        out += &format!("  {:<5}", if c.cures { "yes" } else { "no" });
+        // the worst run is of the worst kind the cell counts
+        let worst_kind = kinds.iter().find(|k| c.counts[k.name()] > 0);
+        if let (Some(seed), Some(k)) = (c.worst_seed, worst_kind) {
+            out += &format!("  seed {seed} ({})", k.name());
+        }
+        out.push('\n');
+    }
+    out += &format!("\nsmallest cures: {cures_text}\nrule: {}\n", report.rule);
+    Ok(out)
+}
+
+fn cmd_diff(
+    link_a: &str,
+    link_b: Option<&str>,
+    as_json: bool,
+    budget: bool,
+) -> Result<Done, BadInput> {
+    let (a, b) = match link_b {
+        Some(lb) => {
+            let named = |which: &str, e: link::LinkErrors| {
+                BadInput(
+                    e.0.into_iter()
+                        .map(|e| format!("{which}: {}", e.message))
+                        .collect(),
+                )
+            };
+            let a = link::decode(link_a).map_err(|e| named("LINK_A", e));
+            let b = link::decode(lb).map_err(|e| named("LINK_B", e));
+            match (a, b) {
+                (Ok(a), Ok(b)) => (a, b),
+                (a, b) => {
+                    let mut all = Vec::new();
+                    for r in [a, b] {
+                        if let Err(BadInput(m)) = r {
+                            all.extend(m);
+                        }
+                    }
+                    return Err(BadInput(all));
+                }
+            }
+        }
+        None => {
+            let c = link::decode_compare(link_a)?;
+            let Some(b) = c.b else {
+                return Err(BadInput(vec![
+                    "diff needs two scenarios: LINK_A LINK_B, or one compare link with b. keys \
+                     (e.g. '#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&b.preset=dfly-2008-07-01')"
+                        .into(),
+                ]));
+            };
+            (c.a, b)
+        }
+    };
+    let d = diverge::diverge(&a, &b, budget)?;
+    let code = u8::from(d.tick.is_some());
+    let (la, lb, lc) = (
+        link::encode(&a),
+        link::encode(&b),
+        link::encode_compare(&a, &b),
+    );
+    if as_json {
+        let mut doc = serde_json::to_value(&d)
+            .map_err(|e| BadInput(vec![format!("the result does not serialize: {e}")]))?;
+        if let Some(m) = doc.as_object_mut() {
+            m.insert("engineVersion".into(), json!(pageout_core::ENGINE_VERSION));
+            m.insert("linkA".into(), json!(la));
+            m.insert("linkB".into(), json!(lb));
+            m.insert("link".into(), json!(lc));
+        }
+        return Ok(Done {
+            text: format!("{doc:#}\n"),
+            code,
+        });
+    }
+    let mut out = format!("A: #{la}\nB: #{lb}\ncompare: #{lc}\n\n");
+    match d.tick {
+        Some(t) => {
+            out += &format!("first divergence: tick {t} ({} s)\n", seconds(t));
+            out += &format!("  A: {}\n  B: {}\n", d.a, d.b);
+        }
+        None => out += "first divergence: none — the two runs never differ\n",
+    }
+    out.push('\n');
+    for (name, o, h) in [
+        ("A", &d.outcome_a, d.trace_hash_a),
+        ("B", &d.outcome_b, d.trace_hash_b),
+    ] {
+        match o {
+            Some(o) => {
+                out += &format!(
+                    "outcome {name}: {} at {} s\n  {}\n",
+                    o.kind.name(),
+                    seconds(o.tick),
+                    o.summary
+                )
+            }
+            None => out += &format!("outcome {name}: none\n"),
+        }
+        out += &format!("  trace hash: {}\n", hash_text(h));
+    }
+    Ok(Done { text: out, code })
+}
+
 fn cmd_presets() -> String {
     let mut out = String::from("scenario presets (--preset NAME):\n");
     for p in ScenarioPreset::ALL {
@@ -621,21 +881,34 @@ fn cmd_presets() -> String {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match &cli.cmd {
-        Cmd::Run { source, seed, json } => cmd_run(source, seed.as_deref(), *json),
+    let result: Result<Done, BadInput> = match &cli.cmd {
+        Cmd::Run { source, seed, json } => cmd_run(source, seed.as_deref(), *json).map(Done::from),
         Cmd::Sweep {
             source,
             seeds,
             jobs,
             json,
-        } => cmd_sweep(source, *seeds, *jobs, *json),
-        Cmd::Presets => Ok(cmd_presets()),
+        } => cmd_sweep(source, *seeds, *jobs, *json).map(Done::from),
+        Cmd::Grid {
+            source,
+            seeds,
+            jobs,
+            json,
+            markdown,
+        } => cmd_grid(source, *seeds, *jobs, *json, *markdown).map(Done::from),
+        Cmd::Diff {
+            link_a,
+            link_b,
+            json,
+            no_budget,
+        } => cmd_diff(link_a, link_b.as_deref(), *json, !no_budget),
+        Cmd::Presets => Ok(Done::from(cmd_presets())),
     };
     match result {
-        Ok(text) => {
+        Ok(Done { text, code }) => {
             // a closed pipe (`| head`) is not an error of the run
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            ExitCode::SUCCESS
+            ExitCode::from(code)
         }
         Err(BadInput(messages)) => {
             let mut err = std::io::stderr().lock();

@@ -9,7 +9,8 @@
 //! from then on too. Different machines or workloads differ from boot (tick 0).
 //!
 //! **The tick.** After step *K* the states are those of the instant *K* × 10 ms, everything at or
-//! before it done; so when they first differ after step *K* the two runs parted during the tick
+//! before it done (the console lines printed in the step are compared too, word for word); so
+//! when they first differ after step *K* the two runs parted during the tick
 //! before. The tick reported is the tick of the earliest record in that step that differs — a
 //! console line, a key moment, a thread that changed state — which is how the console and the
 //! timeline stamp it (their clock counts whole ticks); when no record differs (only counters
@@ -72,6 +73,12 @@ fn same_status(a: &Simulation, b: &Simulation) -> bool {
     sa.finished == sb.finished && sa.outcome == sb.outcome
 }
 
+/// Whether the console lines printed since `before` say the same (the digest counts the lines;
+/// this reads them, when there are new ones).
+fn same_new_lines(a: &Simulation, b: &Simulation, before: (Mark, Mark)) -> bool {
+    a.log_len() == before.0.log || a.log_since(before.0.log) == b.log_since(before.1.log)
+}
+
 /// Runs `a` and `b` side by side to their ends and finds where they part (see the module).
 /// `budget`: refuse scenarios beyond the work budget, as [`Simulation::new`] does.
 pub fn diverge(a: &Scenario, b: &Scenario, budget: bool) -> Result<Divergence, ExploreError> {
@@ -97,7 +104,10 @@ pub fn diverge(a: &Scenario, b: &Scenario, budget: bool) -> Result<Divergence, E
             before = (mark(&sa), mark(&sb));
             sa.advance(1);
             sb.advance(1);
-            if sa.state_digest() != sb.state_digest() || !same_status(&sa, &sb) {
+            if sa.state_digest() != sb.state_digest()
+                || !same_status(&sa, &sb)
+                || !same_new_lines(&sa, &sb, before)
+            {
                 found = Some(sa.tick().max(sb.tick()));
                 break;
             }

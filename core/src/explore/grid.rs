@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{hex, ExploreError};
+use super::{hex, sweep, ExploreError};
 use crate::policy::{BioVariant, KernelPreset, Mechanism, MECHANISMS};
 use crate::scenario::link;
 use crate::trace::Fnv;
@@ -109,6 +109,37 @@ pub fn run_scenarios(plan: &GridPlan) -> Result<Vec<Scenario>, ExploreError> {
         .iter()
         .map(|r| link::decode(&r.link).map_err(|e| ExploreError(vec![format!("{}: {e}", r.link)])))
         .collect()
+}
+
+/// Runs every run of a plan, `jobs` at a time ([`sweep::run_all`]), and reports.
+/// `progress(done, total)` is called after each run.
+pub fn run(
+    plan: &GridPlan,
+    jobs: usize,
+    budget: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<GridReport, ExploreError> {
+    let scenarios = run_scenarios(plan)?;
+    let ends = sweep::run_all(
+        scenarios.len(),
+        &|i| scenarios[i].clone(),
+        jobs,
+        budget,
+        progress,
+    )?;
+    let results: Vec<RunResult> = plan
+        .runs
+        .iter()
+        .zip(ends)
+        .map(|(r, end)| RunResult {
+            cell: r.cell,
+            seed: r.seed,
+            kind: end.kind,
+            tick: end.tick,
+            trace_hash: hex(end.trace_hash),
+        })
+        .collect();
+    report(plan, &results)
 }
 
 /// Every index set of `n` switches, by size, then in lexicographic order of the indices.

@@ -5,6 +5,7 @@
 //! - [`diverge`]: two scenarios stepped in lockstep, and the first tick at which they differ.
 //! - [`grid`]: every on/off combination of the fix's switches over a set of seeds, and the
 //!   smallest sets of switches that cure the scenario.
+//! - [`sweep`]: many independent runs in parallel, in a stable order (under `sweep` and `grid`).
 //!
 //! The command line (`pageout-sim diff`, `pageout-sim grid`) and the wasm facade call these
 //! functions, so the terminal and the page agree by construction.
@@ -15,6 +16,7 @@ use crate::{Scenario, Simulation};
 
 pub mod diverge;
 pub mod grid;
+pub mod sweep;
 
 /// A problem that stops an exploration before it runs: one message per problem, each naming
 /// what is wrong (the scenario, the key, the value) and what is allowed.

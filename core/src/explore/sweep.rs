@@ -1,0 +1,153 @@
+//! Many independent runs, in parallel: the runner under `pageout-sim sweep` and `pageout-sim grid`.
+//!
+//! Each run is a whole [`Simulation`] from boot to outcome, on its own; `jobs` of them run at
+//! once on OS threads (the engine has no threads of its own: each run stays single-threaded and
+//! deterministic, so the results do not depend on `jobs`). With `jobs` = 1 everything runs on the
+//! calling thread, which is what a wasm caller gets (the page runs its grids in a worker pool of
+//! its own instead). Results come back in the order of the runs, whatever order they finished in.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::{start, ExploreError};
+use crate::{OutcomeKind, Scenario};
+
+/// How one run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunEnd {
+    /// The run's seed.
+    pub seed: u64,
+    /// Its outcome (`None` only for a run that ended without one).
+    pub kind: Option<OutcomeKind>,
+    /// The outcome's tick (for a hang, when progress stopped).
+    pub tick: u64,
+    /// The trace hash at the end.
+    pub trace_hash: u64,
+}
+
+/// Runs one scenario to its outcome.
+pub fn run_one(s: &Scenario, budget: bool) -> Result<RunEnd, ExploreError> {
+    let mut sim = start(s, budget, "")?;
+    sim.run();
+    let (kind, tick) = sim.outcome().map_or((None, 0), |o| (Some(o.kind), o.tick));
+    Ok(RunEnd {
+        seed: s.seed,
+        kind,
+        tick,
+        trace_hash: sim.trace_hash(),
+    })
+}
+
+/// Runs `n` scenarios, the `i`th being `scenario(i)`, `jobs` at a time (at least one), and
+/// returns how each ended, in order. `progress(done, n)` is called after each run, from the
+/// thread that ran it. The first scenario is checked before anything runs; a scenario that
+/// cannot run stops the sweep with its problems.
+pub fn run_all(
+    n: usize,
+    scenario: &(dyn Fn(usize) -> Scenario + Sync),
+    jobs: usize,
+    budget: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<RunEnd>, ExploreError> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    // fail fast: most sweeps are one scenario with many seeds
+    start(&scenario(0), budget, "")?;
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let first_error: Mutex<Option<ExploreError>> = Mutex::new(None);
+    let slots: Mutex<Vec<Option<RunEnd>>> = Mutex::new(vec![None; n]);
+    let worker = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= n || failed.load(Ordering::Relaxed) {
+            return;
+        }
+        match run_one(&scenario(i), budget) {
+            Ok(end) => {
+                if let Ok(mut s) = slots.lock() {
+                    s[i] = Some(end);
+                }
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, n);
+            }
+            Err(e) => {
+                failed.store(true, Ordering::Relaxed);
+                if let Ok(mut f) = first_error.lock() {
+                    f.get_or_insert(e);
+                }
+                return;
+            }
+        }
+    };
+    let jobs = jobs.clamp(1, n);
+    if jobs == 1 {
+        worker();
+    } else {
+        std::thread::scope(|sc| {
+            for _ in 0..jobs {
+                sc.spawn(worker);
+            }
+        });
+    }
+    if let Some(e) = first_error.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let slots = slots.into_inner().unwrap_or_default();
+    Ok(slots.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seeds(base: &Scenario, first: u64) -> impl Fn(usize) -> Scenario + Sync + '_ {
+        move |i| Scenario {
+            seed: first + i as u64,
+            ..base.clone()
+        }
+    }
+
+    #[test]
+    fn the_results_do_not_depend_on_the_number_of_jobs() {
+        let base = Scenario {
+            duration_ms: 20_000,
+            ..Scenario::default()
+        };
+        let calls = AtomicUsize::new(0);
+        let one = run_all(6, &seeds(&base, 1), 1, true, &|_, _| {}).unwrap();
+        let three = run_all(6, &seeds(&base, 1), 3, true, &|done, n| {
+            assert!(done <= n);
+            calls.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(one, three);
+        assert_eq!(calls.into_inner(), 6);
+        assert_eq!(
+            one.iter().map(|r| r.seed).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5, 6]
+        );
+        assert_eq!(one[2], run_one(&seeds(&base, 1)(2), true).unwrap());
+    }
+
+    #[test]
+    fn a_scenario_that_cannot_run_stops_the_sweep_with_its_problems() {
+        let bad = Scenario {
+            machine: crate::Machine {
+                ram_mb: 1,
+                ..Scenario::default().machine
+            },
+            ..Scenario::default()
+        };
+        let e = run_all(3, &seeds(&bad, 1), 2, true, &|_, _| {}).unwrap_err();
+        assert!(e.0[0].starts_with("ram: got 1M"), "{e}");
+        // one bad scenario among good ones stops the sweep too
+        let good = Scenario {
+            duration_ms: 1_000,
+            ..Scenario::default()
+        };
+        let mixed = |i: usize| if i == 2 { bad.clone() } else { good.clone() };
+        let e = run_all(4, &mixed, 2, true, &|_, _| {}).unwrap_err();
+        assert!(e.0[0].starts_with("ram: got 1M"), "{e}");
+    }
+}
