@@ -12,7 +12,7 @@ import { runLinkJob } from './pool.js';
 export const DEFAULT_SEEDS = 10;
 export const MAX_SEEDS = 100;
 /** The progress bar and the cells are redrawn at most this often while runs come in. */
-const DRAW_MS = 100;
+const DRAW_MS = 250;
 
 /** Outcome kinds, from the best to the worst (the engine's order of a worst run, reversed). */
 export const KINDS = ['survived', 'starved', 'out-of-memory', 'stall', 'deadlock'];
