@@ -40,19 +40,25 @@ function dominant(counts) {
   return { kind: best, n: Math.max(0, n) };
 }
 
-/** The cell's background: one band per kind, as wide as its share of the runs. */
-function bands(counts, total) {
-  let at = 0;
-  const stops = [];
+/**
+ * Fills a tile: one band per kind, as wide as its share of the runs (plain boxes: a CSS gradient
+ * per tile costs milliseconds of paint each, while every core runs the grid), and the rate.
+ */
+function paint(tile, counts, total, rate) {
+  const bands = document.createElement('span');
+  bands.className = 'bands';
   for (const k of KINDS) {
     const c = Number(counts[k] || 0);
     if (!c) continue;
-    const to = at + (100 * c) / total;
-    stops.push(`var(--k-${k}) ${at.toFixed(2)}% ${to.toFixed(2)}%`);
-    at = to;
+    const band = document.createElement('i');
+    band.className = `k-${k}`;
+    band.style.width = `${((100 * c) / total).toFixed(2)}%`;
+    bands.append(band);
   }
-  if (at < 100) stops.push(`var(--k-pending) ${at.toFixed(2)}% 100%`);
-  return `linear-gradient(to right, ${stops.join(', ')})`;
+  const text = document.createElement('span');
+  text.className = 'rate';
+  text.textContent = rate;
+  tile.replaceChildren(bands, text);
 }
 
 const setName = (on) => (on.length ? on.join(' + ') : 'no switch on');
@@ -246,7 +252,6 @@ export class GridPanel {
         tile.dataset.on = plan.cells[i].on.join(',');
         tile.tabIndex = 0;
         tile.setAttribute('aria-label', `${setName(plan.cells[i].on)}: waiting`);
-        tile.style.background = bands({}, 1);
         li.append(tile);
         list.append(li);
         this.tiles[i] = tile;
@@ -261,9 +266,8 @@ export class GridPanel {
   paintTally(i, counts) {
     const tile = this.tiles[i];
     const d = dominant(counts);
-    tile.style.background = bands(counts, this.seeds);
     tile.dataset.kind = d.kind || '';
-    tile.textContent = d.kind ? String(d.n) : '';
+    paint(tile, counts, this.seeds, d.kind ? String(d.n) : '');
     const done = Object.values(counts).reduce((a, b) => a + b, 0);
     tile.setAttribute('aria-label', `${setName(this.plan.cells[i].on)}: ${done} of ${this.seeds} runs done`);
   }
@@ -281,8 +285,7 @@ export class GridPanel {
       a.dataset.counts = JSON.stringify(cell.counts);
       a.dataset.hash = cell.hash;
       a.href = `#${String(cell.worstLink).replace(/^#/, '')}`;
-      a.style.background = bands(cell.counts, seeds);
-      a.textContent = d.kind ? `${Math.round((100 * d.n) / seeds)}%` : '';
+      paint(a, cell.counts, seeds, d.kind ? `${Math.round((100 * d.n) / seeds)}%` : '');
       const counts = KINDS.filter((k) => cell.counts[k]).map((k) => `${cell.counts[k]} ${KIND_WORD[k]}`);
       a.setAttribute(
         'aria-label',
@@ -294,10 +297,13 @@ export class GridPanel {
       this.tiles[i] = a;
     });
     const cures = report.cures || [];
-    this.ui.cures.textContent = cures.length
-      ? `Smallest sets of switches that cure it: ${cures.map((c) => `{${c.length ? c.join(', ') : 'none'}}`).join('; ')}.`
-      : 'No combination of these switches cures it.';
+    if (cures.length === 0) this.ui.cures.textContent = 'No combination of these switches cures it.';
+    else if (cures.some((c) => c.length === 0)) this.ui.cures.textContent = 'No switch is needed: with none of them on, it is already cured.';
+    else this.ui.cures.textContent = `Smallest sets of switches that cure it: ${cures.map((c) => `{${c.join(', ')}}`).join('; ')}.`;
     // the rule of a cure, and what the plan had to add to the scenario (its note), if anything
-    this.ui.rule.textContent = [report.rule, report.note].filter(Boolean).join(' ');
+    this.ui.rule.textContent = [report.rule, report.note]
+      .filter(Boolean)
+      .map((t) => String(t).trim().replace(/([^.])$/, '$1.'))
+      .join(' ');
   }
 }
