@@ -158,3 +158,12 @@ test('compare mode at phone width, light and dark', async ({ page }) => {
   }
   await screenshot(page, 'compare-phone');
 });
+
+test('B may differ in more than its kernel: the compare bar names what else', async ({ page }) => {
+  await openLab(page, '#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&until=60s&b.preset=dfly-2008-07-01&b.ram=48M');
+  await expect(page.locator('body')).toHaveAttribute('data-mode', 'compare');
+  await expect(page.locator('#compare-b-kernel')).toHaveValue('dfly-2008-07-01');
+  await expect(page.locator('#compare-b-extra')).toHaveText(', with ram=48M');
+  await expect(page.locator('#compare')).toHaveAttribute('data-link-b', /ram=48M/);
+  await expect(page.locator('#compare')).toHaveAttribute('data-link-a', /ram=64M/);
+});

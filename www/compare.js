@@ -14,7 +14,7 @@ import { Charts } from './charts.js';
 import { ConsolePanel } from './console.js';
 import { ThreadsPanel } from './threads.js';
 import { outcomeText } from './outcome.js';
-import { copyText } from './linkstate.js';
+import { copyText, fragmentPairs, safeDecode } from './linkstate.js';
 
 /** Ticks per lockstep step when running as fast as possible (the page draws between steps). */
 const FAST_STRIDE = 500;
@@ -234,6 +234,7 @@ export class CompareView {
       close: $('compare-close'),
       bKernel: $('compare-b-kernel'),
       linkA: $('compare-link-a'),
+      bExtra: $('compare-b-extra'),
       time: $('compare-time'),
       timeOut: $('compare-time-out'),
       marker: $('compare-divergence-marker'),
@@ -266,6 +267,7 @@ export class CompareView {
     this.ui.close.addEventListener('click', () => this.onClose());
     this.ui.share.addEventListener('click', () => this.share());
     this.ui.bKernel.addEventListener('change', () => {
+      if (!this.sides[0].scenario || !this.sides[1].scenario) return; // still loading
       const b = structuredClone(this.sides[1].scenario);
       b.preset = this.ui.bKernel.value;
       b.overrides = {};
@@ -401,6 +403,12 @@ export class CompareView {
       return;
     }
     const hash = `#${String(link).replace(/^#/, '')}`;
+    // what else B changes, as the link says it (`b.` keys beside the kernel)
+    const extra = fragmentPairs(hash)
+      .map(([k, v]) => [safeDecode(k), safeDecode(v)])
+      .filter(([k]) => k.startsWith('b.') && k !== 'b.preset')
+      .map(([k, v]) => `${k.slice(2)}=${v}`);
+    this.ui.bExtra.textContent = extra.length ? `, with ${extra.join(', ')}` : '';
     if (this.active && location.hash !== hash) {
       history.replaceState(history.state, '', `${location.pathname}${location.search}${hash}`);
     }

@@ -5,6 +5,11 @@
 // `frame` per slice of work: everything a frame of the page draws (new samples, new console
 // lines, new lines of /var/log/messages, the threads, the status and, once decided, the outcome). The page never calls the
 // engine itself, so a slow step can never freeze it.
+//
+// The worker pool (www/pool.js) runs the same worker module several times over; its jobs are the
+// requests below that do their work inside one reply (run-link, divergence, grid-plan,
+// grid-report), and compare mode's two runs are driven with the run requests (load, seek,
+// threads-at) of a worker leased from it.
 
 /**
  * A scenario exactly as the engine serialises it (core/src/scenario/mod.rs, camelCase).

@@ -2,6 +2,9 @@
 // It works in slices of at most SLICE_MS and posts one frame per slice, so the page stays
 // responsive and draws at its own pace. See protocol.js for the messages.
 //
+// The same module is each worker of the pool (www/pool.js): there it answers jobs (`run-link`,
+// `divergence`, `grid-plan`, `grid-report`), each in one go, or holds one run of compare mode.
+//
 // A trap (a WebAssembly.RuntimeError: `unreachable`, an access out of bounds) leaves the wasm
 // instance unusable: its stack pointer and its RefCells stay where the trap left them. So the
 // worker drops the run, starts a fresh instance and tells the page, which offers to reload.
