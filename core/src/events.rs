@@ -44,6 +44,30 @@ pub enum EventKind {
     Starved,
 }
 
+impl EventKind {
+    /// The name the JSON and the page use (`interrupt-reserve`).
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::BelowTarget => "below-target",
+            EventKind::BelowMin => "below-min",
+            EventKind::BelowSevere => "below-severe",
+            EventKind::BelowReserved => "below-reserved",
+            EventKind::ReserveGone => "reserve-gone",
+            EventKind::FirstPageout => "first-pageout",
+            EventKind::SystemReserve => "system-reserve",
+            EventKind::InterruptReserve => "interrupt-reserve",
+            EventKind::ReserveEmpty => "reserve-empty",
+            EventKind::ZoneRefill => "zone-refill",
+            EventKind::WaitsForMemory => "waits-for-memory",
+            EventKind::EmergencyAlloc => "emergency-alloc",
+            EventKind::EmergencyFail => "emergency-fail",
+            EventKind::OomKill => "oom-kill",
+            EventKind::Hang => "hang",
+            EventKind::Starved => "starved",
+        }
+    }
+}
+
 /// One key moment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -139,5 +163,30 @@ mod tests {
         assert_eq!(e.list().len(), MAX_EVENTS);
         e.push(99_999, EventKind::Hang, "", "the end".into());
         assert_eq!(e.list().last().unwrap().kind, EventKind::Hang);
+    }
+
+    #[test]
+    fn every_kind_is_named_as_the_json_names_it() {
+        use EventKind::*;
+        for k in [
+            BelowTarget,
+            BelowMin,
+            BelowSevere,
+            BelowReserved,
+            ReserveGone,
+            FirstPageout,
+            SystemReserve,
+            InterruptReserve,
+            ReserveEmpty,
+            ZoneRefill,
+            WaitsForMemory,
+            EmergencyAlloc,
+            EmergencyFail,
+            OomKill,
+            Hang,
+            Starved,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.name(), "{k:?}");
+        }
     }
 }

@@ -445,11 +445,12 @@ fn key_moments(events: &[Event]) -> String {
         } else {
             format!(" {}:", e.thread)
         };
-        let kind = serde_json::to_value(e.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        out += &format!("  {:>9} s  {kind}{who} {}\n", seconds(e.tick), e.why);
+        out += &format!(
+            "  {:>9} s  {}{who} {}\n",
+            seconds(e.tick),
+            e.kind.name(),
+            e.why
+        );
     }
     if events.len() > SHOWN {
         out += &format!("  … {} more (--json has them all)\n", events.len() - SHOWN);
@@ -695,7 +696,7 @@ fn cmd_grid(
             .iter()
             .map(|c| format!("{{{}}}", c.join(", ")))
             .collect::<Vec<_>>()
-            .join("  ")
+            .join(if markdown { ", " } else { "  " })
     };
     let mut out = String::new();
     if markdown {

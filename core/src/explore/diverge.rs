@@ -168,9 +168,9 @@ impl Told {
         );
         let event = |e: &crate::events::Event| {
             if e.thread.is_empty() {
-                e.why.clone()
+                format!("{}: {}", e.kind.name(), e.why)
             } else {
-                format!("{}: {}", e.thread, e.why)
+                format!("{} ({}): {}", e.thread, e.kind.name(), e.why)
             }
         };
         differing(
@@ -184,18 +184,13 @@ impl Told {
         );
 
         let (ta, tb) = (a.threads(), b.threads());
-        for t in &ta {
-            let other = tb.iter().find(|u| u.name == t.name);
-            if other.is_none_or(|u| !same_thread(t, u)) {
-                items_a.push(doing(t));
-                ticks.push(t.since);
-            }
-        }
-        for t in &tb {
-            let other = ta.iter().find(|u| u.name == t.name);
-            if other.is_none_or(|u| !same_thread(t, u)) {
-                items_b.push(doing(t));
-                ticks.push(t.since);
+        for (mine, theirs, items) in [(&ta, &tb, &mut items_a), (&tb, &ta, &mut items_b)] {
+            for t in mine {
+                let other = theirs.iter().find(|u| u.name == t.name);
+                if other.is_none_or(|u| !same_thread(t, u)) {
+                    items.push(doing(t, in_step(t.since)));
+                    ticks.push(t.since);
+                }
             }
         }
 
@@ -276,11 +271,13 @@ fn same_thread(x: &ThreadInfo, y: &ThreadInfo) -> bool {
     )
 }
 
-/// What a thread is doing, as a clause: `pagedaemon sleeps in VMWait in bio_page_alloc`.
-fn doing(t: &ThreadInfo) -> String {
+/// What a thread is doing, as a clause: `pagedaemon sleeps in VMWait in bio_page_alloc`, or
+/// `pagedaemon goes to sleep in …` when it changed state in the step (`now`).
+fn doing(t: &ThreadInfo, now: bool) -> String {
     match t.state.as_str() {
         "sleeping" => {
-            let mut s = format!("{} sleeps in {}", t.name, t.wmesg);
+            let verb = if now { "goes to sleep" } else { "sleeps" };
+            let mut s = format!("{} {verb} in {}", t.name, t.wmesg);
             if !t.path.is_empty() {
                 s += &format!(" in {}", t.path);
             }
@@ -289,6 +286,7 @@ fn doing(t: &ThreadInfo) -> String {
             }
             s
         }
+        "running" if now => format!("{} wakes and runs", t.name),
         "running" => format!("{} runs", t.name),
         "runnable" => format!("{} is woken (runnable)", t.name),
         "exited" => format!("{} has exited", t.name),

@@ -11,7 +11,8 @@
 //! in [`MECHANISMS`] (`{}`, `{recoverbufpages}`, `{interrupt}`, …, `{recoverbufpages,
 //! interrupt}`, …, all on). Three of the switches are parts of `bio_page_alloc()` and do not
 //! exist without it, so on a scenario whose `bio` is `pre-0630` the grid runs on `bio=fix-0701`
-//! (the post's) and the plan's note says so — the rule the page's switches follow.
+//! (the post's) and the plan's note says so — the rule the page's switches follow. A switch the
+//! scenario sets itself is set by every cell instead, and the note says that too.
 //!
 //! **The runs** are each cell with each seed, cell by cell.
 //!
@@ -185,10 +186,10 @@ pub fn plan(scenario: &Scenario, seeds: &[u64]) -> Result<GridPlan, ExploreError
     }
     let sw = switches();
     let mut base = scenario.clone();
-    let mut note = None;
+    let mut notes = Vec::new();
     if base.policy().bio == BioVariant::Pre0630 {
         let _ = base.overrides.set("bio", "fix-0701");
-        note = Some(format!(
+        notes.push(format!(
             "bio=pre-0630 has no {}: the grid runs on bio=fix-0701 (4ecf7cc9c0), as the \
              switches of the page do",
             ["recoverbufpages", "interrupt", "timedwait"]
@@ -198,6 +199,17 @@ pub fn plan(scenario: &Scenario, seeds: &[u64]) -> Result<GridPlan, ExploreError
                 .join(", ")
         ));
     }
+    let given: Vec<String> = sw
+        .iter()
+        .filter_map(|m| Some(format!("{}={}", m.key, scenario.overrides.get(m.key)?)))
+        .collect();
+    if !given.is_empty() {
+        notes.push(format!(
+            "the grid sets every switch in every cell, so the scenario's {} is not used",
+            given.join(" ")
+        ));
+    }
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
     let mut cells = Vec::new();
     let mut runs = Vec::new();
     for on in combinations(sw.len()) {
@@ -451,6 +463,24 @@ mod tests {
         let cell = link::decode(&p.cells[0].link).unwrap();
         assert_eq!(cell.policy().bio, BioVariant::Fix0708);
         assert!(!cell.policy().recoverbufpages);
+    }
+
+    #[test]
+    fn a_switch_the_scenario_sets_is_said_to_be_unused() {
+        let s = link::decode("v=1&preset=dfly-2008-07-01&systhread=off").unwrap();
+        let p = plan(&s, &[1]).unwrap();
+        assert_eq!(
+            p.note.as_deref(),
+            Some("the grid sets every switch in every cell, so the scenario's systhread=off is not used")
+        );
+        // and the cells do set it
+        assert!(
+            link::decode(&p.cells[4].link)
+                .unwrap()
+                .policy()
+                .systhread_bufdaemons
+        );
+        assert_eq!(p.cells[4].on, ["systhread"]);
     }
 
     #[test]
