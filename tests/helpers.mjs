@@ -100,19 +100,22 @@ export async function watchLongTasks(page) {
   });
 }
 
+/** A task of a thread's event loop in a Chromium trace: category `toplevel`, or devtools'. */
+const TASK_EVENTS = new Set(['ThreadControllerImpl::RunTask', 'RunTask']);
+
 /**
- * The page's main-thread tasks over `minMs` of wall time in a Chromium trace
- * (`browser.startTracing` … `stopTracing`), each with its wall time and the CPU time its thread
- * spent on it (`tdur`). On a machine shared with other work the wall time of a task grows with
+ * The page's main-thread tasks of at least `minMs` of wall time in a Chromium trace
+ * (`browser.startTracing(page, {categories: ['toplevel']})` … `stopTracing`), each with its wall
+ * time and the CPU time its thread spent on it (`tdur`), in milliseconds. On a machine shared with other work the wall time of a task grows with
  * the load; its CPU time is the work the page itself did.
  */
-export function mainThreadTasks(traceBuffer, minMs = 50) {
+export function mainThreadTasks(traceBuffer, minMs = 0) {
   const trace = JSON.parse(traceBuffer.toString('utf8'));
   const events = trace.traceEvents || trace;
   const main = new Set(
     events.filter((e) => e.name === 'thread_name' && e.args && e.args.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
   );
   return events
-    .filter((e) => e.ph === 'X' && e.name === 'RunTask' && main.has(`${e.pid}:${e.tid}`) && e.dur >= minMs * 1000)
-    .map((e) => ({ wallMs: Math.round(e.dur / 1000), cpuMs: Math.round((e.tdur || 0) / 1000) }));
+    .filter((e) => e.ph === 'X' && TASK_EVENTS.has(e.name) && main.has(`${e.pid}:${e.tid}`) && e.dur >= minMs * 1000)
+    .map((e) => ({ wallMs: e.dur / 1000, cpuMs: (e.tdur || 0) / 1000 }));
 }
