@@ -184,6 +184,16 @@ async function runBrowser(o) {
   }
 }
 
+/** Records every main-thread task over 50 ms of a page (PerformanceObserver 'longtask') in window.__longTasks. */
+function watchLongTasks(page) {
+  return page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push([e.startTime, e.duration]);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
 /**
  * Plays a run in the real page (index.html, engine in its Web Worker) at 10× and records every
  * main-thread task over 50 ms (PerformanceObserver 'longtask') from the click on Run to the end.
@@ -192,12 +202,7 @@ async function responsiveness(browser, base) {
   const tasks = [];
   for (let i = 0; i < RESPONSIVE.runs; i++) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.addInitScript(() => {
-      window.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longTasks.push([e.startTime, e.duration]);
-      }).observe({ type: 'longtask', buffered: true });
-    });
+    await watchLongTasks(page);
     await page.goto(`${base}${RESPONSIVE.link}`);
     await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 30_000 });
     await page.selectOption('#speed', RESPONSIVE.speed);
@@ -225,12 +230,7 @@ async function responsiveness(browser, base) {
  */
 async function pageGrid(browser, base) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  await page.addInitScript(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push([e.startTime, e.duration]);
-    }).observe({ type: 'longtask', buffered: true });
-  });
+  await watchLongTasks(page);
   await page.goto(base);
   await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 30_000 });
   const link = await page.evaluate(() => location.hash);

@@ -14,7 +14,7 @@ import { Charts } from './charts.js';
 import { ConsolePanel } from './console.js';
 import { ThreadsPanel } from './threads.js';
 import { outcomeText } from './outcome.js';
-import { copyText, fragmentPairs, safeDecode } from './linkstate.js';
+import { offerLink, fragmentPairs, safeDecode } from './linkstate.js';
 
 /** Ticks per lockstep step when running as fast as possible (the page draws between steps). */
 const FAST_STRIDE = 500;
@@ -66,13 +66,13 @@ function runColumn(side) {
       <p id="${p}-threads-at" class="hint" role="status" hidden></p>
       <div class="table-wrap" tabindex="0" aria-labelledby="${p}-threads-title">
         <table class="threads">
-          <thead>
-            <tr><th scope="col">thread</th><th scope="col">state</th><th scope="col">sleeps in</th><th scope="col">since</th><th scope="col"><abbr title="pages taken above v_free_reserved · from the system reserve · from the interrupt reserve">pages taken</abbr></th></tr>
-          </thead>
           <tbody id="${p}-threads-body"></tbody>
         </table>
       </div>
     </section>`;
+  // the columns of the page's own threads table
+  const head = document.querySelector('.threads-panel table.threads thead');
+  if (head) col.querySelector('table.threads').prepend(head.cloneNode(true));
   return col;
 }
 
@@ -417,19 +417,7 @@ export class CompareView {
   async share() {
     const link = await this.link();
     const url = `${location.origin}${location.pathname}${location.search}#${String(link).replace(/^#/, '')}`;
-    this.ui.shareFallback.hidden = true;
-    if (await copyText(url)) {
-      this.ui.shareStatus.textContent = 'Link copied';
-    } else {
-      this.ui.shareFallback.value = url;
-      this.ui.shareFallback.hidden = false;
-      this.ui.shareFallback.select();
-      this.ui.shareStatus.textContent = 'Copy the link below';
-    }
-    clearTimeout(this.shareTimer);
-    this.shareTimer = setTimeout(() => {
-      this.ui.shareStatus.textContent = '';
-    }, 4000);
+    await offerLink(url, this.ui.shareStatus, this.ui.shareFallback);
   }
 
   get finished() {

@@ -9,7 +9,7 @@ import { TimelinePanel } from './timeline.js';
 import { ThreadsPanel } from './threads.js';
 import { HangView } from './hangview.js';
 import { Controls } from './controls.js';
-import { LinkWriter, copyText, currentFragment,
+import { LinkWriter, offerLink, currentFragment,
   momentOf, fragmentPairs, nearestValid, safeDecode } from './linkstate.js';
 import { initTheme } from './theme.js';
 import { outcomeText } from './outcome.js';
@@ -440,19 +440,7 @@ async function share() {
     const at = links.moment == null ? '' : `&t=${links.moment * 10}ms`;
     url = `${location.origin}${location.pathname}${location.search}#${String(link).replace(/^#/, '')}${at}`;
   }
-  ui.shareFallback.hidden = true;
-  if (await copyText(url)) {
-    ui.shareStatus.textContent = 'Link copied';
-  } else {
-    ui.shareFallback.value = url;
-    ui.shareFallback.hidden = false;
-    ui.shareFallback.select();
-    ui.shareStatus.textContent = 'Copy the link below';
-  }
-  clearTimeout(share.timer);
-  share.timer = setTimeout(() => {
-    ui.shareStatus.textContent = '';
-  }, 4000);
+  await offerLink(url, ui.shareStatus, ui.shareFallback);
 }
 
 function onScenarioChange(next) {
