@@ -105,6 +105,16 @@ test('Cancel stops the grid at once, and it starts again', async ({ page }) => {
   await expect(page.locator('#grid-cancel')).toBeHidden();
   const done = await page.locator('#grid-bar').evaluate((b) => b.value);
   expect(done).toBeLessThan(1280);
+  // what finished is reported: the cells with runs open their worst run so far; only a cell
+  // whose ten seeds all finished can cure
+  await expect(page.locator('#grid-status')).toContainText('The cells show the runs that finished');
+  expect(await page.locator('#grid-cells a.cell').count()).toBeGreaterThan(0);
+  await expect(page.locator('#grid-cells a.cell').first()).toHaveAttribute('href', /^#v=1&/);
+  const curing = await page.locator('#grid-cells .cell.cures').evaluateAll((cells) =>
+    cells.map((c) => Object.values(JSON.parse(c.dataset.counts)).reduce((a, b) => a + b, 0)),
+  );
+  for (const runs of curing) expect(runs).toBe(10);
+  await expect(page.locator('#grid-cures')).toHaveText('');
 
   // a bad seed count says why and blocks the start
   await page.fill('#grid-seeds', '0');

@@ -200,6 +200,19 @@ export class GridPanel {
     if (summary.cancelled) {
       this.setState('cancelled');
       this.ui.status.textContent = `Cancelled after ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} runs.`;
+      // what finished still says something: each cell's worst run so far (no cell cures with
+      // runs missing, so no cure is named)
+      const finished = results.filter(Boolean);
+      if (finished.length === 0) return;
+      try {
+        const partial = await this.pool.request(REQ.GRID_REPORT, { plan, results: finished });
+        if (gen !== this.generation) return;
+        this.showReport(partial, seeds.length);
+        this.ui.cures.textContent = '';
+        this.ui.status.textContent += ' The cells show the runs that finished; each opens its worst run so far.';
+      } catch {
+        // the tallies stay
+      }
       return;
     }
     if (failures.length) {
@@ -275,6 +288,7 @@ export class GridPanel {
   /** The engine's report: each cell's counts, its worst seed's link, the cures. */
   showReport(report, seeds) {
     report.cells.forEach((cell, i) => {
+      if (cell.worstLink == null) return; // no run of it finished (a cancelled grid)
       const old = this.tiles[i];
       const a = document.createElement('a');
       const d = dominant(cell.counts);
@@ -289,7 +303,7 @@ export class GridPanel {
       const counts = KINDS.filter((k) => cell.counts[k]).map((k) => `${cell.counts[k]} ${KIND_WORD[k]}`);
       a.setAttribute(
         'aria-label',
-        `${setName(cell.on)}: ${counts.join(', ')} of ${seeds}${cell.cures ? ', cures it' : ''}; ` +
+        `${setName(cell.on)}: ${counts.join(', ')} of ${cell.runs < seeds ? `${cell.runs} finished of ` : ''}${seeds}${cell.cures ? ', cures it' : ''}; ` +
           `opens seed ${cell.worstSeed}, its worst run`,
       );
       a.title = a.getAttribute('aria-label');
