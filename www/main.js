@@ -9,12 +9,16 @@ import { TimelinePanel, SliderMarks, crisisWindow } from './timeline.js';
 import { ThreadsPanel } from './threads.js';
 import { HangView } from './hangview.js';
 import { Controls } from './controls.js';
-import { LinkWriter, copyText, currentFragment,
+import { LinkWriter, offerLink, currentFragment,
   momentOf, fragmentPairs, nearestValid, safeDecode } from './linkstate.js';
 import { initTheme } from './theme.js';
 import { Guide } from './guide.js';
 import { Interventions } from './interventions.js';
 import { ExportPanel, fingerprintKeys } from './export.js';
+import { outcomeText } from './outcome.js';
+import { pool } from './pool.js';
+import { CompareView, defaultB } from './compare.js';
+import { GridPanel } from './grid.js';
 
 const $ = (id) => document.getElementById(id);
 const STEP_TICKS = SAMPLE_EVERY;
@@ -67,13 +71,18 @@ const run = {
   generation: 0,
 };
 
-initTheme($('theme-toggle'), () => charts.retheme());
+initTheme($('theme-toggle'), () => {
+  charts.retheme();
+  if (compare) compare.retheme();
+});
 
-const charts = new Charts($('charts'), (tick) => markTime(tick), (zoom) => {
-  $('zoom-reset').disabled = zoom == null;
-  $('zoom-status').textContent = zoom
-    ? `Charts zoomed to ${zoom.min.toFixed(2)}–${zoom.max.toFixed(2)} s`
-    : 'Charts show the whole run';
+const charts = new Charts($('charts'), (tick) => markTime(tick), {
+  onZoom: (zoom) => {
+    $('zoom-reset').disabled = zoom == null;
+    $('zoom-status').textContent = zoom
+      ? `Charts zoomed to ${zoom.min.toFixed(2)}–${zoom.max.toFixed(2)} s`
+      : 'Charts show the whole run';
+  },
 });
 const consolePanel = new ConsolePanel(
   {
@@ -151,6 +160,9 @@ ui.fatalReload.addEventListener('click', async () => {
 const links = new LinkWriter((scenario) => engine.request(REQ.ENCODE, { scenario }));
 let controls = null;
 let defaultScenario = null;
+/** @type {CompareView|null} compare mode, built once the engine has said its kernels */
+let compare = null;
+const grid = new GridPanel($('grid'), pool(), () => engine.request(REQ.ENCODE, { scenario: run.scenario }));
 
 // ---------------------------------------------------------------- state
 
@@ -286,33 +298,6 @@ export function warmText(w) {
   const mapped = Number(w.active) + Number(w.inactive) + Number(w.cache);
   return `warm start: ${n(mapped)} pages of the mapped file resident (${n(w.active)} active and ` +
     `${n(w.inactive)} inactive, dirty; ${n(w.cache)} cached), ${n(w.buffers)} clean buffers`;
-}
-
-/** How each outcome kind opens its banner sentence. */
-const KIND_WORDS = {
-  deadlock: 'Deadlock',
-  stall: 'Stall',
-  starved: 'Starved',
-  'out-of-memory': 'Out of memory',
-  survived: 'Survived',
-};
-
-/**
- * The banner sentence for an outcome: the engine's own summary ("Deadlock at 41.27 s: the
- * pageout daemon sleeps in VMWait …"), with the emergency counts of a survived run.
- */
-export function outcomeText(o, stats, durationTicks) {
-  const kind = KIND_WORDS[o.kind] || 'Survived';
-  let s = String(o.summary || '').trim();
-  if (!/^(deadlock|stall|survived|starved|out of memory)\b/i.test(s)) {
-    const at = o.kind === 'survived' ? `all ${fmtSec(durationTicks || o.tick)} s` : `at ${fmtSec(o.tick)} s`;
-    s = s && s.toLowerCase() !== o.kind ? `${kind} ${at}: ${s}` : `${kind} ${at}`;
-  }
-  if (o.kind === 'survived' && stats && Number(stats.emergAllocs) > 0) {
-    const n = (v) => Number(v || 0).toLocaleString('en-US');
-    s = `${s.replace(/\.$/, '')}; ${n(stats.emergAllocs)} emergency page allocations, ${n(stats.emergFails)} failed.`;
-  }
-  return s;
 }
 
 function showOutcome() {
@@ -509,19 +494,7 @@ async function shareUrl() {
 async function share() {
   const url = await shareUrl();
   $('share-embed').hidden = false;
-  ui.shareFallback.hidden = true;
-  if (await copyText(url)) {
-    ui.shareStatus.textContent = 'Link copied';
-  } else {
-    ui.shareFallback.value = url;
-    ui.shareFallback.hidden = false;
-    ui.shareFallback.select();
-    ui.shareStatus.textContent = 'Copy the link below';
-  }
-  clearTimeout(share.timer);
-  share.timer = setTimeout(() => {
-    ui.shareStatus.textContent = '';
-  }, 4000);
+  await offerLink(url, ui.shareStatus, ui.shareFallback);
 }
 
 function onScenarioChange(next) {
@@ -547,7 +520,7 @@ function hideLinkError() {
   links.update(run.scenario);
 }
 
-async function showLinkError(fragment, errors) {
+async function showLinkError(fragment, errors, decode = (f) => engine.request(REQ.DECODE, { fragment: f })) {
   links.enabled = false; // keep the broken link in the address bar until the user decides
   linkError.list.replaceChildren();
   for (const e of errors) {
@@ -568,7 +541,7 @@ async function showLinkError(fragment, errors) {
     linkError.list.append(li);
   }
   linkError.panel.hidden = false;
-  const near = await nearestValid(fragment, (f) => engine.request(REQ.DECODE, { fragment: f }));
+  const near = await nearestValid(fragment, decode);
   linkError.candidate = near ? near.scenario : null;
   if (near) {
     const kept = fragmentPairs(near.fragment).map(([k]) => safeDecode(k)).filter((k) => k !== 'v');
@@ -620,8 +593,60 @@ async function verifyLink(fragment, keys) {
   }
 }
 
+// ---------------------------------------------------------------- compare mode
+
+/** Opens compare mode on two scenarios; the page's own run keeps A behind it. */
+async function enterCompare(a, b) {
+  if (run.playing) pause();
+  hideLinkError();
+  links.enabled = false; // the address bar holds the pair while compare mode is open
+  document.body.dataset.mode = 'compare';
+  $('compare-title').scrollIntoView({ block: 'nearest' });
+  return compare.open(a, b);
+}
+
+/** Back to one run: the scenario A of the pair, as the page held it. */
+function exitCompare() {
+  if (!compare || !compare.active) return;
+  compare.close();
+  document.body.dataset.mode = 'single';
+  links.enabled = true;
+  if (run.scenario) {
+    links.update(run.scenario);
+    links.flush();
+  }
+  $('compare-open').focus();
+}
+
+/** A link that holds a second scenario (keys prefixed `b.`, see protocol.js decode-compare). */
+function isCompareLink(fragment) {
+  return fragmentPairs(fragment).some(([k]) => safeDecode(k).startsWith('b.'));
+}
+
+/** Decodes a compare link as a solo decode answers (for the nearest valid scenario: A's). */
+async function decodeCompareAsSolo(fragment) {
+  const r = await engine.request(REQ.DECODE_COMPARE, { fragment });
+  return r.ok ? { ok: true, scenario: r.a } : r;
+}
+
 /** Opens whatever the URL fragment says; never leaves the page blank. */
 async function openFragment(fragment) {
+  if (fragment && isCompareLink(fragment)) {
+    const r = await engine.request(REQ.DECODE_COMPARE, { fragment });
+    if (r.ok && r.b) {
+      const ok = await load(r.a);
+      if (ok) await enterCompare(r.a, r.b);
+      return ok;
+    }
+    if (!r.ok) {
+      exitCompare();
+      links.enabled = false;
+      if (!run.loaded) await load(structuredClone(defaultScenario));
+      await showLinkError(fragment, r.errors || [], decodeCompareAsSolo);
+      return false;
+    }
+  }
+  exitCompare();
   if (!fragment) {
     hideLinkError();
     return load(structuredClone(defaultScenario));
@@ -671,6 +696,9 @@ $('zoom-crisis').addEventListener('click', () => {
   if (w) charts.zoomTo(w.from / HZ, w.to / HZ);
 });
 $('zoom-reset').addEventListener('click', () => charts.resetZoom());
+$('compare-open').addEventListener('click', () => {
+  if (run.scenario && compare) enterCompare(structuredClone(run.scenario), defaultB(run.scenario));
+});
 
 let draggingTime = false;
 ui.time.addEventListener('pointerdown', () => {
@@ -716,9 +744,14 @@ document.addEventListener('keydown', (e) => {
     // Space on a button or a checkbox presses it; elsewhere it runs or pauses.
     if (typing(t) || (t instanceof HTMLElement && t.closest('button, a, summary, input, [role="button"]'))) return;
     e.preventDefault();
-    togglePlay();
+    if (compare && compare.active) {
+      if (compare.playing) compare.pause();
+      else compare.play();
+    } else {
+      togglePlay();
+    }
   } else if (e.key === '.') {
-    if (typing(t)) return;
+    if (typing(t) || (compare && compare.active)) return;
     e.preventDefault();
     step();
   }
@@ -765,6 +798,13 @@ async function start() {
   const info = await engine.request(REQ.INIT);
   $('engine-version').textContent = info.engineVersion;
   defaultScenario = info.defaultScenario;
+  compare = new CompareView({
+    root: $('compare'),
+    pool: pool(),
+    engine,
+    kernels: info.presets.kernels,
+    onClose: exitCompare,
+  });
   controls = new Controls($('controls'), info.presets, info.limits, onScenarioChange, (why) => {
     run.formProblem = why;
     setState(currentState());
