@@ -1,7 +1,7 @@
 // The run's story on the page: its key moments drawn under the time slider and on the charts,
 // the crisis zoomed from the timeline, by dragging and back with a double-click.
 import { test, expect } from '@playwright/test';
-import { RUN_TIMEOUT, collectErrors, openLab, runToEnd, screenshot, wcagViolations } from './helpers.mjs';
+import { RUN_TIMEOUT, collectErrors, openLab, pageoutSim, runToEnd, screenshot, wcagViolations } from './helpers.mjs';
 
 let errors = [];
 test.beforeEach(async ({ page }) => {
@@ -146,4 +146,38 @@ test('at 1400×900 the charts and the form share the screen once a run starts', 
   expect(await inView('#threads-title')).toBe(true);
   expect(await inView('#kernel')).toBe(true);
   await expect(page.locator('#intro')).toContainText('pageout daemon');
+});
+
+test('each switch says whether it changes the run on screen, as the command line finds', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT);
+  const base = '#v=1&preset=dfly-2008-06-30&ram=64M&seed=19';
+  await openLab(page, base);
+  const effect = (key) => page.locator(`#mechanisms li[data-key="${key}"] .effect`);
+  await expect(effect('vlocktimo')).not.toHaveAttribute('data-effect', 'pending', { timeout: RUN_TIMEOUT });
+  await expect(page.locator('#mechanisms .effect[data-effect="pending"]')).toHaveCount(0, { timeout: RUN_TIMEOUT });
+  const cli = (extra) => JSON.parse(pageoutSim('run', '--link', `${base}${extra}`, '--json').stdout);
+  const here = cli('');
+  // a switch whose other value gives the same trace says so; one that changes the outcome names both
+  for (const [key, extra] of [
+    ['bdexempt', '&bdexempt=on'],
+    ['systhread', '&systhread=on'],
+    ['usereserve', '&usereserve=on'],
+  ]) {
+    const there = cli(extra);
+    if (there.traceHash === here.traceHash) {
+      await expect(effect(key)).toHaveAttribute('data-effect', 'none');
+      await expect(effect(key)).toContainText('Makes no difference to this run');
+    } else {
+      await expect(effect(key)).toHaveAttribute('data-effect', 'changes');
+      const words = { survived: 'survival', deadlock: 'a deadlock', stall: 'a stall', starved: 'starvation' };
+      if (there.outcome.kind !== here.outcome.kind) {
+        await expect(effect(key)).toContainText(`${words[there.outcome.kind]}`);
+        await expect(effect(key)).toContainText(`instead of ${words[here.outcome.kind]}`);
+      } else {
+        await expect(effect(key)).toContainText('another run');
+      }
+    }
+  }
+  // a part of bio_page_alloc() is tried as the form sets it: with bio_page_alloc() brought in
+  await expect(effect('recoverbufpages')).toContainText('on (with bio=fix-0701)');
 });

@@ -19,6 +19,7 @@ import { outcomeText } from './outcome.js';
 import { pool } from './pool.js';
 import { CompareView, defaultB } from './compare.js';
 import { GridPanel } from './grid.js';
+import { SwitchEffects } from './effects.js';
 
 const $ = (id) => document.getElementById(id);
 const STEP_TICKS = SAMPLE_EVERY;
@@ -159,6 +160,8 @@ ui.fatalReload.addEventListener('click', async () => {
 
 const links = new LinkWriter((scenario) => engine.request(REQ.ENCODE, { scenario }));
 let controls = null;
+/** @type {SwitchEffects|null} */
+let effects = null;
 let defaultScenario = null;
 /** @type {CompareView|null} compare mode, built once the engine has said its kernels */
 let compare = null;
@@ -346,6 +349,7 @@ async function load(scenario) {
     if (gen !== run.generation) return false;
     run.thresholds = thresholds;
     interventions.show(scenario);
+    if (effects) effects.check(scenario);
     ui.warmFacts.textContent = warmText(warm);
     charts.setThresholds(thresholds);
     run.loaded = true;
@@ -809,6 +813,12 @@ async function start() {
     run.formProblem = why;
     setState(currentState());
   });
+  // each switch says, from background runs, whether it changes the run on screen (not in the
+  // embed view, which has no form)
+  if (!document.documentElement.classList.contains('embed')) {
+    effects = new SwitchEffects({ engine, controls });
+    if (run.loaded) effects.check(run.scenario);
+  }
   await openFragment(currentFragment());
   if (new URLSearchParams(location.search).has('guide')) guide.offer();
 }
