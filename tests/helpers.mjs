@@ -45,7 +45,8 @@ export async function chooseKernel(page, name) {
 /** Runs as fast as possible until the outcome is decided; returns the outcome line and hash. */
 export async function runToEnd(page) {
   await page.selectOption('#speed', '0');
-  await page.click('#run');
+  // a run under way goes on at the new speed (Run would pause it); otherwise Run starts one
+  if ((await page.locator('body').getAttribute('data-state')) !== 'running') await page.click('#run');
   await expect(page.locator('body')).toHaveAttribute('data-state', 'finished', { timeout: RUN_TIMEOUT });
   await expect(page.locator('#trace-hash')).toHaveAttribute('data-trace-hash', /^[0-9a-f]{16}$/);
   return {

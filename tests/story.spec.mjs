@@ -181,3 +181,27 @@ test('each switch says whether it changes the run on screen, as the command line
   // a part of bio_page_alloc() is tried as the form sets it: with bio_page_alloc() brought in
   await expect(effect('recoverbufpages')).toContainText('on (with bio=fix-0701)');
 });
+
+test('before Run the charts show this run’s first seconds, faded, and after a change the last run', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT);
+  await openLab(page, '#v=1&preset=dfly-2008-06-30&ram=64M&seed=19');
+  // a first visit: the first 10 s of the run, computed in the pool, faded
+  await expect(page.locator('#ghost-note')).toContainText('the first 10 s of this run');
+  await expect(page.locator('#charts')).toHaveClass(/ghost/);
+  await expect(page.locator('#charts')).not.toHaveClass(/no-data/);
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'idle');
+  await expect(page.locator('#run')).toHaveText('Run');
+  // the run replaces them with its own samples, unfaded
+  const { hash } = await runToEnd(page);
+  await expect(page.locator('#charts')).not.toHaveClass(/ghost/);
+  await expect(page.locator('#ghost-note')).toBeHidden();
+  // another seed: the last run stays, faded, until Run
+  await page.fill('#seed', '20');
+  await page.locator('#seed').press('Enter');
+  await expect(page.locator('#ghost-note')).toContainText('the last run');
+  await expect(page.locator('#charts')).toHaveClass(/ghost/);
+  await expect(page.locator('#trace-hash')).toHaveText('—');
+  const again = await runToEnd(page);
+  expect(again.hash).not.toBe(hash);
+  await expect(page.locator('#charts')).not.toHaveClass(/ghost/);
+});

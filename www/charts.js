@@ -302,6 +302,8 @@ export class Charts {
 
   /** Forgets every sample (a new run or a seek backwards). */
   clear() {
+    this.ghostly = false;
+    this.container.classList.remove('ghost');
     this.data = this.lines.map((ls) => [[], ...ls.map(() => [])]);
     this.plots.forEach((p, i) => p.setData(this.data[i]));
     this.markerSec = null;
@@ -363,8 +365,29 @@ export class Charts {
    * Appends a batch of sample rows (columns as the engine names them).
    * @param {{rows: number, columns: Object<string, ArrayLike<number>>}} batch
    */
+  /**
+   * Keeps what the charts show, faded, until the first samples of the next run arrive: before
+   * Run, the charts show the last run (or a preview of this one's first seconds).
+   */
+  fade() {
+    if (this.data[0][0].length === 0) return;
+    this.ghostly = true;
+    this.markerSec = null;
+    this.moments = [];
+    this.divergenceSec = null;
+    this.rowsByRun.fill(0);
+    this.container.classList.add('ghost');
+    for (const p of this.plots) p.redraw(false, false);
+  }
+
+  /** Whether the charts show a faded run. */
+  get faded() {
+    return Boolean(this.ghostly);
+  }
+
   append(batch, run = 0) {
     if (!batch || !batch.rows) return;
+    if (this.ghostly) this.clear();
     const c = batch.columns;
     const t = this.thresholds || {};
     const scaled = (s, v) => (v != null && s.scale ? v * s.scale : v);

@@ -215,6 +215,7 @@ function drawFrames() {
   }
   for (let i = first; i <= last; i++) applyFrame(frames[i]);
   charts.draw();
+  if (!charts.faded && !$('ghost-note').hidden) ghostNote('');
   guide.check();
   // Text panels change every frame while a run streams in; a few updates a second are plenty
   // and keep each animation frame short.
@@ -238,7 +239,9 @@ function drawFrames() {
 
 function applyFrame(f) {
   if (f.reset) {
-    charts.clear();
+    // the charts keep the last run, faded, until this one's first samples come
+    charts.fade();
+    ghostNote(charts.faded ? 'Faded: the last run. Press Run to run the scenario as it is now.' : '');
     consolePanel.clear();
     moments.clear();
     sliderMarks.clear();
@@ -282,6 +285,35 @@ function syncMoments() {
 /** Where the run's outcome was declared, or where it has got to. */
 function runEndTick() {
   return run.outcome ? Number(run.outcome.detectedAt ?? run.outcome.tick) : run.tick;
+}
+
+/** How much of a run the charts show, faded, before Run when there is no last run to show. */
+const PREVIEW_TICKS = 10 * HZ;
+
+/** The note over the charts while they show a faded run ('' hides it). */
+function ghostNote(text) {
+  const el = $('ghost-note');
+  el.textContent = text;
+  el.hidden = !text;
+}
+
+/**
+ * With nothing on the charts yet (a first visit), a worker of the pool runs this scenario's first
+ * seconds and the charts show them, faded, until Run: the same samples the run will draw.
+ */
+async function previewFirstSeconds(gen, scenario) {
+  if (charts.faded || run.tick > 0) return;
+  try {
+    const link = String(await engine.request(REQ.ENCODE, { scenario })).replace(/^#/, '');
+    const samples = await pool().request(REQ.PREVIEW, { link, ticks: PREVIEW_TICKS });
+    if (gen !== run.generation || run.tick > 0 || run.playing || charts.faded) return;
+    charts.append(samples);
+    charts.draw();
+    charts.fade();
+    ghostNote(`Faded: the first ${PREVIEW_TICKS / HZ} s of this run. Press Run to watch them happen, and what follows.`);
+  } catch {
+    // a newer scenario, or a cancelled pool: no preview
+  }
 }
 
 function syncTimeline() {
@@ -365,6 +397,7 @@ async function load(scenario) {
     if (!ui.fatalReload.hidden) ui.fatal.hidden = true;
     showOutcome();
     setState('idle');
+    previewFirstSeconds(gen, scenario);
     return true;
   } catch (err) {
     if (gen !== run.generation) return false;

@@ -117,6 +117,10 @@
  *
  * Jobs of the worker pool (www/pool.js). Each is answered by one reply and leaves the worker's own
  * run, if any, as it was: the job's simulations are built, run and freed inside the request.
+ * @typedef {{type: 'preview', id: number, link: string, ticks: number}} PreviewRequest
+ *   runs a link's scenario from tick 0 to `ticks` (or its outcome, if sooner) and answers its
+ *   samples, for the faded first seconds the charts show before Run;
+ *   reply.value: Samples ({rows, columns}, as `samples` frames carry them)
  * @typedef {{type: 'run-link', id: number, link: string}} RunLinkRequest
  *   runs a link's scenario from tick 0 to its outcome in one go;
  *   reply.value: {kind: OutcomeKind, tick: number, traceHash: string} (the outcome's tick);
@@ -170,6 +174,7 @@ export const REQ = Object.freeze({
   DECODE_COMPARE: 'decode-compare',
   ENCODE_COMPARE: 'encode-compare',
   RUN_LINK: 'run-link',
+  PREVIEW: 'preview',
   DIVERGENCE: 'divergence',
   GRID_PLAN: 'grid-plan',
   GRID_REPORT: 'grid-report',

@@ -314,6 +314,21 @@ function guarded(id, f) {
 const JOB_TICKS = 1_000_000;
 
 /** A pool job: runs a link from tick 0 to its outcome, beside (never instead of) the own run. */
+/** The samples of a link's run from its start to `ticks` (or its outcome, if sooner). */
+function preview(link, ticks) {
+  const job = engine.Simulation.fromLink(String(link));
+  try {
+    job.runUntil(Number(ticks));
+    return job.samplesSince(0);
+  } finally {
+    try {
+      job.free();
+    } catch {
+      // after a trap the instance is gone, and the job with it
+    }
+  }
+}
+
 function runLink(link) {
   const job = engine.Simulation.fromLink(String(link));
   try {
@@ -447,6 +462,9 @@ function handleNow(msg) {
       break;
     case REQ.RUN_LINK:
       guarded(msg.id, () => runLink(msg.link));
+      break;
+    case REQ.PREVIEW:
+      guarded(msg.id, () => preview(msg.link, msg.ticks));
       break;
     case REQ.DIVERGENCE:
       guarded(msg.id, () => engine.divergence(msg.linkA, msg.linkB));
