@@ -5,6 +5,8 @@
 //! - [`diverge`]: two scenarios stepped in lockstep, and the first tick at which they differ.
 //! - [`grid`]: every on/off combination of the fix's switches over a set of seeds, and the
 //!   smallest sets of switches that cure the scenario.
+//! - [`map`]: a phase map: the hang rate and the time to hang over two numeric keys.
+//! - [`shard`]: a sweep, grid or map split into parts (JSON lines) and merged back.
 //! - [`sweep`]: many independent runs in parallel, in a stable order (under `sweep` and `grid`).
 //!
 //! The command line (`pageout-sim diff`, `pageout-sim grid`) and the wasm facade call these
@@ -12,10 +14,12 @@
 
 use std::fmt;
 
-use crate::{Scenario, Simulation};
+use crate::{OutcomeKind, Scenario, Simulation};
 
 pub mod diverge;
 pub mod grid;
+pub mod map;
+pub mod shard;
 pub mod sweep;
 
 /// A problem that stops an exploration before it runs: one message per problem, each naming
@@ -62,4 +66,25 @@ pub fn hex(h: u64) -> String {
 /// Serializes a hash as [`hex`].
 fn serialize_hex<S: serde::Serializer>(h: &u64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&hex(*h))
+}
+
+/// The outcomes in the order a cell's worst run is chosen, worst first (grids and maps).
+pub const SEVERITY: [OutcomeKind; 5] = [
+    OutcomeKind::Deadlock,
+    OutcomeKind::Stall,
+    OutcomeKind::OutOfMemory,
+    OutcomeKind::Starved,
+    OutcomeKind::Survived,
+];
+
+/// An outcome's place in [`SEVERITY`]; a run without an outcome is judged worst: nothing says it
+/// went on.
+pub(crate) fn severity(kind: Option<OutcomeKind>) -> usize {
+    kind.and_then(|k| SEVERITY.iter().position(|&s| s == k))
+        .unwrap_or(0)
+}
+
+/// An outcome's name, `none` for a run without one.
+pub(crate) fn kind_name(kind: Option<OutcomeKind>) -> &'static str {
+    kind.map_or("none", OutcomeKind::name)
 }
