@@ -499,11 +499,11 @@ mod tests {
             let point = Scenario {
                 machine: crate::Machine {
                     ram_mb: [64, 96][c.y],
-                    ..s.machine.clone()
+                    ..s.machine
                 },
                 workload: crate::Workload {
                     mmap_pages_s: [2500, 5000][c.x],
-                    ..s.workload.clone()
+                    ..s.workload
                 },
                 ..s.clone()
             };

@@ -201,17 +201,22 @@ impl Prepared {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Vec<RunLine>, ExploreError> {
         let which = part.indices(self.total())?;
-        let scenarios = which
-            .iter()
-            .map(|&i| self.scenario(i))
-            .collect::<Result<Vec<_>, _>>()?;
-        let ends = sweep::run_all(
-            scenarios.len(),
-            &|i| scenarios[i].clone(),
-            jobs,
-            budget,
-            progress,
-        )?;
+        // a plan's runs are read from their links once; a sweep's are made as they run
+        let decoded = match self.plan_runs() {
+            Some(_) => which
+                .iter()
+                .map(|&i| self.scenario(i))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
+        let scenario = |j: usize| match decoded.get(j) {
+            Some(s) => s.clone(),
+            None => Scenario {
+                seed: self.base.seed + which[j] as u64,
+                ..self.base.clone()
+            },
+        };
+        let ends = sweep::run_all(which.len(), &scenario, jobs, budget, progress)?;
         Ok(which
             .iter()
             .zip(ends)
