@@ -998,3 +998,42 @@ fn merge_refuses_parts_that_do_not_make_one_whole_job() {
     let o = sim(&["merge", p, "--csv"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+// ---- shrink ----
+
+#[test]
+fn shrink_prints_each_step_and_a_final_link_that_hangs_the_same_way() {
+    let big = "#v=1&preset=dfly-2008-06-30&ram=48M&writers=3&wrate=2M/s&hogs=1&hog=4M&seed=3&at=5s:sync,60s:writer";
+    let out = ok(&["shrink", big, "--jobs", "2"]);
+    let cycle_of = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("wait-for cycle: "))
+            .map(str::to_string)
+    };
+    let before = ok(&["run", "--link", big]);
+    let cycle = cycle_of(&before).expect("the input hangs with a cycle");
+    assert!(
+        out.contains(&format!("hangs: deadlock, cycle {cycle}\n")),
+        "{out}"
+    );
+    assert!(out.contains("\nstep 1: "), "{out}");
+    let last = out
+        .lines()
+        .find_map(|l| l.strip_prefix("reproduce: pageout-sim run --link '"))
+        .and_then(|l| l.strip_suffix('\''))
+        .expect("a final link");
+    let after = ok(&["run", "--link", last]);
+    assert!(after.contains("outcome: deadlock at "), "{after}");
+    assert_eq!(cycle_of(&after), Some(cycle));
+    // the same steps with one job
+    assert_eq!(ok(&["shrink", big, "--jobs", "1"]), out);
+    let doc = json(&["shrink", big, "--json"]);
+    assert_eq!(doc["current"].as_str(), Some(&last[1..]));
+}
+
+#[test]
+fn shrinking_a_scenario_that_does_not_hang_exits_2() {
+    let o = sim(&["shrink", "#v=1&preset=dfly-2008-07-01&until=20s"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does not hang"), "{}", stderr(&o));
+}

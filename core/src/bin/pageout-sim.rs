@@ -15,6 +15,7 @@
 //!                   (sweep, grid and map also take --shard K/N or --runs A..B: one part, as
 //!                   JSON lines)
 //! pageout-sim merge FILES... [--json | --markdown | --csv]
+//! pageout-sim shrink LINK [--jobs N] [--json]
 //! pageout-sim diff  LINK_A LINK_B [--json]      (or one compare link: LINK_A&b.KEY=VALUE…)
 //! pageout-sim presets
 //! ```
@@ -40,7 +41,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use pageout_core::events::Event;
-use pageout_core::explore::{diverge, grid, map, shard, sweep, ExploreError};
+use pageout_core::explore::{diverge, grid, map, shard, shrink, sweep, ExploreError};
 use pageout_core::fingerprint::Fingerprint;
 use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::{intervention, link};
@@ -169,6 +170,27 @@ enum Cmd {
         #[arg(value_name = "LINK_B", allow_hyphen_values = true)]
         link_b: Option<String>,
         /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Run scenarios beyond the work budget too.
+        #[arg(long)]
+        no_budget: bool,
+    },
+    /// Shrink a hanging scenario: search for a smaller one that hangs the same way (the same
+    /// kind of outcome and the same wait-for cycle), printing each step and the final link.
+    ///
+    /// Candidates, in order: without interventions, fewer hogs, writers and mapped-file
+    /// writers, each key at its default, rates and sizes halved, RAM halfway to the default, the
+    /// run cut just after the hang. The first that hangs the same way is taken, and the search
+    /// starts over from it; it ends when none does. Deterministic whatever --jobs is.
+    Shrink {
+        /// The hanging scenario's link.
+        #[arg(value_name = "LINK", allow_hyphen_values = true)]
+        link: String,
+        /// Runs at once (default: the number of CPUs).
+        #[arg(long, value_name = "N")]
+        jobs: Option<NonZeroUsize>,
+        /// Print one JSON document at the end instead of the steps as they come.
         #[arg(long)]
         json: bool,
         /// Run scenarios beyond the work budget too.
@@ -1248,6 +1270,79 @@ fn cmd_merge(files: &[PathBuf], format: Format) -> Result<String, BadInput> {
     }
 }
 
+fn cmd_shrink(
+    text: &str,
+    jobs: Option<NonZeroUsize>,
+    as_json: bool,
+    budget: bool,
+) -> Result<String, BadInput> {
+    let s = link::decode(text)?;
+    let tty = std::io::stderr().is_terminal();
+    let mut shown_target = false;
+    let state = shrink::shrink(&s, jobs_or_all(jobs), budget, &mut |st, step| {
+        if tty {
+            eprint!("\r\x1b[K{} runs, {} steps", st.tried, st.steps.len());
+        }
+        if as_json {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if !shown_target {
+            shown_target = true;
+            if let Some(t) = &st.target {
+                let _ = writeln!(
+                    out,
+                    "link: #{}\nhangs: {}{}\n",
+                    st.original,
+                    t.kind.name(),
+                    if t.cycle.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", cycle {}", t.cycle)
+                    }
+                );
+            }
+        }
+        if let Some(step) = step {
+            if tty {
+                eprint!("\r\x1b[K");
+            }
+            let _ = writeln!(
+                out,
+                "step {}: {} (hangs at {} s)\n  #{}",
+                st.steps.len(),
+                step.what,
+                seconds(step.tick),
+                step.link
+            );
+        }
+    });
+    if tty {
+        eprint!("\r\x1b[K");
+    }
+    let state = state?;
+    if as_json {
+        let mut doc = serde_json::to_value(&state)
+            .map_err(|e| BadInput(vec![format!("the result does not serialize: {e}")]))?;
+        if let Some(m) = doc.as_object_mut() {
+            m.insert("engineVersion".into(), json!(pageout_core::ENGINE_VERSION));
+        }
+        return Ok(format!("{doc:#}\n"));
+    }
+    let mut out = String::new();
+    if state.steps.is_empty() {
+        out += "no smaller scenario hangs the same way\n";
+    }
+    out += &format!(
+        "\nshrunk in {} steps ({} runs): #{}\nreproduce: pageout-sim run --link '#{}'\n",
+        state.steps.len(),
+        state.tried,
+        state.current,
+        state.current
+    );
+    Ok(out)
+}
+
 fn cmd_diff(
     link_a: &str,
     link_b: Option<&str>,
@@ -1422,6 +1517,12 @@ fn main() -> ExitCode {
             json,
             no_budget,
         } => cmd_diff(link_a, link_b.as_deref(), *json, !no_budget),
+        Cmd::Shrink {
+            link,
+            jobs,
+            json,
+            no_budget,
+        } => cmd_shrink(link, *jobs, *json, !no_budget).map(Done::from),
         Cmd::Presets => Ok(Done::from(cmd_presets())),
     };
     match result {

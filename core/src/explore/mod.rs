@@ -7,6 +7,7 @@
 //!   smallest sets of switches that cure the scenario.
 //! - [`map`]: a phase map: the hang rate and the time to hang over two numeric keys.
 //! - [`shard`]: a sweep, grid or map split into parts (JSON lines) and merged back.
+//! - [`shrink`]: the smallest scenario that still hangs the same way as a given one.
 //! - [`sweep`]: many independent runs in parallel, in a stable order (under `sweep` and `grid`).
 //!
 //! The command line (`pageout-sim diff`, `pageout-sim grid`) and the wasm facade call these
@@ -20,6 +21,7 @@ pub mod diverge;
 pub mod grid;
 pub mod map;
 pub mod shard;
+pub mod shrink;
 pub mod sweep;
 
 /// A problem that stops an exploration before it runs: one message per problem, each naming

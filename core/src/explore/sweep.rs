@@ -52,6 +52,19 @@ pub fn run_all(
     budget: bool,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<RunEnd>, ExploreError> {
+    run_each(n, scenario, jobs, budget, progress, &run_one)
+}
+
+/// [`run_all`] with another way to run one scenario: `run(scenario, budget)` gives what each
+/// run leaves (a [`RunEnd`], or more).
+pub fn run_each<T: Clone + Send>(
+    n: usize,
+    scenario: &(dyn Fn(usize) -> Scenario + Sync),
+    jobs: usize,
+    budget: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    run: &(dyn Fn(&Scenario, bool) -> Result<T, ExploreError> + Sync),
+) -> Result<Vec<T>, ExploreError> {
     if n == 0 {
         return Ok(Vec::new());
     }
@@ -61,13 +74,13 @@ pub fn run_all(
     let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let first_error: Mutex<Option<ExploreError>> = Mutex::new(None);
-    let slots: Mutex<Vec<Option<RunEnd>>> = Mutex::new(vec![None; n]);
+    let slots: Mutex<Vec<Option<T>>> = Mutex::new(vec![None; n]);
     let worker = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         if i >= n || failed.load(Ordering::Relaxed) {
             return;
         }
-        match run_one(&scenario(i), budget) {
+        match run(&scenario(i), budget) {
             Ok(end) => {
                 if let Ok(mut s) = slots.lock() {
                     s[i] = Some(end);
