@@ -122,6 +122,9 @@ pub struct State {
     pub steps: Vec<Step>,
     /// Runs made so far, the input's included.
     pub tried: usize,
+    /// How many of the current scenario's candidates have been run without hanging the same way:
+    /// [`candidates`] gives the rest.
+    pub judged: usize,
     /// Whether the search has ended.
     pub done: bool,
 }
@@ -136,6 +139,7 @@ pub fn begin(s: &Scenario) -> State {
         detected_ms: 0,
         steps: Vec::new(),
         tried: 0,
+        judged: 0,
         done: false,
     }
 }
@@ -189,9 +193,16 @@ pub fn smaller(a: &Scenario, b: &Scenario) -> bool {
     sa.iter().zip(&sb).all(|(x, y)| x.1 <= y.1) && sa != sb
 }
 
-/// The candidates of the current scenario, in order (see the module); for a search that has not
-/// run its input yet, the input alone; none once it is done.
+/// The candidates of the current scenario still to run, in order (see the module): those after
+/// the first `judged`. For a search that has not run its input yet, the input alone; none once
+/// it is done.
 pub fn candidates(state: &State) -> Result<Vec<Candidate>, ExploreError> {
+    let mut all = all_candidates(state)?;
+    Ok(all.split_off(state.judged.min(all.len())))
+}
+
+/// Every candidate of the current scenario, in order.
+fn all_candidates(state: &State) -> Result<Vec<Candidate>, ExploreError> {
     let cur = link::decode(&state.current)
         .map_err(|e| ExploreError(vec![format!("the current scenario {}: {e}", state.current)]))?;
     if state.done {
@@ -314,10 +325,11 @@ pub fn candidates(state: &State) -> Result<Vec<Candidate>, ExploreError> {
     Ok(out)
 }
 
-/// Takes the outcomes of the candidates [`candidates`] gave, in their order (the first few of
-/// them are enough: the first that hangs the same way decides). Gives the step taken, if one
-/// was; when every candidate was given and none hangs the same way, the search is done. The
-/// input's own outcome (the first call) sets the target, and is refused when it is not a hang.
+/// Takes the outcomes of the first candidates [`candidates`] gives, in their order (any number
+/// of them, from one to all). The first that hangs the same way is a step: it becomes the
+/// current scenario, and [`candidates`] starts over from it. When none does, they are judged;
+/// once every candidate is, the search is done. The input's own outcome (the first call) sets
+/// the target, and is refused when it is not a hang.
 pub fn step(state: &mut State, outcomes: &[Probe]) -> Result<Option<Step>, ExploreError> {
     let list = candidates(state)?;
     if outcomes.len() > list.len() {
@@ -339,6 +351,7 @@ pub fn step(state: &mut State, outcomes: &[Probe]) -> Result<Option<Step>, Explo
                     cycle: p.cycle.clone(),
                 });
                 state.detected_ms = p.detected_ms;
+                state.done = candidates(state)?.is_empty();
                 Ok(None)
             }
             other => {
@@ -361,17 +374,15 @@ pub fn step(state: &mut State, outcomes: &[Probe]) -> Result<Option<Step>, Explo
             };
             state.current = s.link.clone();
             state.detected_ms = outcomes[i].detected_ms;
+            state.judged = 0;
             state.steps.push(s.clone());
-            if state.steps.len() >= MAX_STEPS {
-                state.done = true;
-            }
+            state.done = state.steps.len() >= MAX_STEPS || candidates(state)?.is_empty();
             Ok(Some(s))
         }
         None => {
             state.tried += outcomes.len();
-            if outcomes.len() == list.len() {
-                state.done = true;
-            }
+            state.judged += outcomes.len();
+            state.done = outcomes.len() == list.len();
             Ok(None)
         }
     }
@@ -389,26 +400,13 @@ pub fn shrink(
     let mut state = begin(s);
     let jobs = jobs.max(1);
     while !state.done {
-        let list = candidates(&state)?;
-        let scenarios: Vec<Scenario> = list
-            .iter()
+        let batch = candidates(&state)?
+            .into_iter()
+            .take(jobs)
             .map(|c| link::decode(&c.link).map_err(|e| ExploreError(vec![e.to_string()])))
-            .collect::<Result<_, _>>()?;
-        let mut outcomes = Vec::new();
-        let mut taken = None;
-        for batch in scenarios.chunks(jobs) {
-            let probes = run_probes(batch, jobs, budget)?;
-            outcomes.extend(probes);
-            let mut trial = state.clone();
-            taken = step(&mut trial, &outcomes)?;
-            if taken.is_some() || trial.done || trial.target.is_some() && state.target.is_none() {
-                state = trial;
-                break;
-            }
-        }
-        if state.target.is_none() {
-            break;
-        }
+            .collect::<Result<Vec<Scenario>, _>>()?;
+        let probes = run_probes(&batch, jobs, budget)?;
+        let taken = step(&mut state, &probes)?;
         progress(&state, taken.as_ref());
     }
     Ok(state)
