@@ -21,7 +21,12 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 UPLOT_DIST := www/node_modules/uplot/dist
 
-.PHONY: help setup wasm www page serve test lint unit wasm-test e2e bench clean
+# The release command line. The end-to-end tests run it beside the page (compare mode's first
+# divergence against `pageout-sim diff`, the page's switch grid against `pageout-sim grid`).
+PAGEOUT_SIM ?= $(abspath $(or $(CARGO_TARGET_DIR),target)/release/pageout-sim)
+export PAGEOUT_SIM
+
+.PHONY: help setup wasm www page cli serve test lint unit wasm-test e2e bench clean
 
 help:
 	@echo "make serve   build the page and serve it on http://127.0.0.1:$(PORT)/ (PORT=$(PORT))"
@@ -46,6 +51,9 @@ www: setup
 
 page: wasm www
 
+cli: setup
+	cargo build --release --features cli -p pageout-core
+
 serve: setup page
 	python3 scripts/serve.py --dir www --port $(PORT)
 
@@ -61,7 +69,7 @@ unit: setup
 wasm-test: setup
 	wasm-pack test --headless --chrome --chromedriver $(CHROMEDRIVER) web
 
-e2e: setup page
+e2e: setup page cli
 	cd tests && npx playwright test
 
 # Not part of `make test`: benchmarks measure, tests check.

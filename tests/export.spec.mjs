@@ -221,7 +221,7 @@ test('the embed view fits 640×360: charts, console and a play/seek bar, no form
   for (const shown of ['#run', '#time', '#charts', '#console', '#outcome-line', '#embed-open']) {
     await expect(page.locator(shown), shown).toBeVisible();
   }
-  for (const hidden of ['#controls', '.top', '#intro-box', '#share', '#export-open', '.threads-panel', '.foot']) {
+  for (const hidden of ['#controls', '.top', '#intro-box', '#share', '#export-open', '.layout .threads-panel', '#compare', '#grid', '#intervene', '.foot']) {
     await expect(page.locator(hidden), hidden).toBeHidden();
   }
   const overflow = () =>

@@ -1,6 +1,8 @@
 // Shared steps of the page tests: error collection, waiting for the lab, running to the end,
 // the accessibility audit, screenshots.
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { expect } from '@playwright/test';
@@ -43,7 +45,8 @@ export async function chooseKernel(page, name) {
 /** Runs as fast as possible until the outcome is decided; returns the outcome line and hash. */
 export async function runToEnd(page) {
   await page.selectOption('#speed', '0');
-  await page.click('#run');
+  // a run under way goes on at the new speed (Run would pause it); otherwise Run starts one
+  if ((await page.locator('body').getAttribute('data-state')) !== 'running') await page.click('#run');
   await expect(page.locator('body')).toHaveAttribute('data-state', 'finished', { timeout: RUN_TIMEOUT });
   await expect(page.locator('#trace-hash')).toHaveAttribute('data-trace-hash', /^[0-9a-f]{16}$/);
   return {
@@ -77,4 +80,52 @@ export const WCAG22AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 export async function wcagViolations(page) {
   const { violations } = await new AxeBuilder({ page }).withTags(WCAG22AA).analyze();
   return violations.map((v) => `${v.id} (${v.impact}): ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/**
+ * The release command line, which `make e2e` builds first (PAGEOUT_SIM names it; else it is
+ * looked for in $CARGO_TARGET_DIR or target/).
+ */
+export const PAGEOUT_SIM =
+  process.env.PAGEOUT_SIM ||
+  path.resolve(fileURLToPath(new URL('..', import.meta.url)), process.env.CARGO_TARGET_DIR || 'target', 'release', 'pageout-sim');
+
+/** Runs `pageout-sim` with arguments; returns its exit status and output. */
+export function pageoutSim(...args) {
+  if (!existsSync(PAGEOUT_SIM)) {
+    throw new Error(`${PAGEOUT_SIM} does not exist: build it with \`cargo build --release --features cli -p pageout-core\` (make e2e does)`);
+  }
+  const r = spawnSync(PAGEOUT_SIM, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Records every main-thread task over 50 ms (PerformanceObserver 'longtask') in window.__longTasks. */
+export async function watchLongTasks(page) {
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+/** A task of a thread's event loop in a Chromium trace: category `toplevel`, or devtools'. */
+const TASK_EVENTS = new Set(['ThreadControllerImpl::RunTask', 'RunTask']);
+
+/**
+ * The page's main-thread tasks of at least `minMs` of wall time in a Chromium trace
+ * (`browser.startTracing(page, {categories: ['toplevel']})` … `stopTracing`), each with its wall
+ * time and the CPU time its thread spent on it (`tdur`), in milliseconds. On a machine shared with other work the wall time of a task grows with
+ * the load; its CPU time is the work the page itself did.
+ */
+export function mainThreadTasks(traceBuffer, minMs = 0) {
+  const trace = JSON.parse(traceBuffer.toString('utf8'));
+  const events = trace.traceEvents || trace;
+  const main = new Set(
+    events.filter((e) => e.name === 'thread_name' && e.args && e.args.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
+  );
+  return events
+    .filter((e) => e.ph === 'X' && TASK_EVENTS.has(e.name) && main.has(`${e.pid}:${e.tid}`) && e.dur >= minMs * 1000)
+    .map((e) => ({ wallMs: e.dur / 1000, cpuMs: (e.tdur || 0) / 1000 }));
 }

@@ -34,7 +34,7 @@ test('the first view explains the lockup and offers Run', async ({ page }) => {
   // one control per mechanism of the fix, each with its explanation
   const mechanisms = page.locator('#mechanisms .mech');
   expect(await mechanisms.count()).toBeGreaterThanOrEqual(8);
-  await expect(mechanisms.first().locator('.hint')).not.toBeEmpty();
+  await expect(mechanisms.first().locator('[id$="-explain"]')).not.toBeEmpty();
   // the URL always holds the scenario
   await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/^#v=1&/);
   await screenshot(page, 'first-view');

@@ -1,7 +1,7 @@
 // The run's story on the page: its key moments drawn under the time slider and on the charts,
 // the crisis zoomed from the timeline, by dragging and back with a double-click.
 import { test, expect } from '@playwright/test';
-import { RUN_TIMEOUT, collectErrors, openLab, runToEnd, screenshot, wcagViolations } from './helpers.mjs';
+import { RUN_TIMEOUT, collectErrors, openLab, pageoutSim, runToEnd, screenshot, wcagViolations } from './helpers.mjs';
 
 let errors = [];
 test.beforeEach(async ({ page }) => {
@@ -146,4 +146,62 @@ test('at 1400×900 the charts and the form share the screen once a run starts', 
   expect(await inView('#threads-title')).toBe(true);
   expect(await inView('#kernel')).toBe(true);
   await expect(page.locator('#intro')).toContainText('pageout daemon');
+});
+
+test('each switch says whether it changes the run on screen, as the command line finds', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT);
+  const base = '#v=1&preset=dfly-2008-06-30&ram=64M&seed=19';
+  await openLab(page, base);
+  const effect = (key) => page.locator(`#mechanisms li[data-key="${key}"] .effect`);
+  await expect(effect('vlocktimo')).not.toHaveAttribute('data-effect', 'pending', { timeout: RUN_TIMEOUT });
+  await expect(page.locator('#mechanisms .effect[data-effect="pending"]')).toHaveCount(0, { timeout: RUN_TIMEOUT });
+  const cli = (extra) => JSON.parse(pageoutSim('run', '--link', `${base}${extra}`, '--json').stdout);
+  const here = cli('');
+  // a switch whose other value gives the same trace says so; one that changes the outcome names both
+  for (const [key, extra] of [
+    ['bdexempt', '&bdexempt=on'],
+    ['systhread', '&systhread=on'],
+    ['usereserve', '&usereserve=on'],
+  ]) {
+    const there = cli(extra);
+    if (there.traceHash === here.traceHash) {
+      await expect(effect(key)).toHaveAttribute('data-effect', 'none');
+      await expect(effect(key)).toContainText('Makes no difference to this run');
+    } else {
+      await expect(effect(key)).toHaveAttribute('data-effect', 'changes');
+      const words = { survived: 'survival', deadlock: 'a deadlock', stall: 'a stall', starved: 'starvation' };
+      if (there.outcome.kind !== here.outcome.kind) {
+        await expect(effect(key)).toContainText(`${words[there.outcome.kind]}`);
+        await expect(effect(key)).toContainText(`instead of ${words[here.outcome.kind]}`);
+      } else {
+        await expect(effect(key)).toContainText('another run');
+      }
+    }
+  }
+  // a part of bio_page_alloc() is tried as the form sets it: with bio_page_alloc() brought in
+  await expect(effect('recoverbufpages')).toContainText('on (with bio=fix-0701)');
+});
+
+test('before Run the charts show this run’s first seconds, faded, and after a change the last run', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT);
+  await openLab(page, '#v=1&preset=dfly-2008-06-30&ram=64M&seed=19');
+  // a first visit: the first 10 s of the run, computed in the pool, faded
+  await expect(page.locator('#ghost-note')).toContainText('the first 10 s of this run');
+  await expect(page.locator('#charts')).toHaveClass(/ghost/);
+  await expect(page.locator('#charts')).not.toHaveClass(/no-data/);
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'idle');
+  await expect(page.locator('#run')).toHaveText('Run');
+  // the run replaces them with its own samples, unfaded
+  const { hash } = await runToEnd(page);
+  await expect(page.locator('#charts')).not.toHaveClass(/ghost/);
+  await expect(page.locator('#ghost-note')).toBeHidden();
+  // another seed: the last run stays, faded, until Run
+  await page.fill('#seed', '20');
+  await page.locator('#seed').press('Enter');
+  await expect(page.locator('#ghost-note')).toContainText('the last run');
+  await expect(page.locator('#charts')).toHaveClass(/ghost/);
+  await expect(page.locator('#trace-hash')).toHaveText('—');
+  const again = await runToEnd(page);
+  expect(again.hash).not.toBe(hash);
+  await expect(page.locator('#charts')).not.toHaveClass(/ghost/);
 });

@@ -4,6 +4,11 @@
 // are the run's key moments (thin lines, coloured as the timeline colours them). Dragging across a
 // chart zooms every chart to that time window (the cursor sync carries the drag); double-click,
 // or `resetZoom`, shows the whole run again.
+//
+// The same charts can overlay two runs (compare mode): every series of a run is drawn twice, run A
+// solid and run B dashed, in one legend; the thresholds are A's, drawn once. Both runs sample at
+// the same ticks, so a row is one moment of both; the run that ended first leaves a gap. A second
+// marker shows the first divergence of the two runs.
 
 import uPlot from './vendor/uPlot.esm.js';
 import { HZ } from './protocol.js';
@@ -84,21 +89,52 @@ function definitions() {
   ];
 }
 
+/** How run B's lines are dashed when two runs are overlaid. */
+const B_DASH = [7, 4];
+
+/**
+ * The lines of one chart: each a series of the definition for one run (`run` 0 or 1), or a
+ * threshold drawn once (`run` null).
+ */
+function lines(def, runs) {
+  const out = [];
+  for (const s of def.series) {
+    if (s.threshold) {
+      out.push({ s, run: null, label: s.label, dash: runs > 1 ? [2, 3] : s.dash, width: 1 });
+      continue;
+    }
+    for (let run = 0; run < runs; run++) {
+      const name = runs > 1 ? `${s.label} ${run === 0 ? 'A' : 'B'}` : s.label;
+      out.push({ s, run, label: name, dash: run === 1 ? B_DASH : s.dash, width: s.width || 1.5 });
+    }
+  }
+  return out;
+}
+
 export class Charts {
   /**
    * @param {HTMLElement} container  where the chart figures go
    * @param {(tick: number) => void} onPick  called when the user clicks a chart at a time
+   * @param {{runs?: number, syncKey?: string, idPrefix?: string}} [options]  `runs`: 1, or 2 to
+   *   overlay two runs (A solid, B dashed)
    */
-  constructor(container, onPick, onZoom = () => {}) {
+  constructor(container, onPick, { runs = 1, syncKey = SYNC_KEY, idPrefix = '', onZoom = () => {} } = {}) {
     this.container = container;
     this.onPick = onPick;
+    this.runs = runs;
+    this.syncKey = syncKey;
+    this.idPrefix = idPrefix;
     /** Told `{min, max}` (seconds) when the charts zoom, `null` when they show the whole run. */
     this.onZoom = onZoom;
     /** The zoomed time window in seconds, or null for the whole run. */
     this.zoom = null;
-    /** Key moments drawn on every chart: `{sec, cls}` with cls '', 'warn' or 'bad'. */
+    /** Key moments drawn on every chart: `{sec, cls}` with cls '', 'warn', 'bad' or 'act'. */
     this.moments = [];
     this.defs = definitions();
+    this.lines = this.defs.map((def) => lines(def, runs));
+    this.divergenceSec = null;
+    /** Rows each run has filled. */
+    this.rowsByRun = Array.from({ length: runs }, () => 0);
     this.plots = [];
     this.data = [];
     this.thresholds = null;
@@ -126,7 +162,7 @@ export class Charts {
     this.defs.forEach((def, i) => {
       const fig = document.createElement('figure');
       fig.className = 'chart';
-      fig.id = def.id;
+      fig.id = `${this.idPrefix}${def.id}`;
       const cap = document.createElement('figcaption');
       cap.textContent = def.title;
       fig.append(cap);
@@ -139,7 +175,7 @@ export class Charts {
       empty.textContent = 'No samples yet: press Run.';
       fig.append(empty);
       this.container.append(fig);
-      if (!this.data[i]) this.data[i] = [[], ...def.series.map(() => [])];
+      if (!this.data[i]) this.data[i] = [[], ...this.lines[i].map(() => [])];
       const self = this;
       const opts = {
         width,
@@ -147,11 +183,15 @@ export class Charts {
         pxAlign: 0,
         scales: { x: { time: false }, y: def.distr ? { distr: def.distr, asinh: 1, log: 10 } : {} },
         cursor: {
-          sync: { key: SYNC_KEY, setSeries: false },
+          sync: { key: this.syncKey, setSeries: false },
           drag: { x: true, y: false, setScale: true },
           points: { size: 6 },
         },
-        legend: { live: true },
+        legend: {
+          live: true,
+          // a dashed line has a dashed key (run B, the thresholds)
+          markers: { dash: (u, k) => (k > 0 && u.series[k].dash ? 'dashed' : 'solid') },
+        },
         axes: [
           {
             stroke: axis,
@@ -184,11 +224,11 @@ export class Charts {
         ],
         series: [
           { label: 'time', value: fmtSec },
-          ...def.series.map((s) => ({
-            label: s.label,
-            stroke: cssVar(s.color),
-            width: s.width || 1.5,
-            dash: s.dash,
+          ...this.lines[i].map((l) => ({
+            label: l.label,
+            stroke: cssVar(l.s.color),
+            width: l.width,
+            dash: l.dash,
             points: { show: false },
             value: def.fmt,
           })),
@@ -262,7 +302,9 @@ export class Charts {
 
   /** Forgets every sample (a new run or a seek backwards). */
   clear() {
-    this.data = this.defs.map((def) => [[], ...def.series.map(() => [])]);
+    this.ghostly = false;
+    this.container.classList.remove('ghost');
+    this.data = this.lines.map((ls) => [[], ...ls.map(() => [])]);
     this.plots.forEach((p, i) => p.setData(this.data[i]));
     this.markerSec = null;
     this.moments = [];
@@ -270,6 +312,8 @@ export class Charts {
       this.zoom = null;
       this.onZoom(null);
     }
+    this.divergenceSec = null;
+    this.rowsByRun.fill(0);
     this.container.classList.add('no-data');
   }
 
@@ -302,6 +346,17 @@ export class Charts {
     for (const p of this.plots) p.setScale('x', { min: this.zoom.min, max: this.zoom.max });
   }
 
+  /** Forgets one run's samples (compare mode: that run starts again), keeping the other's. */
+  clearRun(run) {
+    this.data.forEach((d, i) => {
+      this.lines[i].forEach((l, j) => {
+        if (l.run === run) d[j + 1].fill(null);
+      });
+    });
+    this.rowsByRun[run] = 0;
+    this.dirty = true;
+  }
+
   setThresholds(t) {
     this.thresholds = t;
   }
@@ -310,21 +365,50 @@ export class Charts {
    * Appends a batch of sample rows (columns as the engine names them).
    * @param {{rows: number, columns: Object<string, ArrayLike<number>>}} batch
    */
-  append(batch) {
+  /**
+   * Keeps what the charts show, faded, until the first samples of the next run arrive: before
+   * Run, the charts show the last run (or a preview of this one's first seconds).
+   */
+  fade() {
+    if (this.data[0][0].length === 0) return;
+    this.ghostly = true;
+    this.markerSec = null;
+    this.moments = [];
+    this.divergenceSec = null;
+    this.rowsByRun.fill(0);
+    this.container.classList.add('ghost');
+    for (const p of this.plots) p.redraw(false, false);
+  }
+
+  /** Whether the charts show a faded run. */
+  get faded() {
+    return Boolean(this.ghostly);
+  }
+
+  append(batch, run = 0) {
     if (!batch || !batch.rows) return;
+    if (this.ghostly) this.clear();
     const c = batch.columns;
     const t = this.thresholds || {};
+    const scaled = (s, v) => (v != null && s.scale ? v * s.scale : v);
+    const start = Number(batch.start) || 0;
+    this.rowsByRun[run] = Math.max(this.rowsByRun[run], start + batch.rows);
     this.defs.forEach((def, i) => {
       const d = this.data[i];
+      const ls = this.lines[i];
       for (let r = 0; r < batch.rows; r++) {
-        d[0].push(c.tick[r] / HZ);
-        def.series.forEach((s, j) => {
-          let v;
-          if (s.threshold) v = t[s.threshold] ?? null;
-          else if (s.sum) v = s.sum.reduce((a, k) => a + c[k][r], 0);
-          else v = c[s.col][r];
-          if (v != null && s.scale) v *= s.scale;
-          d[j + 1].push(v);
+        const row = start + r;
+        // a row that is new to the chart: its time, the thresholds, and gaps for every run
+        while (d[0].length <= row) {
+          d[0].push(null);
+          ls.forEach((l, j) => d[j + 1].push(l.run === null ? scaled(l.s, t[l.s.threshold] ?? null) : null));
+        }
+        d[0][row] = c.tick[r] / HZ;
+        ls.forEach((l, j) => {
+          if (l.run !== run) return;
+          const s = l.s;
+          const v = s.sum ? s.sum.reduce((a, k) => a + c[k][r], 0) : c[s.col][r];
+          d[j + 1][row] = scaled(s, v);
         });
       }
     });
@@ -383,12 +467,18 @@ export class Charts {
     }
   }
 
+  /**
+   * With the cursor off the chart, the legend shows the latest moment every run has reached (the
+   * end of the run that ended first), so that no run's values read as dashes.
+   */
   legendAtRest(u) {
     if (this.restingLegend || u.cursor.idx != null) return;
     const n = u.data[0] ? u.data[0].length : 0;
     if (n === 0) return;
+    const reached = this.rowsByRun.filter((r) => r > 0);
+    const idx = Math.min(n, ...reached) - 1;
     this.restingLegend = true;
-    u.setLegend({ idx: n - 1 });
+    u.setLegend({ idx });
     this.restingLegend = false;
   }
 
@@ -418,7 +508,14 @@ export class Charts {
     ctx.restore();
   }
 
+  /** Marks the first divergence of two overlaid runs (null: none, or not known yet). */
+  setDivergence(tick) {
+    this.divergenceSec = tick == null ? null : tick / HZ;
+    for (const p of this.plots) p.redraw(false, false);
+  }
+
   drawMarker(u) {
+    if (this.divergenceSec != null) this.drawDivergence(u);
     if (this.markerSec == null) return;
     const x = Math.round(u.valToPos(this.markerSec, 'x', true));
     if (!Number.isFinite(x) || x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
@@ -430,6 +527,30 @@ export class Charts {
     ctx.moveTo(x, u.bbox.top);
     ctx.lineTo(x, u.bbox.top + u.bbox.height);
     ctx.stroke();
+    ctx.restore();
+  }
+
+  /** The first divergence: a dashed line in the warning colour, labelled at the top. */
+  drawDivergence(u) {
+    const x = Math.round(u.valToPos(this.divergenceSec, 'x', true));
+    if (!Number.isFinite(x) || x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
+    const ctx = u.ctx;
+    const px = devicePixelRatio;
+    ctx.save();
+    ctx.strokeStyle = cssVar('--s-severe');
+    ctx.fillStyle = cssVar('--s-severe');
+    ctx.lineWidth = 2 * px;
+    ctx.setLineDash([4 * px, 3 * px]);
+    ctx.beginPath();
+    ctx.moveTo(x, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke();
+    ctx.font = `${11 * px}px system-ui, sans-serif`;
+    const label = 'first divergence';
+    const w = ctx.measureText(label).width;
+    const right = x + 4 * px + w <= u.bbox.left + u.bbox.width;
+    ctx.textAlign = right ? 'left' : 'right';
+    ctx.fillText(label, right ? x + 4 * px : x - 4 * px, u.bbox.top + 12 * px);
     ctx.restore();
   }
 

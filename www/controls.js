@@ -301,7 +301,18 @@ export class Controls {
   }
 
   setMechanism(m, linkValue) {
-    const next = structuredClone(this.scenario);
+    const { next, note } = this.withMechanism(this.scenario, m, linkValue);
+    this.note = note;
+    this.emit(next);
+  }
+
+  /**
+   * A scenario with one mechanism set as the form sets it, dependencies included (a part of
+   * bio_page_alloc() brings bio_page_alloc() in; taking it out takes its parts), and the note
+   * that says so.
+   */
+  withMechanism(scenario, m, linkValue) {
+    const next = structuredClone(scenario);
     next.overrides = { ...(next.overrides || {}) };
     const policy = this.kernelPolicy(next.preset);
     const put = (mech, v) => {
@@ -328,8 +339,17 @@ export class Controls {
         note = `${off.map((x) => x.m.label).join(', ')} switched off with it: without bio_page_alloc() they do not exist.`;
       }
     }
-    this.note = note;
-    this.emit(next);
+    return { next, note };
+  }
+
+  /** Every mechanism with the value it has in `scenario` (its link value) and the values it can take. */
+  mechanismValues(scenario) {
+    const policy = this.kernelPolicy(scenario.preset);
+    return [...this.mechInputs.values()].map(({ m, li }) => {
+      const over = scenario.overrides ? scenario.overrides[m.field] : undefined;
+      const v = over !== undefined ? over : policy[m.field];
+      return { m, li, value: toLinkValue(m, v) };
+    });
   }
 
   setKnob(k, input) {

@@ -180,3 +180,33 @@ export async function copyText(text) {
   ta.remove();
   return ok;
 }
+
+/** How long "Link copied" stays beside a Share button. */
+const SHARED_MS = 4000;
+const sharedTimers = new WeakMap();
+
+/**
+ * Hands a link to the user: copies it and says so beside the Share button, or, where the
+ * clipboard is refused, shows it selected in a text field to copy by hand.
+ * @param {string} url
+ * @param {HTMLElement} status  the polite status beside the button
+ * @param {HTMLInputElement} fallback  a read-only text field, hidden until needed
+ */
+export async function offerLink(url, status, fallback) {
+  fallback.hidden = true;
+  if (await copyText(url)) {
+    status.textContent = 'Link copied';
+  } else {
+    fallback.value = url;
+    fallback.hidden = false;
+    fallback.select();
+    status.textContent = 'Copy the link below';
+  }
+  clearTimeout(sharedTimers.get(status));
+  sharedTimers.set(
+    status,
+    setTimeout(() => {
+      status.textContent = '';
+    }, SHARED_MS),
+  );
+}

@@ -9,12 +9,17 @@ import { TimelinePanel, SliderMarks, crisisWindow } from './timeline.js';
 import { ThreadsPanel } from './threads.js';
 import { HangView } from './hangview.js';
 import { Controls } from './controls.js';
-import { LinkWriter, copyText, currentFragment,
+import { LinkWriter, offerLink, currentFragment,
   momentOf, fragmentPairs, nearestValid, safeDecode } from './linkstate.js';
 import { initTheme } from './theme.js';
 import { Guide } from './guide.js';
 import { Interventions } from './interventions.js';
 import { ExportPanel, fingerprintKeys } from './export.js';
+import { outcomeText } from './outcome.js';
+import { pool } from './pool.js';
+import { CompareView, defaultB } from './compare.js';
+import { GridPanel } from './grid.js';
+import { SwitchEffects } from './effects.js';
 
 const $ = (id) => document.getElementById(id);
 const STEP_TICKS = SAMPLE_EVERY;
@@ -67,13 +72,18 @@ const run = {
   generation: 0,
 };
 
-initTheme($('theme-toggle'), () => charts.retheme());
+initTheme($('theme-toggle'), () => {
+  charts.retheme();
+  if (compare) compare.retheme();
+});
 
-const charts = new Charts($('charts'), (tick) => markTime(tick), (zoom) => {
-  $('zoom-reset').disabled = zoom == null;
-  $('zoom-status').textContent = zoom
-    ? `Charts zoomed to ${zoom.min.toFixed(2)}–${zoom.max.toFixed(2)} s`
-    : 'Charts show the whole run';
+const charts = new Charts($('charts'), (tick) => markTime(tick), {
+  onZoom: (zoom) => {
+    $('zoom-reset').disabled = zoom == null;
+    $('zoom-status').textContent = zoom
+      ? `Charts zoomed to ${zoom.min.toFixed(2)}–${zoom.max.toFixed(2)} s`
+      : 'Charts show the whole run';
+  },
 });
 const consolePanel = new ConsolePanel(
   {
@@ -150,7 +160,12 @@ ui.fatalReload.addEventListener('click', async () => {
 
 const links = new LinkWriter((scenario) => engine.request(REQ.ENCODE, { scenario }));
 let controls = null;
+/** @type {SwitchEffects|null} */
+let effects = null;
 let defaultScenario = null;
+/** @type {CompareView|null} compare mode, built once the engine has said its kernels */
+let compare = null;
+const grid = new GridPanel($('grid'), pool(), () => engine.request(REQ.ENCODE, { scenario: run.scenario }));
 
 // ---------------------------------------------------------------- state
 
@@ -200,6 +215,7 @@ function drawFrames() {
   }
   for (let i = first; i <= last; i++) applyFrame(frames[i]);
   charts.draw();
+  if (!charts.faded && !$('ghost-note').hidden) ghostNote('');
   guide.check();
   // Text panels change every frame while a run streams in; a few updates a second are plenty
   // and keep each animation frame short.
@@ -223,7 +239,9 @@ function drawFrames() {
 
 function applyFrame(f) {
   if (f.reset) {
-    charts.clear();
+    // the charts keep the last run, faded, until this one's first samples come
+    charts.fade();
+    ghostNote(charts.faded ? 'Faded: the last run. Press Run to run the scenario as it is now.' : '');
     consolePanel.clear();
     moments.clear();
     sliderMarks.clear();
@@ -269,6 +287,35 @@ function runEndTick() {
   return run.outcome ? Number(run.outcome.detectedAt ?? run.outcome.tick) : run.tick;
 }
 
+/** How much of a run the charts show, faded, before Run when there is no last run to show. */
+const PREVIEW_TICKS = 10 * HZ;
+
+/** The note over the charts while they show a faded run ('' hides it). */
+function ghostNote(text) {
+  const el = $('ghost-note');
+  el.textContent = text;
+  el.hidden = !text;
+}
+
+/**
+ * With nothing on the charts yet (a first visit), a worker of the pool runs this scenario's first
+ * seconds and the charts show them, faded, until Run: the same samples the run will draw.
+ */
+async function previewFirstSeconds(gen, scenario) {
+  if (charts.faded || run.tick > 0) return;
+  try {
+    const link = String(await engine.request(REQ.ENCODE, { scenario })).replace(/^#/, '');
+    const samples = await pool().request(REQ.PREVIEW, { link, ticks: PREVIEW_TICKS });
+    if (gen !== run.generation || run.tick > 0 || run.playing || charts.faded) return;
+    charts.append(samples);
+    charts.draw();
+    charts.fade();
+    ghostNote(`Faded: the first ${PREVIEW_TICKS / HZ} s of this run. Press Run to watch them happen, and what follows.`);
+  } catch {
+    // a newer scenario, or a cancelled pool: no preview
+  }
+}
+
 function syncTimeline() {
   syncMoments();
   if (run.viewTick != null) return; // showing an earlier moment: leave the marker where it is
@@ -286,33 +333,6 @@ export function warmText(w) {
   const mapped = Number(w.active) + Number(w.inactive) + Number(w.cache);
   return `warm start: ${n(mapped)} pages of the mapped file resident (${n(w.active)} active and ` +
     `${n(w.inactive)} inactive, dirty; ${n(w.cache)} cached), ${n(w.buffers)} clean buffers`;
-}
-
-/** How each outcome kind opens its banner sentence. */
-const KIND_WORDS = {
-  deadlock: 'Deadlock',
-  stall: 'Stall',
-  starved: 'Starved',
-  'out-of-memory': 'Out of memory',
-  survived: 'Survived',
-};
-
-/**
- * The banner sentence for an outcome: the engine's own summary ("Deadlock at 41.27 s: the
- * pageout daemon sleeps in VMWait …"), with the emergency counts of a survived run.
- */
-export function outcomeText(o, stats, durationTicks) {
-  const kind = KIND_WORDS[o.kind] || 'Survived';
-  let s = String(o.summary || '').trim();
-  if (!/^(deadlock|stall|survived|starved|out of memory)\b/i.test(s)) {
-    const at = o.kind === 'survived' ? `all ${fmtSec(durationTicks || o.tick)} s` : `at ${fmtSec(o.tick)} s`;
-    s = s && s.toLowerCase() !== o.kind ? `${kind} ${at}: ${s}` : `${kind} ${at}`;
-  }
-  if (o.kind === 'survived' && stats && Number(stats.emergAllocs) > 0) {
-    const n = (v) => Number(v || 0).toLocaleString('en-US');
-    s = `${s.replace(/\.$/, '')}; ${n(stats.emergAllocs)} emergency page allocations, ${n(stats.emergFails)} failed.`;
-  }
-  return s;
 }
 
 function showOutcome() {
@@ -361,6 +381,7 @@ async function load(scenario) {
     if (gen !== run.generation) return false;
     run.thresholds = thresholds;
     interventions.show(scenario);
+    if (effects) effects.check(scenario);
     ui.warmFacts.textContent = warmText(warm);
     charts.setThresholds(thresholds);
     run.loaded = true;
@@ -376,6 +397,7 @@ async function load(scenario) {
     if (!ui.fatalReload.hidden) ui.fatal.hidden = true;
     showOutcome();
     setState('idle');
+    previewFirstSeconds(gen, scenario);
     return true;
   } catch (err) {
     if (gen !== run.generation) return false;
@@ -509,19 +531,7 @@ async function shareUrl() {
 async function share() {
   const url = await shareUrl();
   $('share-embed').hidden = false;
-  ui.shareFallback.hidden = true;
-  if (await copyText(url)) {
-    ui.shareStatus.textContent = 'Link copied';
-  } else {
-    ui.shareFallback.value = url;
-    ui.shareFallback.hidden = false;
-    ui.shareFallback.select();
-    ui.shareStatus.textContent = 'Copy the link below';
-  }
-  clearTimeout(share.timer);
-  share.timer = setTimeout(() => {
-    ui.shareStatus.textContent = '';
-  }, 4000);
+  await offerLink(url, ui.shareStatus, ui.shareFallback);
 }
 
 function onScenarioChange(next) {
@@ -547,7 +557,7 @@ function hideLinkError() {
   links.update(run.scenario);
 }
 
-async function showLinkError(fragment, errors) {
+async function showLinkError(fragment, errors, decode = (f) => engine.request(REQ.DECODE, { fragment: f })) {
   links.enabled = false; // keep the broken link in the address bar until the user decides
   linkError.list.replaceChildren();
   for (const e of errors) {
@@ -568,7 +578,7 @@ async function showLinkError(fragment, errors) {
     linkError.list.append(li);
   }
   linkError.panel.hidden = false;
-  const near = await nearestValid(fragment, (f) => engine.request(REQ.DECODE, { fragment: f }));
+  const near = await nearestValid(fragment, decode);
   linkError.candidate = near ? near.scenario : null;
   if (near) {
     const kept = fragmentPairs(near.fragment).map(([k]) => safeDecode(k)).filter((k) => k !== 'v');
@@ -620,8 +630,60 @@ async function verifyLink(fragment, keys) {
   }
 }
 
+// ---------------------------------------------------------------- compare mode
+
+/** Opens compare mode on two scenarios; the page's own run keeps A behind it. */
+async function enterCompare(a, b) {
+  if (run.playing) pause();
+  hideLinkError();
+  links.enabled = false; // the address bar holds the pair while compare mode is open
+  document.body.dataset.mode = 'compare';
+  $('compare-title').scrollIntoView({ block: 'nearest' });
+  return compare.open(a, b);
+}
+
+/** Back to one run: the scenario A of the pair, as the page held it. */
+function exitCompare() {
+  if (!compare || !compare.active) return;
+  compare.close();
+  document.body.dataset.mode = 'single';
+  links.enabled = true;
+  if (run.scenario) {
+    links.update(run.scenario);
+    links.flush();
+  }
+  $('compare-open').focus();
+}
+
+/** A link that holds a second scenario (keys prefixed `b.`, see protocol.js decode-compare). */
+function isCompareLink(fragment) {
+  return fragmentPairs(fragment).some(([k]) => safeDecode(k).startsWith('b.'));
+}
+
+/** Decodes a compare link as a solo decode answers (for the nearest valid scenario: A's). */
+async function decodeCompareAsSolo(fragment) {
+  const r = await engine.request(REQ.DECODE_COMPARE, { fragment });
+  return r.ok ? { ok: true, scenario: r.a } : r;
+}
+
 /** Opens whatever the URL fragment says; never leaves the page blank. */
 async function openFragment(fragment) {
+  if (fragment && isCompareLink(fragment)) {
+    const r = await engine.request(REQ.DECODE_COMPARE, { fragment });
+    if (r.ok && r.b) {
+      const ok = await load(r.a);
+      if (ok) await enterCompare(r.a, r.b);
+      return ok;
+    }
+    if (!r.ok) {
+      exitCompare();
+      links.enabled = false;
+      if (!run.loaded) await load(structuredClone(defaultScenario));
+      await showLinkError(fragment, r.errors || [], decodeCompareAsSolo);
+      return false;
+    }
+  }
+  exitCompare();
   if (!fragment) {
     hideLinkError();
     return load(structuredClone(defaultScenario));
@@ -671,6 +733,9 @@ $('zoom-crisis').addEventListener('click', () => {
   if (w) charts.zoomTo(w.from / HZ, w.to / HZ);
 });
 $('zoom-reset').addEventListener('click', () => charts.resetZoom());
+$('compare-open').addEventListener('click', () => {
+  if (run.scenario && compare) enterCompare(structuredClone(run.scenario), defaultB(run.scenario));
+});
 
 let draggingTime = false;
 ui.time.addEventListener('pointerdown', () => {
@@ -716,9 +781,14 @@ document.addEventListener('keydown', (e) => {
     // Space on a button or a checkbox presses it; elsewhere it runs or pauses.
     if (typing(t) || (t instanceof HTMLElement && t.closest('button, a, summary, input, [role="button"]'))) return;
     e.preventDefault();
-    togglePlay();
+    if (compare && compare.active) {
+      if (compare.playing) compare.pause();
+      else compare.play();
+    } else {
+      togglePlay();
+    }
   } else if (e.key === '.') {
-    if (typing(t)) return;
+    if (typing(t) || (compare && compare.active)) return;
     e.preventDefault();
     step();
   }
@@ -765,10 +835,23 @@ async function start() {
   const info = await engine.request(REQ.INIT);
   $('engine-version').textContent = info.engineVersion;
   defaultScenario = info.defaultScenario;
+  compare = new CompareView({
+    root: $('compare'),
+    pool: pool(),
+    engine,
+    kernels: info.presets.kernels,
+    onClose: exitCompare,
+  });
   controls = new Controls($('controls'), info.presets, info.limits, onScenarioChange, (why) => {
     run.formProblem = why;
     setState(currentState());
   });
+  // each switch says, from background runs, whether it changes the run on screen (not in the
+  // embed view, which has no form)
+  if (!document.documentElement.classList.contains('embed')) {
+    effects = new SwitchEffects({ engine, controls });
+    if (run.loaded) effects.check(run.scenario);
+  }
   await openFragment(currentFragment());
   if (new URLSearchParams(location.search).has('guide')) guide.offer();
 }

@@ -5,6 +5,11 @@
 // `frame` per slice of work: everything a frame of the page draws (new samples, new console
 // lines, new lines of /var/log/messages, the threads, the status and, once decided, the outcome). The page never calls the
 // engine itself, so a slow step can never freeze it.
+//
+// The worker pool (www/pool.js) runs the same worker module several times over; its jobs are the
+// requests below that do their work inside one reply (run-link, divergence, grid-plan,
+// grid-report), and compare mode's two runs are driven with the run requests (load, seek,
+// threads-at) of a worker leased from it.
 
 /**
  * A scenario exactly as the engine serialises it (core/src/scenario/mod.rs, camelCase).
@@ -102,6 +107,35 @@
  *   checks the finished run against the fingerprint the link carries (core/src/fingerprint.rs).
  *   reply.value: Verdict (web/src/api.d.ts: reproduced, differences, summary), or null when the
  *   link has none; reply.error when its fingerprint is incomplete or the run has no outcome.
+ * @typedef {{type: 'decode-compare', id: number, fragment: string}} DecodeCompareRequest
+ *   a link that may hold two scenarios (B's keys prefixed `b.`, see core/src/scenario/link.rs);
+ *   reply.value: {ok: true, a: Scenario, b: Scenario|null, linkA: string, linkB: string|null}
+ *   (b null: a solo link) | {ok: false, errors: FieldProblem[]} (each key as the link has it,
+ *   `b.ram` for B's)
+ * @typedef {{type: 'encode-compare', id: number, a: Scenario, b: Scenario}} EncodeCompareRequest
+ *   reply.value: string, the compare link (without '#'); reply.error when either is invalid
+ *
+ * Jobs of the worker pool (www/pool.js). Each is answered by one reply and leaves the worker's own
+ * run, if any, as it was: the job's simulations are built, run and freed inside the request.
+ * @typedef {{type: 'preview', id: number, link: string, ticks: number}} PreviewRequest
+ *   runs a link's scenario from tick 0 to `ticks` (or its outcome, if sooner) and answers its
+ *   samples, for the faded first seconds the charts show before Run;
+ *   reply.value: Samples ({rows, columns}, as `samples` frames carry them)
+ * @typedef {{type: 'run-link', id: number, link: string}} RunLinkRequest
+ *   runs a link's scenario from tick 0 to its outcome in one go;
+ *   reply.value: {kind: OutcomeKind, tick: number, traceHash: string} (the outcome's tick);
+ *   reply.error when the link is not valid
+ * @typedef {{type: 'divergence', id: number, linkA: string, linkB: string}} DivergenceRequest
+ *   runs both links in lockstep to their ends (the engine's core/src/explore/diverge.rs);
+ *   reply.value: Divergence (web/src/api.d.ts): {tick, seconds, a, b, outcomeA, outcomeB,
+ *   traceHashA, traceHashB}, `tick` null when the runs never differ
+ * @typedef {{type: 'grid-plan', id: number, link: string, seeds: number[]}} GridPlanRequest
+ *   reply.value: GridPlan: {switches: string[], cells: Array<{on: string[], link}>,
+ *   runs: Array<{cell, seed, link}>}, every combination of the fix's switches on the scenario
+ * @typedef {{type: 'grid-report', id: number, plan: object, results: object[]}} GridReportRequest
+ *   results: Array<{cell, seed, kind, tick, traceHash}>, one per run of the plan;
+ *   reply.value: GridReport: {cells: Array<{on, counts, worstSeed, worstLink, cures}>,
+ *   cures: string[][], rule: string}
  * @typedef {{type: 'debug-trap', id?: number}} DebugTrapRequest
  *   for tests only, never sent by the page: makes the wasm instance trap as an out-of-memory
  *   does (its allocator asked for 4 GiB aborts with `unreachable`), so that the recovery below
@@ -137,6 +171,13 @@ export const REQ = Object.freeze({
   FINGERPRINT: 'fingerprint',
   VERIFY: 'verify',
   DEBUG_TRAP: 'debug-trap',
+  DECODE_COMPARE: 'decode-compare',
+  ENCODE_COMPARE: 'encode-compare',
+  RUN_LINK: 'run-link',
+  PREVIEW: 'preview',
+  DIVERGENCE: 'divergence',
+  GRID_PLAN: 'grid-plan',
+  GRID_REPORT: 'grid-report',
 });
 
 export const MSG = Object.freeze({

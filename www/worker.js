@@ -2,6 +2,9 @@
 // It works in slices of at most SLICE_MS and posts one frame per slice, so the page stays
 // responsive and draws at its own pace. See protocol.js for the messages.
 //
+// The same module is each worker of the pool (www/pool.js): there it answers jobs (`run-link`,
+// `divergence`, `grid-plan`, `grid-report`), each in one go, or holds one run of compare mode.
+//
 // A trap (a WebAssembly.RuntimeError: `unreachable`, an access out of bounds) leaves the wasm
 // instance unusable: its stack pointer and its RefCells stay where the trap left them. So the
 // worker drops the run, starts a fresh instance and tells the page, which offers to reload.
@@ -294,6 +297,56 @@ async function handle(msg) {
   }
 }
 
+/** Replies with what `f` returns, or with the Error it throws (a trap goes on up). */
+function guarded(id, f) {
+  let value;
+  try {
+    value = f();
+  } catch (e) {
+    if (isTrap(e)) throw e;
+    replyError(id, e);
+    return;
+  }
+  reply(id, value);
+}
+
+/** Ticks per call while a job runs a link to its end (the run is one job: no yielding). */
+const JOB_TICKS = 1_000_000;
+
+/** A pool job: runs a link from tick 0 to its outcome, beside (never instead of) the own run. */
+/** The samples of a link's run from its start to `ticks` (or its outcome, if sooner). */
+function preview(link, ticks) {
+  const job = engine.Simulation.fromLink(String(link));
+  try {
+    job.runUntil(Number(ticks));
+    return job.samplesSince(0);
+  } finally {
+    try {
+      job.free();
+    } catch {
+      // after a trap the instance is gone, and the job with it
+    }
+  }
+}
+
+function runLink(link) {
+  const job = engine.Simulation.fromLink(String(link));
+  try {
+    for (;;) {
+      const st = job.advance(JOB_TICKS);
+      if (st.finished) break;
+    }
+    const o = job.outcome();
+    return { kind: o.kind, tick: Number(o.tick), traceHash: job.traceHash() };
+  } finally {
+    try {
+      job.free();
+    } catch {
+      // after a trap the instance is gone, and the job with it
+    }
+  }
+}
+
 function handleNow(msg) {
   switch (msg.type) {
     case REQ.INIT:
@@ -395,6 +448,32 @@ function handleNow(msg) {
         if (isTrap(e)) throw e;
         replyError(msg.id, e);
       }
+      break;
+    case REQ.DECODE_COMPARE:
+      try {
+        reply(msg.id, engine.decodeCompareLink(msg.fragment));
+      } catch (e) {
+        if (isTrap(e)) throw e;
+        reply(msg.id, { ok: false, errors: [{ key: '', given: msg.fragment, allowed: '', message: String(e.message || e) }] });
+      }
+      break;
+    case REQ.ENCODE_COMPARE:
+      guarded(msg.id, () => engine.encodeCompareLink(msg.a, msg.b));
+      break;
+    case REQ.RUN_LINK:
+      guarded(msg.id, () => runLink(msg.link));
+      break;
+    case REQ.PREVIEW:
+      guarded(msg.id, () => preview(msg.link, msg.ticks));
+      break;
+    case REQ.DIVERGENCE:
+      guarded(msg.id, () => engine.divergence(msg.linkA, msg.linkB));
+      break;
+    case REQ.GRID_PLAN:
+      guarded(msg.id, () => engine.gridPlan(msg.link, msg.seeds));
+      break;
+    case REQ.GRID_REPORT:
+      guarded(msg.id, () => engine.gridReport(msg.plan, msg.results));
       break;
     case REQ.DEBUG_TRAP:
       // For tests: a trap the way an out-of-memory ends, the allocator asked for 4 GiB.

@@ -47,6 +47,27 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind, in the order of the enum.
+    pub const ALL: [EventKind; 17] = [
+        EventKind::BelowTarget,
+        EventKind::BelowMin,
+        EventKind::BelowSevere,
+        EventKind::BelowReserved,
+        EventKind::ReserveGone,
+        EventKind::FirstPageout,
+        EventKind::SystemReserve,
+        EventKind::InterruptReserve,
+        EventKind::ReserveEmpty,
+        EventKind::ZoneRefill,
+        EventKind::WaitsForMemory,
+        EventKind::EmergencyAlloc,
+        EventKind::EmergencyFail,
+        EventKind::OomKill,
+        EventKind::Hang,
+        EventKind::Starved,
+        EventKind::Intervention,
+    ];
+
     /// The name the JSON and the page use (`interrupt-reserve`).
     pub fn name(self) -> &'static str {
         match self {
@@ -170,25 +191,7 @@ mod tests {
 
     #[test]
     fn every_kind_is_named_as_the_json_names_it() {
-        use EventKind::*;
-        for k in [
-            BelowTarget,
-            BelowMin,
-            BelowSevere,
-            BelowReserved,
-            ReserveGone,
-            FirstPageout,
-            SystemReserve,
-            InterruptReserve,
-            ReserveEmpty,
-            ZoneRefill,
-            WaitsForMemory,
-            EmergencyAlloc,
-            EmergencyFail,
-            OomKill,
-            Hang,
-            Starved,
-        ] {
+        for k in EventKind::ALL {
             assert_eq!(serde_json::to_value(k).unwrap(), k.name(), "{k:?}");
         }
     }

@@ -35,14 +35,13 @@ fn scenario(preset: KernelPreset) -> Scenario {
     }
 }
 
-fn run(preset: KernelPreset) -> Value {
-    let scenario = scenario(preset);
-    let mut sim = Simulation::new(&scenario).expect("the default scenario is valid");
+/// Runs a scenario to its end (or `COMPARE_AT_TICK`): what the browser test compares, with the
+/// simulation for more.
+fn record(scenario: &Scenario) -> (Simulation, Value) {
+    let mut sim = Simulation::new(scenario).expect("a valid scenario within the budget");
     let until = scenario.duration_ticks().min(COMPARE_AT_TICK);
     let status = sim.run_until(until);
-    json!({
-        "preset": preset.name(),
-        "scenario": scenario,
+    let v = json!({
         "untilTick": until,
         "tick": status.tick,
         "finished": status.finished,
@@ -50,7 +49,16 @@ fn run(preset: KernelPreset) -> Value {
         "traceHash": format!("{:016x}", sim.trace_hash()),
         "sampleRows": sim.samples().len(),
         "logLines": sim.log().len(),
-    })
+    });
+    (sim, v)
+}
+
+fn run(preset: KernelPreset) -> Value {
+    let scenario = scenario(preset);
+    let (_, mut v) = record(&scenario);
+    v["preset"] = json!(preset.name());
+    v["scenario"] = json!(scenario);
+    v
 }
 
 /// A run with one timed intervention of every kind that changes the machine, from its link.
@@ -60,20 +68,10 @@ pub const INTERVENTIONS_LINK: &str = "#v=1&preset=dfly-2008-06-30&ram=64M&seed=1
 
 fn run_link(link: &str) -> Value {
     let scenario = pageout_core::scenario::link::decode(link).expect("a valid link");
-    let mut sim = Simulation::new(&scenario).expect("within the budget");
-    let until = scenario.duration_ticks().min(COMPARE_AT_TICK);
-    let status = sim.run_until(until);
-    json!({
-        "link": link,
-        "untilTick": until,
-        "tick": status.tick,
-        "finished": status.finished,
-        "outcome": status.outcome,
-        "traceHash": format!("{:016x}", sim.trace_hash()),
-        "sampleRows": sim.samples().len(),
-        "logLines": sim.log().len(),
-        "events": sim.events().len(),
-    })
+    let (sim, mut v) = record(&scenario);
+    v["link"] = json!(link);
+    v["events"] = json!(sim.events().len());
+    v
 }
 
 fn native() -> Value {

@@ -1,0 +1,121 @@
+// Switches that explain themselves: for the scenario on screen, each switch of the fix says
+// whether setting it otherwise changes this run. In the background, in the shared worker pool,
+// the page runs the scenario once as it is and once for every other value of every switch (set
+// as the form would set it, dependencies included), and compares the trace hashes and outcomes
+// the engine reports. A new scenario cancels the runs of the last one.
+
+import { REQ, HZ } from './protocol.js';
+import { pool, runLinkJob } from './pool.js';
+
+const WORDS = {
+  deadlock: 'a deadlock',
+  stall: 'a stall',
+  starved: 'starvation',
+  'out-of-memory': 'out of memory',
+  survived: 'survival',
+};
+
+/** An outcome in a few words: "a deadlock at 109.80 s". */
+function shortly(r) {
+  if (!r || !r.kind) return 'no outcome';
+  const at = r.kind === 'survived' ? '' : ` at ${(Number(r.tick) / HZ).toFixed(2)} s`;
+  return `${WORDS[r.kind] || r.kind}${at}`;
+}
+
+export class SwitchEffects {
+  /**
+   * @param {Object} o
+   * @param {import('./protocol.js').EngineClient} o.engine  encodes scenarios into links
+   * @param {import('./controls.js').Controls} o.controls  the form (its switches and their rules)
+   */
+  constructor({ engine, controls }) {
+    this.engine = engine;
+    this.controls = controls;
+    this.job = null;
+    this.key = '';
+  }
+
+  /** The text element of a switch's effect, made on first use. */
+  slot(li) {
+    let el = li.querySelector('.effect');
+    if (!el) {
+      el = document.createElement('p');
+      el.className = 'hint effect';
+      li.append(el);
+    }
+    return el;
+  }
+
+  /** Checks every switch of `scenario` in the background; a later call replaces this one. */
+  async check(scenario) {
+    const gen = {};
+    this.gen = gen;
+    if (this.job) this.job.cancel();
+    this.job = null;
+    const base = String(await this.engine.request(REQ.ENCODE, { scenario })).replace(/^#/, '');
+    if (this.gen !== gen) return;
+    if (base === this.key) return; // this scenario's answers are on screen
+    this.key = '';
+    // one job for the scenario itself, then one per other value of every switch
+    const jobs = [runLinkJob(base)];
+    const tries = [];
+    const now = new Map(this.controls.mechanismValues(scenario).map((x) => [x.m.key, x.value]));
+    for (const { m, li, value } of this.controls.mechanismValues(scenario)) {
+      const el = this.slot(li);
+      el.textContent = 'Checking whether it changes this run…';
+      el.dataset.effect = 'pending';
+      for (const v of m.values.filter((x) => x !== value)) {
+        const { next } = this.controls.withMechanism(scenario, m, v);
+        // what the form changes with it (a part of bio_page_alloc() brings bio_page_alloc() in)
+        const along = this.controls
+          .mechanismValues(next)
+          .filter((x) => x.m.key !== m.key && x.value !== now.get(x.m.key))
+          .map((x) => `${x.m.key}=${x.value}`);
+        const shown = along.length ? `${v} (with ${along.join(', ')})` : v;
+        let link;
+        try {
+          link = String(await this.engine.request(REQ.ENCODE, { scenario: next })).replace(/^#/, '');
+        } catch {
+          continue;
+        }
+        if (this.gen !== gen) return;
+        tries.push({ m, li, value: shown, job: jobs.length });
+        jobs.push(runLinkJob(link));
+      }
+    }
+    const results = new Array(jobs.length);
+    const job = pool().runAll(jobs, {
+      onResult: (i, r) => {
+        results[i] = r;
+      },
+    });
+    this.job = job;
+    const { cancelled } = await job.done;
+    if (cancelled || this.gen !== gen) return;
+    this.key = base;
+    const here = results[0];
+    const byKey = new Map();
+    for (const t of tries) {
+      const r = results[t.job];
+      if (!byKey.has(t.m.key)) byKey.set(t.m.key, { li: t.li, m: t.m, said: [] });
+      const entry = byKey.get(t.m.key);
+      if (!r || !here) {
+        entry.said.push({ value: t.value, text: `${t.value}: could not be run`, changes: null });
+      } else if (r.traceHash === here.traceHash) {
+        entry.said.push({ value: t.value, text: `${t.value}: the same run`, changes: false });
+      } else if (r.kind !== here.kind) {
+        entry.said.push({ value: t.value, text: `${t.value}: ${shortly(r)} instead of ${shortly(here)}`, changes: true });
+      } else {
+        entry.said.push({ value: t.value, text: `${t.value}: another run, also ${shortly(r)}`, changes: true });
+      }
+    }
+    for (const { li, said } of byKey.values()) {
+      const el = this.slot(li);
+      const changes = said.some((x) => x.changes);
+      el.dataset.effect = changes ? 'changes' : 'none';
+      el.textContent = changes
+        ? `Changes this run — ${said.map((x) => x.text).join('; ')}.`
+        : `Makes no difference to this run (${said.map((x) => x.value).join(', ')}: the same trace).`;
+    }
+  }
+}
