@@ -1,9 +1,11 @@
 // The worker pool: every feature of the page that runs more than one simulation (the switch grid,
-// the first divergence, compare mode's two runs) runs it here, never on the main thread.
+// the phase map, shrinking, the first divergence, compare mode's two runs) runs it here, never on
+// the main thread.
 //
 // The pool keeps N engine workers (www/worker.js, the same module as the page's own run), N =
 // the machine's cores (navigator.hardwareConcurrency), at least 1 and at most MAX_WORKERS. Jobs
-// are requests of protocol.js (`run-link`, `divergence`, `grid-plan`, `grid-report`); they wait
+// are requests of protocol.js (`run-link`, `divergence`, `grid-plan`, `grid-report`, `map-plan`,
+// `map-report`, `shrink-start`, `shrink-probe`, `shrink-step`); they wait
 // in one queue and go to the first worker with room, at most IN_FLIGHT per worker so that no
 // worker idles while its next job crosses the thread boundary. Each job's result is handed over
 // as soon as it is known (`onResult`), with the batch's progress (`onProgress`).
