@@ -9,7 +9,7 @@
 // `mapkernel=` when it is not the scenario's), so a shared link opens the same map and runs it.
 
 import { REQ } from './protocol.js';
-import { runLinkJob } from './pool.js';
+import { runPlan } from './pool.js';
 
 export const DEFAULT_SEEDS = 5;
 export const MAX_SEEDS = 100;
@@ -206,52 +206,38 @@ export class MapPanel {
     this.ui.of.textContent = `#${plan.link}`;
     this.buildCells(plan, n);
     const total = plan.runs.length;
-    const results = new Array(total);
     const tally = plan.cells.map(() => ({ runs: 0, hangs: 0 }));
     const dirty = new Set();
-    let done = 0;
     const t0 = performance.now();
     this.ui.bar.max = total;
     this.ui.bar.value = 0;
     this.ui.count.textContent = `0 of ${total}`;
     this.setState('running');
     this.ui.status.textContent = `Running ${total.toLocaleString('en-US')} runs (${plan.cells.length} cells × ${n} seeds) in ${this.pool.size} worker${this.pool.size === 1 ? '' : 's'}…`;
-    let drawTimer = 0;
-    const draw = () => {
-      drawTimer = 0;
-      if (gen !== this.generation) return;
-      this.ui.bar.value = done;
-      this.ui.count.textContent = `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`;
-      for (const c of dirty) this.paintTally(c, tally[c]);
-      dirty.clear();
-    };
-    const failures = [];
-    this.job = this.pool.runAll(
-      plan.runs.map((r) => runLinkJob(r.link)),
-      {
-        onResult: (i, v) => {
-          const r = plan.runs[i];
-          results[i] = { cell: r.cell, seed: r.seed, kind: v.kind, tick: v.tick, traceHash: v.traceHash };
-          tally[r.cell].runs++;
-          if (HANGS.includes(v.kind)) tally[r.cell].hangs++;
-          dirty.add(r.cell);
-        },
-        onError: (i, err) => failures.push(`${plan.runs[i].link}: ${err.message}`),
-        onProgress: (d) => {
-          done = d;
-          if (!drawTimer) drawTimer = setTimeout(() => requestAnimationFrame(draw), DRAW_MS);
-        },
+    let done = 0;
+    this.job = runPlan(this.pool, plan.runs, {
+      onResult: (r) => {
+        tally[r.cell].runs++;
+        if (HANGS.includes(r.kind)) tally[r.cell].hangs++;
+        dirty.add(r.cell);
       },
-    );
-    const summary = await this.job.done;
+      onDraw: (d) => {
+        done = d;
+        if (gen !== this.generation) return;
+        this.ui.bar.value = done;
+        this.ui.count.textContent = `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`;
+        for (const c of dirty) this.paintTally(c, tally[c]);
+        dirty.clear();
+      },
+      drawMs: DRAW_MS,
+    });
+    const { finished, failures, cancelled } = await this.job.done;
     this.job = null;
     if (gen !== this.generation) return;
-    draw();
     const ms = performance.now() - t0;
-    if (summary.cancelled) {
+    if (cancelled) {
       this.setState('cancelled');
       this.ui.status.textContent = `Cancelled after ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} runs.`;
-      const finished = results.filter(Boolean);
       if (finished.length === 0) return;
       try {
         const partial = await this.pool.request(REQ.MAP_REPORT, { plan, results: finished });
@@ -270,7 +256,7 @@ export class MapPanel {
     }
     let report;
     try {
-      report = await this.pool.request(REQ.MAP_REPORT, { plan, results });
+      report = await this.pool.request(REQ.MAP_REPORT, { plan, results: finished });
     } catch (err) {
       if (gen !== this.generation) return;
       this.setState('failed');

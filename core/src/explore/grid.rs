@@ -158,25 +158,7 @@ fn combinations(n: usize) -> Vec<Vec<usize>> {
 
 /// Plans the grid of `scenario` over `seeds` (the scenario's own seed is not used).
 pub fn plan(scenario: &Scenario, seeds: &[u64]) -> Result<GridPlan, ExploreError> {
-    if seeds.is_empty() {
-        return Err(ExploreError(vec![
-            "seeds: none given; a grid needs at least one seed".into(),
-        ]));
-    }
-    if seeds.len() > MAX_SEEDS {
-        return Err(ExploreError(vec![format!(
-            "seeds: {} given; at most {MAX_SEEDS} per grid",
-            seeds.len()
-        )]));
-    }
-    let mut sorted = seeds.to_vec();
-    sorted.sort_unstable();
-    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
-        return Err(ExploreError(vec![format!(
-            "seeds: {} is given twice; each seed may appear once",
-            w[0]
-        )]));
-    }
+    super::check_seeds(seeds, MAX_SEEDS, "grid")?;
     let sw = switches();
     let mut base = scenario.clone();
     let mut notes = Vec::new();

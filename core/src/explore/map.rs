@@ -197,25 +197,7 @@ pub fn plan(
             x.key
         )));
     }
-    if seeds.is_empty() {
-        return Err(bad(
-            "seeds: none given; a map needs at least one seed".into()
-        ));
-    }
-    if seeds.len() > MAX_SEEDS {
-        return Err(bad(format!(
-            "seeds: {} given; at most {MAX_SEEDS} per map",
-            seeds.len()
-        )));
-    }
-    let mut sorted = seeds.to_vec();
-    sorted.sort_unstable();
-    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
-        return Err(bad(format!(
-            "seeds: {} is given twice; each seed may appear once",
-            w[0]
-        )));
-    }
+    super::check_seeds(seeds, MAX_SEEDS, "map")?;
     let total = x.values.len() * y.values.len() * seeds.len();
     if total > MAX_RUNS {
         return Err(bad(format!(

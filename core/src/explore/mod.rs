@@ -90,3 +90,28 @@ pub(crate) fn severity(kind: Option<OutcomeKind>) -> usize {
 pub(crate) fn kind_name(kind: Option<OutcomeKind>) -> &'static str {
     kind.map_or("none", OutcomeKind::name)
 }
+
+/// Checks the seeds of a grid or a map (`what`): at least one, at most `most`, each once.
+pub(crate) fn check_seeds(seeds: &[u64], most: usize, what: &str) -> Result<(), ExploreError> {
+    let bad = |m: String| Err(ExploreError(vec![m]));
+    if seeds.is_empty() {
+        return bad(format!(
+            "seeds: none given; a {what} needs at least one seed"
+        ));
+    }
+    if seeds.len() > most {
+        return bad(format!(
+            "seeds: {} given; at most {most} per {what}",
+            seeds.len()
+        ));
+    }
+    let mut sorted = seeds.to_vec();
+    sorted.sort_unstable();
+    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        return bad(format!(
+            "seeds: {} is given twice; each seed may appear once",
+            w[0]
+        ));
+    }
+    Ok(())
+}
