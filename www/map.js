@@ -85,7 +85,7 @@ export class MapPanel {
       e.preventDefault();
       this.start();
     });
-    this.ui.cancel.addEventListener('click', () => this.job?.cancel());
+    this.ui.cancel.addEventListener('click', () => this.cancel());
     const show = (e) => {
       const cell = e.target.closest('.map-cell');
       if (cell) this.ui.detail.textContent = cell.getAttribute('aria-label');
@@ -93,6 +93,17 @@ export class MapPanel {
     this.ui.cells.addEventListener('pointerover', show);
     this.ui.cells.addEventListener('focusin', show);
     this.setState('idle');
+  }
+
+  /** Stops the runs under way; while the map is being planned, drops the plan to come. */
+  cancel() {
+    if (this.job) {
+      this.job.cancel();
+    } else if (this.root.dataset.state === 'planning') {
+      this.generation++;
+      this.setState('cancelled');
+      this.ui.status.textContent = 'Cancelled before the first run.';
+    }
   }
 
   /** The kernels the map may run on, after the engine has said them. */

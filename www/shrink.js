@@ -74,7 +74,7 @@ export class ShrinkPanel {
         if (!alive()) return;
         if (summary.cancelled || this.cancelled) {
           this.setState('cancelled');
-          this.ui.status.textContent = `Cancelled after ${next.state.tried} runs and ${next.state.steps.length} steps.`;
+          this.ui.status.textContent = `Cancelled after ${next.state.tried} candidates judged and ${next.state.steps.length} steps.`;
           this.showResult(next.state);
           return;
         }
@@ -92,8 +92,8 @@ export class ShrinkPanel {
     this.setState('done');
     const s = next.state;
     this.ui.status.textContent = s.steps.length
-      ? `Shrunk in ${s.steps.length} step${s.steps.length === 1 ? '' : 's'} (${s.tried} runs).`
-      : `No smaller scenario hangs the same way (${s.tried} runs).`;
+      ? `Shrunk in ${s.steps.length} step${s.steps.length === 1 ? '' : 's'} (${s.tried} candidates judged).`
+      : `No smaller scenario hangs the same way (${s.tried} candidates judged).`;
     this.showResult(s);
   }
 
@@ -103,7 +103,7 @@ export class ShrinkPanel {
     if (s.target && !this.ui.target.textContent) {
       this.ui.target.textContent = `It hangs: ${s.target.kind}${s.target.cycle ? `, ${s.target.cycle}` : ''}. Each step keeps that.`;
     }
-    this.ui.status.textContent = `${s.tried} runs, ${s.steps.length} step${s.steps.length === 1 ? '' : 's'}…`;
+    this.ui.status.textContent = `${s.tried} candidates judged, ${s.steps.length} step${s.steps.length === 1 ? '' : 's'}…`;
     if (!next.step) return;
     const li = document.createElement('li');
     const a = document.createElement('a');

@@ -604,7 +604,9 @@ export interface ShrinkState {
   current: string;
   detectedMs: number;
   steps: ShrinkStep[];
+  /** Candidates judged so far, the input included. */
   tried: number;
+  /** How many of the current scenario's candidates ran without hanging the same way. */
   judged: number;
   done: boolean;
 }

@@ -1281,7 +1281,11 @@ fn cmd_shrink(
     let mut shown_target = false;
     let state = shrink::shrink(&s, jobs_or_all(jobs), budget, &mut |st, step| {
         if tty {
-            eprint!("\r\x1b[K{} runs, {} steps", st.tried, st.steps.len());
+            eprint!(
+                "\r\x1b[K{} candidates judged, {} steps",
+                st.tried,
+                st.steps.len()
+            );
         }
         if as_json {
             return;
@@ -1334,7 +1338,7 @@ fn cmd_shrink(
         out += "no smaller scenario hangs the same way\n";
     }
     out += &format!(
-        "\nshrunk in {} steps ({} runs): #{}\nreproduce: pageout-sim run --link '#{}'\n",
+        "\nshrunk in {} steps ({} candidates judged): #{}\nreproduce: pageout-sim run --link '#{}'\n",
         state.steps.len(),
         state.tried,
         state.current,

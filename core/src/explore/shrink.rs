@@ -120,7 +120,8 @@ pub struct State {
     pub detected_ms: u64,
     /// The steps taken, in order.
     pub steps: Vec<Step>,
-    /// Runs made so far, the input's included.
+    /// Candidates judged so far, the input included: up to the one taken at each step,
+    /// and every one of a search that ends (a caller running several at once may run more).
     pub tried: usize,
     /// How many of the current scenario's candidates have been run without hanging the same way:
     /// [`candidates`] gives the rest.
