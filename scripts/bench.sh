@@ -5,9 +5,12 @@
 #   2. runs the native harness (core/benches/throughput.rs) in the bench profile;
 #   3. runs the same scenarios in headless Chromium (scripts/bench-wasm.mjs → www/bench.html,
 #      the engine in a module Web Worker driven with runUntil in slices, as the page does);
-#   4. prints one table of both, with the budgets of docs/benchmarks.md.
+#   4. prints one table of both, with the budgets of docs/benchmarks.md;
+#   5. times a phase map of 10 × 8 cells × 20 seeds of 300 s (1,600 runs) with pageout-sim map
+#      on every CPU (budget: 60 s on 2 cores), with the load average before and after.
 #
-# RUNS=N (default 7) runs per scenario; ONLY=NAME runs the scenarios whose name contains NAME.
+# RUNS=N (default 7) runs per scenario; ONLY=NAME runs the scenarios whose name contains NAME;
+# MAP=0 skips the map.
 # The JSON lines and the table are kept in target/bench/. Not part of `make test`.
 set -euo pipefail
 
@@ -51,5 +54,19 @@ node scripts/bench-wasm.mjs --runs "$RUNS" "${only_args[@]}" \
         "$(free -h | awk '/^Mem:/ {print $2}') RAM; $(rustc --version)"
     echo
 } >>"$OUT/table.md"
+if [ "${MAP:-1}" != 0 ]; then
+    echo "bench: a 10 × 8 × 20 phase map at 300 s (pageout-sim map, $(nproc) CPUs)" >&2
+    cargo build --quiet --release --features cli -p pageout-core
+    sim="${CARGO_TARGET_DIR:-target}/release/pageout-sim"
+    load_before=$(cut -d' ' -f1 /proc/loadavg)
+    t0=$(date +%s.%N)
+    "$sim" map --x mrate=500/s..5000/s:10 --y ram=64M..512M:8 --seeds 1..=20 >"$OUT/map.txt"
+    t1=$(date +%s.%N)
+    load_after=$(cut -d' ' -f1 /proc/loadavg)
+    awk -v a="$t0" -v b="$t1" -v n="$(nproc)" -v l0="$load_before" -v l1="$load_after" 'BEGIN {
+        printf "Phase map, 10 × 8 cells × 20 seeds of 300 s (1,600 runs), pageout-sim map on %d CPUs: " \
+            "%.1f s (budget 60 s on 2 cores; load average %s before, %s after)\n", n, b - a, l0, l1 }' \
+        >>"$OUT/table.md"
+fi
 cat "$OUT/table.md"
 echo "bench: JSON lines in $OUT/native.jsonl and $OUT/wasm.jsonl; table in $OUT/table.md" >&2

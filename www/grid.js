@@ -7,7 +7,7 @@
 // agree by construction; while the runs come in, the cells show a tally of what has finished.
 
 import { REQ } from './protocol.js';
-import { runLinkJob } from './pool.js';
+import { runPlan } from './pool.js';
 
 export const DEFAULT_SEEDS = 10;
 export const MAX_SEEDS = 100;
@@ -156,53 +156,39 @@ export class GridPanel {
     this.ui.of.textContent = `#${link}`;
     this.buildCells(plan, seeds.length);
     const total = plan.runs.length;
-    const results = new Array(total);
     const tally = plan.cells.map(() => ({}));
     const dirty = new Set();
-    let done = 0;
     const t0 = performance.now();
     this.ui.bar.max = total;
     this.ui.bar.value = 0;
     this.ui.count.textContent = `0 of ${total}`;
     this.setState('running');
     this.ui.status.textContent = `Running ${total.toLocaleString('en-US')} runs (${plan.cells.length} cells × ${seeds.length} seeds) in ${this.pool.size} worker${this.pool.size === 1 ? '' : 's'}…`;
-    let drawTimer = 0;
-    const draw = () => {
-      drawTimer = 0;
-      if (gen !== this.generation) return;
-      this.ui.bar.value = done;
-      this.ui.count.textContent = `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`;
-      for (const c of dirty) this.paintTally(c, tally[c]);
-      dirty.clear();
-    };
-    const failures = [];
-    this.job = this.pool.runAll(
-      plan.runs.map((r) => runLinkJob(r.link)),
-      {
-        onResult: (i, v) => {
-          const r = plan.runs[i];
-          results[i] = { cell: r.cell, seed: r.seed, kind: v.kind, tick: v.tick, traceHash: v.traceHash };
-          tally[r.cell][v.kind] = (tally[r.cell][v.kind] || 0) + 1;
-          dirty.add(r.cell);
-        },
-        onError: (i, err) => failures.push(`${plan.runs[i].link}: ${err.message}`),
-        onProgress: (d) => {
-          done = d;
-          if (!drawTimer) drawTimer = setTimeout(() => requestAnimationFrame(draw), DRAW_MS);
-        },
+    let done = 0;
+    this.job = runPlan(this.pool, plan.runs, {
+      onResult: (r) => {
+        tally[r.cell][r.kind] = (tally[r.cell][r.kind] || 0) + 1;
+        dirty.add(r.cell);
       },
-    );
-    const summary = await this.job.done;
+      onDraw: (d) => {
+        done = d;
+        if (gen !== this.generation) return;
+        this.ui.bar.value = done;
+        this.ui.count.textContent = `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`;
+        for (const c of dirty) this.paintTally(c, tally[c]);
+        dirty.clear();
+      },
+      drawMs: DRAW_MS,
+    });
+    const { finished, failures, cancelled } = await this.job.done;
     this.job = null;
     if (gen !== this.generation) return;
-    draw();
     const ms = performance.now() - t0;
-    if (summary.cancelled) {
+    if (cancelled) {
       this.setState('cancelled');
       this.ui.status.textContent = `Cancelled after ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} runs.`;
       // what finished still says something: each cell's worst run so far (no cell cures with
       // runs missing, so no cure is named)
-      const finished = results.filter(Boolean);
       if (finished.length === 0) return;
       try {
         const partial = await this.pool.request(REQ.GRID_REPORT, { plan, results: finished });
@@ -222,7 +208,7 @@ export class GridPanel {
     }
     let report;
     try {
-      report = await this.pool.request(REQ.GRID_REPORT, { plan, results });
+      report = await this.pool.request(REQ.GRID_REPORT, { plan, results: finished });
     } catch (err) {
       if (gen !== this.generation) return;
       this.setState('failed');

@@ -19,6 +19,8 @@ import { outcomeText } from './outcome.js';
 import { pool } from './pool.js';
 import { CompareView, defaultB } from './compare.js';
 import { GridPanel } from './grid.js';
+import { MapPanel } from './map.js';
+import { ShrinkPanel } from './shrink.js';
 import { SwitchEffects } from './effects.js';
 
 const $ = (id) => document.getElementById(id);
@@ -166,6 +168,8 @@ let defaultScenario = null;
 /** @type {CompareView|null} compare mode, built once the engine has said its kernels */
 let compare = null;
 const grid = new GridPanel($('grid'), pool(), () => engine.request(REQ.ENCODE, { scenario: run.scenario }));
+const map = new MapPanel($('map'), pool(), () => engine.request(REQ.ENCODE, { scenario: run.scenario }));
+new ShrinkPanel($('shrink'), pool(), () => engine.request(REQ.ENCODE, { scenario: run.scenario }));
 
 // ---------------------------------------------------------------- state
 
@@ -852,8 +856,11 @@ async function start() {
     effects = new SwitchEffects({ engine, controls });
     if (run.loaded) effects.check(run.scenario);
   }
+  map.setKernels(info.presets.kernels);
   await openFragment(currentFragment());
   if (new URLSearchParams(location.search).has('guide')) guide.offer();
+  // a link with a map (?mapx=…&mapy=…) runs it
+  if (!document.documentElement.classList.contains('embed')) map.openFromUrl();
 }
 
 start().catch((err) => {

@@ -1,9 +1,11 @@
 // The worker pool: every feature of the page that runs more than one simulation (the switch grid,
-// the first divergence, compare mode's two runs) runs it here, never on the main thread.
+// the phase map, shrinking, the first divergence, compare mode's two runs) runs it here, never on
+// the main thread.
 //
 // The pool keeps N engine workers (www/worker.js, the same module as the page's own run), N =
 // the machine's cores (navigator.hardwareConcurrency), at least 1 and at most MAX_WORKERS. Jobs
-// are requests of protocol.js (`run-link`, `divergence`, `grid-plan`, `grid-report`); they wait
+// are requests of protocol.js (`run-link`, `divergence`, `grid-plan`, `grid-report`, `map-plan`,
+// `map-report`, `shrink-start`, `shrink-probe`, `shrink-step`); they wait
 // in one queue and go to the first worker with room, at most IN_FLIGHT per worker so that no
 // worker idles while its next job crosses the thread boundary. Each job's result is handed over
 // as soon as it is known (`onResult`), with the batch's progress (`onProgress`).
@@ -253,4 +255,47 @@ export function pool() {
 /** The job that runs a link to its outcome: resolves to {kind, tick, traceHash}. */
 export function runLinkJob(link) {
   return { type: REQ.RUN_LINK, fields: { link } };
+}
+
+/**
+ * Runs the runs of a grid's or a map's plan (each `{cell, seed, link}`) to their outcomes in the
+ * pool, for a panel that draws them as they come: each result, in the shape the engine's reports
+ * read (`{cell, seed, kind, tick, traceHash}`), goes to `onResult(result, index)` as it arrives,
+ * and `onDraw(done, total)` is called at most once per `drawMs` (in an animation frame) and once
+ * at the end, so that a panel redraws in batches while every core runs.
+ * @returns {{cancel: () => void, done: Promise<{results: object[], finished: object[],
+ *   failures: string[], cancelled: boolean, done: number}>}}
+ */
+export function runPlan(pool, runs, { onResult = () => {}, onDraw = () => {}, drawMs = 250 } = {}) {
+  const results = new Array(runs.length);
+  const failures = [];
+  let done = 0;
+  let timer = 0;
+  const draw = () => {
+    timer = 0;
+    onDraw(done, runs.length);
+  };
+  const batch = pool.runAll(
+    runs.map((r) => runLinkJob(r.link)),
+    {
+      onResult: (i, v) => {
+        const r = runs[i];
+        results[i] = { cell: r.cell, seed: r.seed, kind: v.kind, tick: v.tick, traceHash: v.traceHash };
+        onResult(results[i], i);
+      },
+      onError: (i, err) => failures.push(`${runs[i].link}: ${err.message}`),
+      onProgress: (d) => {
+        done = d;
+        if (!timer) timer = setTimeout(() => requestAnimationFrame(draw), drawMs);
+      },
+    },
+  );
+  return {
+    cancel: batch.cancel,
+    done: batch.done.then((summary) => {
+      clearTimeout(timer);
+      draw();
+      return { results, finished: results.filter(Boolean), failures, cancelled: summary.cancelled, done };
+    }),
+  };
 }

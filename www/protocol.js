@@ -8,7 +8,7 @@
 //
 // The worker pool (www/pool.js) runs the same worker module several times over; its jobs are the
 // requests below that do their work inside one reply (run-link, divergence, grid-plan,
-// grid-report), and compare mode's two runs are driven with the run requests (load, seek,
+// grid-report, map-plan, map-report, shrink-start, shrink-probe, shrink-step), and compare mode's two runs are driven with the run requests (load, seek,
 // threads-at) of a worker leased from it.
 
 /**
@@ -136,6 +136,24 @@
  *   results: Array<{cell, seed, kind, tick, traceHash}>, one per run of the plan;
  *   reply.value: GridReport: {cells: Array<{on, counts, worstSeed, worstLink, cures}>,
  *   cures: string[][], rule: string}
+ * @typedef {{type: 'map-plan', id: number, link: string, x: string, y: string, seeds: number[]}} MapPlanRequest
+ *   a phase map of the link's scenario over two numeric link keys, each axis as the command
+ *   line takes it (`mrate=500/s..5000/s:10`, `ram=64M,128M`; core/src/explore/map.rs);
+ *   reply.value: MapPlan (web/src/api.d.ts): {link, x, y: {key, values, spec}, seeds,
+ *   cells: Array<{x, y, link}>, runs: Array<{cell, seed, link}>}; reply.error names a bad axis
+ * @typedef {{type: 'map-report', id: number, plan: object, results: object[]}} MapReportRequest
+ *   results as for grid-report (any subset); reply.value: MapReport: {cells: Array<{x, y, runs,
+ *   counts, hangs, hangRate, timeToHang: {medianS, q1S, q3S, ...}|null, worstSeed, worstLink,
+ *   hash}>}, the same as `pageout-sim map --json`
+ * @typedef {{type: 'shrink-start', id: number, link: string}} ShrinkStartRequest
+ *   reply.value: ShrinkNext (web/src/api.d.ts): {state, step: null, candidates}, the first
+ *   candidate being the scenario itself (core/src/explore/shrink.rs)
+ * @typedef {{type: 'shrink-probe', id: number, link: string}} ShrinkProbeRequest
+ *   runs one candidate to its end; reply.value: ShrinkProbe {kind, tick, detectedMs, cycle}
+ * @typedef {{type: 'shrink-step', id: number, state: object, outcomes: object[]}} ShrinkStepRequest
+ *   the outcomes of the first candidates, in order; reply.value: ShrinkNext with the step taken
+ *   (or null) and the candidates still to run (none once state.done); reply.error when the
+ *   scenario does not hang
  * @typedef {{type: 'debug-trap', id?: number}} DebugTrapRequest
  *   for tests only, never sent by the page: makes the wasm instance trap as an out-of-memory
  *   does (its allocator asked for 4 GiB aborts with `unreachable`), so that the recovery below
@@ -178,6 +196,11 @@ export const REQ = Object.freeze({
   DIVERGENCE: 'divergence',
   GRID_PLAN: 'grid-plan',
   GRID_REPORT: 'grid-report',
+  MAP_PLAN: 'map-plan',
+  MAP_REPORT: 'map-report',
+  SHRINK_START: 'shrink-start',
+  SHRINK_PROBE: 'shrink-probe',
+  SHRINK_STEP: 'shrink-step',
 });
 
 export const MSG = Object.freeze({

@@ -475,6 +475,21 @@ function handleNow(msg) {
     case REQ.GRID_REPORT:
       guarded(msg.id, () => engine.gridReport(msg.plan, msg.results));
       break;
+    case REQ.MAP_PLAN:
+      guarded(msg.id, () => engine.mapPlan(msg.link, msg.x, msg.y, msg.seeds));
+      break;
+    case REQ.MAP_REPORT:
+      guarded(msg.id, () => engine.mapReport(msg.plan, msg.results));
+      break;
+    case REQ.SHRINK_START:
+      guarded(msg.id, () => engine.shrinkStart(msg.link));
+      break;
+    case REQ.SHRINK_PROBE:
+      guarded(msg.id, () => engine.shrinkProbe(msg.link));
+      break;
+    case REQ.SHRINK_STEP:
+      guarded(msg.id, () => engine.shrinkStep(msg.state, msg.outcomes));
+      break;
     case REQ.DEBUG_TRAP:
       // For tests: a trap the way an out-of-memory ends, the allocator asked for 4 GiB.
       raw.__wbindgen_malloc(0xfffffff0, 8);

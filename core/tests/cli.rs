@@ -824,3 +824,216 @@ fn a_link_whose_run_differs_from_its_fingerprint_exits_3_naming_what_differs() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("eo is missing"), "{}", stderr(&o));
 }
+
+// ---- map, shards and merge ----
+
+const MAP: [&str; 9] = [
+    "map",
+    "--x",
+    "mrate=1000/s..5000/s:3",
+    "--y",
+    "ram=48M..96M:2",
+    "--seeds",
+    "1..=3",
+    "--until",
+    "60s",
+];
+
+#[test]
+fn a_map_prints_the_hang_rate_and_the_time_to_hang_of_each_cell() {
+    let out = ok(&MAP);
+    assert!(
+        out.starts_with("link: #v=1&preset=dfly-2008-06-30&ram=64M&until=60s\nmap: --x mrate=1000/s..5000/s:3 --y ram=48M..96M:2, seeds 1..=3 (6 cells × 3 seeds = 18 runs)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ram \\ mrate  1000/s  3000/s  5000/s\n"),
+        "{out}"
+    );
+    let doc = json(
+        &with(&MAP, &["--json"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let cells = doc["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 6);
+    // every row of the rate table is the JSON's rates, in percent
+    let rates: Vec<String> = cells
+        .iter()
+        .map(|c| format!("{:.0}", c["hangRate"].as_f64().unwrap() * 100.0))
+        .collect();
+    let table = out
+        .split("hang rate (deadlock + stall), %\n")
+        .nth(1)
+        .unwrap();
+    for (row, line) in table.lines().skip(1).take(2).enumerate() {
+        let shown: Vec<&str> = line.split_whitespace().skip(1).collect();
+        assert_eq!(shown, rates[row * 3..row * 3 + 3].to_vec(), "{out}");
+    }
+    for c in cells {
+        let counts = c["counts"].as_object().unwrap();
+        let sum: u64 = counts.values().map(|v| v.as_u64().unwrap()).sum();
+        assert_eq!(sum, 3);
+        assert_eq!(c["runs"], 3);
+        let hangs = counts["deadlock"].as_u64().unwrap() + counts["stall"].as_u64().unwrap();
+        assert_eq!(c["hangs"].as_u64().unwrap(), hangs);
+        assert_eq!(c["timeToHang"].is_null(), hangs == 0);
+    }
+    let csv = ok(&refs(&with(&MAP, &["--csv"])));
+    assert_eq!(csv.lines().count(), 7, "{csv}");
+    assert!(csv.starts_with("mrate,ram,runs,deadlock,stall,out-of-memory,starved,survived,none,hangs,hang_rate,median_s"));
+}
+
+#[test]
+fn a_map_cell_is_the_sweep_of_its_point() {
+    let doc = json(&refs(&with(&MAP, &["--json"])));
+    let cell = &doc["cells"][4]; // mrate=3000/s, ram=96M
+    let sweep = json(&[
+        "sweep",
+        "--set",
+        "ram=96M",
+        "--set",
+        "mrate=3000/s",
+        "--seeds",
+        "1..=3",
+        "--until",
+        "60s",
+        "--json",
+    ]);
+    assert_eq!(cell["counts"]["deadlock"], sweep["counts"]["deadlock"]);
+    assert_eq!(cell["counts"]["survived"], sweep["counts"]["survived"]);
+    assert_eq!(cell["timeToHang"], sweep["timeToHang"]);
+    assert_eq!(
+        cell["link"].as_str().unwrap(),
+        sweep["link"].as_str().unwrap()
+    );
+}
+
+#[test]
+fn bad_map_input_exits_2_with_a_message() {
+    for (args, says) in [
+        (
+            with(&MAP[..2], &["ram", "--y", "writers=1,2"]),
+            "--x \"ram\" is not an axis",
+        ),
+        (
+            with(&MAP[..2], &["ram=16M..64M:2", "--y", "writers=1,2"]),
+            "axis ram=16M..64M:2: ram=16M is out of range",
+        ),
+        (
+            with(&MAP[..2], &["ram=64M,128M", "--y", "ram=32M,64M"]),
+            "two different keys",
+        ),
+        (with(&MAP, &["--shard", "4/3"]), "no shard"),
+        (with(&MAP, &["--runs", "10..30"]), "the job has 18 runs"),
+        (with(&MAP, &["--json", "--csv"]), "cannot be used with"),
+    ] {
+        let o = sim(&refs(&args));
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+}
+
+/// Runs `args` in parts (each `--shard K/N` or `--runs A..B` given), writes each part to a file
+/// and gives `pageout-sim merge`'s output of them, in reverse order, with `format`.
+fn merged(name: &str, args: &[&str], parts: &[[&str; 2]], format: &[&str]) -> String {
+    let dir = fresh_dir(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let text = ok(&refs(&with(args, part)));
+        let f = dir.join(format!("part{i}.jsonl"));
+        std::fs::write(&f, text).unwrap();
+        files.push(f.to_str().unwrap().to_string());
+    }
+    files.reverse();
+    let mut m = vec!["merge".to_string()];
+    m.extend(files);
+    m.extend(format.iter().map(|s| s.to_string()));
+    ok(&refs(&m))
+}
+
+#[test]
+fn sharded_and_merged_runs_print_what_the_unsharded_run_prints() {
+    let sweep = ["sweep", "--seeds", "1..=8", "--until", "60s"];
+    let grid = ["grid", "--seeds", "2..=2", "--until", "20s"];
+    let shards = [["--shard", "1/3"], ["--shard", "2/3"], ["--shard", "3/3"]];
+    for format in [&[][..], &["--json"]] {
+        let whole = ok(&refs(&with(&sweep, format)));
+        assert_eq!(merged("merge-sweep", &sweep, &shards, format), whole);
+        let ranges = [["--runs", "0..5"], ["--runs", "5..=7"]];
+        assert_eq!(merged("merge-sweep-r", &sweep, &ranges, format), whole);
+        let whole = ok(&refs(&with(&MAP, format)));
+        assert_eq!(merged("merge-map", &MAP, &shards, format), whole);
+        let cells = [["--runs", "0..9"], ["--runs", "9..18"]];
+        assert_eq!(merged("merge-map-r", &MAP, &cells, format), whole);
+    }
+    let whole = ok(&refs(&with(&grid, &["--markdown"])));
+    assert_eq!(merged("merge-grid", &grid, &shards, &["--markdown"]), whole);
+    let whole = ok(&refs(&with(&MAP, &["--csv"])));
+    assert_eq!(merged("merge-map-csv", &MAP, &shards, &["--csv"]), whole);
+}
+
+#[test]
+fn merge_refuses_parts_that_do_not_make_one_whole_job() {
+    let dir = fresh_dir("merge-bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let args = [
+        "sweep", "--seeds", "1..=4", "--until", "5s", "--shard", "1/2",
+    ];
+    let part = dir.join("one.jsonl");
+    std::fs::write(&part, ok(&args)).unwrap();
+    let p = part.to_str().unwrap();
+    let o = sim(&["merge", p]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("2 of the job's 4 runs are missing (runs 1, 3)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = sim(&["merge", p, p]);
+    assert!(stderr(&o).contains("is also in"), "{}", stderr(&o));
+    let o = sim(&["merge", p, "--csv"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+// ---- shrink ----
+
+#[test]
+fn shrink_prints_each_step_and_a_final_link_that_hangs_the_same_way() {
+    let big = "#v=1&preset=dfly-2008-06-30&ram=48M&writers=3&wrate=2M/s&hogs=1&hog=4M&seed=3&at=5s:sync,60s:writer";
+    let out = ok(&["shrink", big, "--jobs", "2"]);
+    let cycle_of = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("wait-for cycle: "))
+            .map(str::to_string)
+    };
+    let before = ok(&["run", "--link", big]);
+    let cycle = cycle_of(&before).expect("the input hangs with a cycle");
+    assert!(
+        out.contains(&format!("hangs: deadlock, cycle {cycle}\n")),
+        "{out}"
+    );
+    assert!(out.contains("\nstep 1: "), "{out}");
+    let last = out
+        .lines()
+        .find_map(|l| l.strip_prefix("reproduce: pageout-sim run --link '"))
+        .and_then(|l| l.strip_suffix('\''))
+        .expect("a final link");
+    let after = ok(&["run", "--link", last]);
+    assert!(after.contains("outcome: deadlock at "), "{after}");
+    assert_eq!(cycle_of(&after), Some(cycle));
+    // the same steps with one job
+    assert_eq!(ok(&["shrink", big, "--jobs", "1"]), out);
+    let doc = json(&["shrink", big, "--json"]);
+    assert_eq!(doc["current"].as_str(), Some(&last[1..]));
+}
+
+#[test]
+fn shrinking_a_scenario_that_does_not_hang_exits_2() {
+    let o = sim(&["shrink", "#v=1&preset=dfly-2008-07-01&until=20s"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does not hang"), "{}", stderr(&o));
+}

@@ -499,6 +499,128 @@ export interface GridReport {
   rule: string;
 }
 
+/** One axis of a map: a numeric link key and its values in the key's syntax (`64M`). */
+export interface MapAxis {
+  key: string;
+  values: string[];
+  /** The axis as the command line writes it: `ram=64M..512M:8`, or `writers=1,2,4`. */
+  spec: string;
+}
+
+/** One cell of a map: indices into the axes' values, and its link with the first seed. */
+export interface MapCell {
+  x: number;
+  y: number;
+  link: string;
+}
+
+/**
+ * What a map runs (`mapPlan(link, x, y, seeds)`): every pair of the axes' values (y outer, x
+ * inner), each with every seed, cell by cell. Runs have the grid's shape (`cell`, `seed`,
+ * `link`), and their results too (`GridRunResult`).
+ */
+export interface MapPlan {
+  link: string;
+  x: MapAxis;
+  y: MapAxis;
+  seeds: number[];
+  cells: MapCell[];
+  runs: GridRun[];
+}
+
+/** When the hung runs of a cell hung, in seconds of simulated time. */
+export interface HangTimes {
+  hangs: number;
+  meanS: number;
+  medianS: number;
+  q1S: number;
+  q3S: number;
+  distinctTicks: number;
+}
+
+/** One cell of a map's report. */
+export interface MapCellReport {
+  x: number;
+  y: number;
+  link: string;
+  /** Runs reported so far, of the plan's seeds. */
+  runs: number;
+  /** Runs by outcome kind, every kind present, and `none` for runs without an outcome. */
+  counts: Record<OutcomeKind | "none", number>;
+  /** Deadlocks and stalls. */
+  hangs: number;
+  /** `hangs / runs` (0 before any run). */
+  hangRate: number;
+  /** Null when no run hung. */
+  timeToHang: HangTimes | null;
+  /** The worst run (deadlock, stall, out-of-memory, starved, survived; earliest; smallest seed). */
+  worstSeed: number | null;
+  worstLink: string | null;
+  hash: string;
+}
+
+/** What a map found (`mapReport(plan, results)`), the same as `pageout-sim map --json`. */
+export interface MapReport {
+  link: string;
+  x: MapAxis;
+  y: MapAxis;
+  seeds: number[];
+  cells: MapCellReport[];
+}
+
+/** How one candidate of a shrink ended (`shrinkProbe(link)`). */
+export interface ShrinkProbe {
+  kind: OutcomeKind | null;
+  tick: number;
+  /** When the hang was detected, in ms (0 when the run did not hang). */
+  detectedMs: number;
+  /** The wait-for cycle as `cycle_text()` writes it; empty when there is none. */
+  cycle: string;
+}
+
+/** The way the input hangs, which every step keeps. */
+export interface ShrinkTarget {
+  kind: OutcomeKind;
+  cycle: string;
+}
+
+/** One step of a shrink: what changed, the scenario after it, and its hang's tick. */
+export interface ShrinkStep {
+  what: string;
+  link: string;
+  tick: number;
+}
+
+/** A candidate to run: what it changes, and its link. */
+export interface ShrinkCandidate {
+  what: string;
+  link: string;
+}
+
+/** Where a shrink is; plain data, handed back to `shrinkStep` as it was given. */
+export interface ShrinkState {
+  original: string;
+  target: ShrinkTarget | null;
+  current: string;
+  detectedMs: number;
+  steps: ShrinkStep[];
+  /** Candidates judged so far, the input included. */
+  tried: number;
+  /** How many of the current scenario's candidates ran without hanging the same way. */
+  judged: number;
+  done: boolean;
+}
+
+/**
+ * What a shrink does next (`shrinkStart(link)`, `shrinkStep(state, outcomes)`): its state, the
+ * step just taken (or null), and the candidates still to run, in order (none once `done`).
+ */
+export interface ShrinkNext {
+  state: ShrinkState;
+  step: ShrinkStep | null;
+  candidates: ShrinkCandidate[];
+}
+
 /** What a run can be exported as (`exportFile`'s kinds; core/src/export.rs `Export`). */
 export type ExportKind =
   | "samples-csv" | "samples-json" | "console" | "messages" | "threads" | "outcome" | "report";

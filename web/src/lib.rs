@@ -15,7 +15,7 @@
 use std::fmt::Display;
 
 use js_sys::{Object, Reflect, Uint32Array};
-use pageout_core::explore::{diverge, grid};
+use pageout_core::explore::{diverge, grid, map, shrink};
 use pageout_core::export::{self, Export};
 use pageout_core::fingerprint::Fingerprint;
 use pageout_core::policy::{Mechanism, MECHANISMS};
@@ -584,23 +584,16 @@ pub fn divergence(
 /// The largest seed a grid takes from JavaScript: seeds cross as plain numbers here.
 const MAX_SAFE_SEED: u64 = (1 << 53) - 1;
 
-/// Plans the switch grid of a solo link's scenario over `seeds` (an array of whole numbers
-/// 0..=2^53-1, or decimal strings): every on/off combination of the fix's switches, and every
-/// cell with every seed, in the command line's order. Throws on a bad link or bad seeds.
-#[wasm_bindgen(js_name = gridPlan, unchecked_return_type = "GridPlan")]
-pub fn grid_plan(
-    #[wasm_bindgen(unchecked_param_type = "string")] link: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number[]")] seeds: JsValue,
-) -> Result<JsValue, js_sys::Error> {
-    let scenario = link_arg("link", &link)?;
-    if !js_sys::Array::is_array(&seeds) {
+/// Reads a seeds argument: an array of whole numbers 0..=2^53-1, or decimal strings.
+fn seeds_arg(seeds: &JsValue) -> Result<Vec<u64>, js_sys::Error> {
+    if !js_sys::Array::is_array(seeds) {
         return Err(js_error(format_args!(
             "seeds: got {}, allowed an array of whole numbers",
-            describe(&seeds)
+            describe(seeds)
         )));
     }
     let mut list = Vec::new();
-    for (i, v) in js_sys::Array::from(&seeds).iter().enumerate() {
+    for (i, v) in js_sys::Array::from(seeds).iter().enumerate() {
         let name = format!("seeds[{i}]");
         let seed = match v.as_string() {
             Some(t) => t.parse::<u64>().ok(),
@@ -616,6 +609,19 @@ pub fn grid_plan(
             }
         }
     }
+    Ok(list)
+}
+
+/// Plans the switch grid of a solo link's scenario over `seeds` (an array of whole numbers
+/// 0..=2^53-1, or decimal strings): every on/off combination of the fix's switches, and every
+/// cell with every seed, in the command line's order. Throws on a bad link or bad seeds.
+#[wasm_bindgen(js_name = gridPlan, unchecked_return_type = "GridPlan")]
+pub fn grid_plan(
+    #[wasm_bindgen(unchecked_param_type = "string")] link: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number[]")] seeds: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    let scenario = link_arg("link", &link)?;
+    let list = seeds_arg(&seeds)?;
     to_js(&grid::plan(&scenario, &list).map_err(js_error)?)
 }
 
@@ -630,6 +636,89 @@ pub fn grid_report(
     let plan: grid::GridPlan = plain_from_js("plan", plan)?;
     let results: Vec<grid::RunResult> = plain_from_js("results", results)?;
     to_js(&grid::report(&plan, &results).map_err(js_error)?)
+}
+
+/// Plans a phase map of a solo link's scenario: `x` and `y` are axes as the command line takes
+/// them (`mrate=500/s..5000/s:10`, `ram=64M,128M`), `seeds` as for `gridPlan`. Every cell (y
+/// outer, x inner) with every seed, cell by cell, as `pageout-sim map` runs them. Throws on a bad
+/// link, axis or seeds, naming which.
+#[wasm_bindgen(js_name = mapPlan, unchecked_return_type = "MapPlan")]
+pub fn map_plan(
+    #[wasm_bindgen(unchecked_param_type = "string")] link: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] x: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] y: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number[]")] seeds: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    let scenario = link_arg("link", &link)?;
+    let axis = |name: &str, v: &JsValue| {
+        map::parse_axis(&string_arg(name, v)?).map_err(|e| js_error(format_args!("{name}: {e}")))
+    };
+    let (x, y) = (axis("x", &x)?, axis("y", &y)?);
+    let list = seeds_arg(&seeds)?;
+    to_js(&map::plan(&scenario, &x, &y, &list).map_err(js_error)?)
+}
+
+/// Summarises a map: `plan` as `mapPlan` gave it, `results` one per finished run (the shape of
+/// a grid's, any subset, any order). The same report as `pageout-sim map --json`.
+#[wasm_bindgen(js_name = mapReport, unchecked_return_type = "MapReport")]
+pub fn map_report(
+    #[wasm_bindgen(unchecked_param_type = "MapPlan")] plan: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "GridRunResult[]")] results: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    let plan: map::MapPlan = plain_from_js("plan", plan)?;
+    let results: Vec<grid::RunResult> = plain_from_js("results", results)?;
+    to_js(&map::report(&plan, &results).map_err(js_error)?)
+}
+
+/// What a search does next: its state and the candidates to run, in order.
+#[derive(serde::Serialize)]
+struct ShrinkNext {
+    state: shrink::State,
+    step: Option<shrink::Step>,
+    candidates: Vec<shrink::Candidate>,
+}
+
+fn shrink_next(state: shrink::State, step: Option<shrink::Step>) -> Result<JsValue, js_sys::Error> {
+    let candidates = shrink::candidates(&state).map_err(js_error)?;
+    to_js(&ShrinkNext {
+        state,
+        step,
+        candidates,
+    })
+}
+
+/// Starts shrinking a solo link's scenario: the state, and the first candidate to run (the
+/// scenario itself, whose run says how it hangs). Run each candidate's link with `shrinkProbe`
+/// (in workers), then give the outcomes, in candidate order, to `shrinkStep`.
+#[wasm_bindgen(js_name = shrinkStart, unchecked_return_type = "ShrinkNext")]
+pub fn shrink_start(
+    #[wasm_bindgen(unchecked_param_type = "string")] link: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    shrink_next(shrink::begin(&link_arg("link", &link)?), None)
+}
+
+/// Runs one candidate to its end and says how it ended, wait-for cycle included. Long: call it
+/// in a worker.
+#[wasm_bindgen(js_name = shrinkProbe, unchecked_return_type = "ShrinkProbe")]
+pub fn shrink_probe(
+    #[wasm_bindgen(unchecked_param_type = "string")] link: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    to_js(&shrink::probe(&link_arg("link", &link)?, true).map_err(js_error)?)
+}
+
+/// Takes the outcomes of the first candidates (in their order; the first that hangs the same way
+/// decides, so the rest may be left out once one does) and gives the next state, the step taken
+/// if any, and the next candidates (none when the search is done). Throws when the scenario does
+/// not hang.
+#[wasm_bindgen(js_name = shrinkStep, unchecked_return_type = "ShrinkNext")]
+pub fn shrink_step(
+    #[wasm_bindgen(unchecked_param_type = "ShrinkState")] state: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ShrinkProbe[]")] outcomes: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    let mut state: shrink::State = plain_from_js("state", state)?;
+    let outcomes: Vec<shrink::Probe> = plain_from_js("outcomes", outcomes)?;
+    let step = shrink::step(&mut state, &outcomes).map_err(js_error)?;
+    shrink_next(state, step)
 }
 
 /// The engine version.

@@ -228,7 +228,7 @@ fn api_string_unions_match_the_engine_enums() {
 
 #[test]
 fn api_interfaces_match_the_explore_layer() {
-    use pageout_core::explore::{diverge, grid};
+    use pageout_core::explore::{diverge, grid, map, shrink};
     let s = Scenario {
         duration_ms: 1_000,
         ..Scenario::default()
@@ -259,6 +259,55 @@ fn api_interfaces_match_the_explore_layer() {
             "interface {name} in web/src/api.d.ts"
         );
     }
+    let x = map::parse_axis("ram=64M,96M").unwrap();
+    let y = map::parse_axis("writers=1,2").unwrap();
+    let mplan = map::plan(&s, &x, &y, &[1]).unwrap();
+    let hung = grid::RunResult {
+        kind: Some(OutcomeKind::Deadlock),
+        ..result.clone()
+    };
+    let mreport = map::report(&mplan, std::slice::from_ref(&hung)).unwrap();
+    let mut st = shrink::begin(&s);
+    let probe = shrink::Probe {
+        kind: Some(OutcomeKind::Deadlock),
+        tick: 1,
+        detected_ms: 100_000,
+        cycle: "a (x) → b (y) → a".into(),
+    };
+    shrink::step(&mut st, std::slice::from_ref(&probe)).unwrap();
+    let cands = shrink::candidates(&st).unwrap();
+    let step = shrink::Step {
+        what: cands[0].what.clone(),
+        link: cands[0].link.clone(),
+        tick: 1,
+    };
+    let checks: Vec<(&str, BTreeSet<String>)> = vec![
+        ("MapAxis", keys(&mplan.x)),
+        ("MapCell", keys(&mplan.cells[0])),
+        ("MapPlan", keys(&mplan)),
+        ("MapCellReport", keys(&mreport.cells[0])),
+        (
+            "HangTimes",
+            keys(mreport.cells[0].summary.time_to_hang.as_ref().unwrap()),
+        ),
+        ("MapReport", keys(&mreport)),
+        ("ShrinkProbe", keys(&probe)),
+        ("ShrinkTarget", keys(st.target.as_ref().unwrap())),
+        ("ShrinkState", keys(&st)),
+        ("ShrinkCandidate", keys(&cands[0])),
+        ("ShrinkStep", keys(&step)),
+    ];
+    for (name, engine) in checks {
+        assert_eq!(
+            interface(name),
+            engine,
+            "interface {name} in web/src/api.d.ts"
+        );
+    }
+    assert_eq!(
+        interface("ShrinkNext"),
+        ["state", "step", "candidates"].map(String::from).into()
+    );
     // every outcome kind is counted, and `none`
     let mut counted: BTreeSet<String> = report.cells[0].counts.keys().cloned().collect();
     assert!(counted.remove("none"));

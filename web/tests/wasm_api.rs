@@ -9,7 +9,8 @@
 use js_sys::{Array, Reflect, Uint32Array, JSON};
 use pageout_web::{
     columns, decode_compare_link, decode_link, default_scenario, divergence, encode_compare_link,
-    encode_link, grid_plan, grid_report, limits, presets, Simulation,
+    encode_link, grid_plan, grid_report, limits, map_plan, map_report, presets, shrink_probe,
+    shrink_start, shrink_step, Simulation,
 };
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
@@ -862,4 +863,104 @@ fn exports_and_the_fingerprint_check_come_from_the_engine() {
     assert_eq!(bad["differences"][0]["key"], "eh");
     assert!(sim.verify(link.into()).unwrap().is_null());
     assert!(error_message(sim.export_file("pdf".into(), None)).contains("samples-csv"));
+}
+
+#[wasm_bindgen_test]
+fn a_map_plan_and_its_report_come_from_the_engine() {
+    let link = JsValue::from("v=1&preset=dfly-2008-06-30&seed=19");
+    let seeds = Array::of2(&JsValue::from(1), &JsValue::from("2"));
+    let plan = map_plan(
+        link.clone(),
+        "mrate=1000/s..3000/s:3".into(),
+        "ram=64M,96M".into(),
+        seeds.clone().into(),
+    )
+    .unwrap();
+    let p = json(&plan);
+    assert_eq!(
+        p["x"]["values"],
+        serde_json::json!(["1000/s", "2000/s", "3000/s"])
+    );
+    assert_eq!(p["cells"].as_array().unwrap().len(), 6);
+    assert_eq!(p["runs"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        p["cells"][4]["link"],
+        "v=1&preset=dfly-2008-06-30&ram=96M&mrate=2000/s"
+    );
+    // the runs of the cell x=2000/s, y=96M hang at 50 s and 70 s; the rest survive
+    let results = Array::new();
+    for run in p["runs"].as_array().unwrap() {
+        let hung = run["cell"] == 4;
+        let r = serde_json::json!({
+            "cell": run["cell"], "seed": run["seed"], "traceHash": "00",
+            "tick": if hung { 3000 + 2000 * (run["seed"].as_u64().unwrap() - 1) } else { 30000 },
+            "kind": if hung { "deadlock" } else { "survived" },
+        });
+        results.push(&JSON::parse(&r.to_string()).unwrap());
+    }
+    let report = json(&map_report(plan.clone(), results.into()).unwrap());
+    let cell = &report["cells"][4];
+    assert_eq!(cell["hangRate"], 1.0);
+    assert_eq!(cell["timeToHang"]["medianS"], 40.0);
+    assert_eq!(cell["worstSeed"], 1);
+    assert_eq!(report["cells"][0]["hangRate"], 0.0);
+    assert!(report["cells"][0]["timeToHang"].is_null());
+    // bad input is an Error naming the argument
+    let e = error_message(map_plan(
+        link.clone(),
+        "ram=16M,64M".into(),
+        "writers=1,2".into(),
+        seeds.clone().into(),
+    ));
+    assert!(e.contains("ram=16M is out of range"), "{e}");
+    let e = error_message(map_plan(
+        link.clone(),
+        JsValue::from(3),
+        "writers=1,2".into(),
+        seeds.into(),
+    ));
+    assert!(e.starts_with("x:"), "{e}");
+    let e = error_message(map_report(plan, JsValue::from("x")));
+    assert!(e.starts_with("results:"), "{e}");
+}
+
+#[wasm_bindgen_test]
+fn a_shrink_runs_step_by_step_and_keeps_the_cycle() {
+    let link = "v=1&preset=dfly-2008-06-30&ram=48M&writers=3&wrate=2M/s&hogs=1&hog=4M&seed=3\
+                &at=5s:sync,60s:writer";
+    let mut next = shrink_start(link.into()).unwrap();
+    let mut first: Option<Value> = None;
+    let mut rounds = 0;
+    loop {
+        let state = get(&next, "state");
+        if get(&state, "done").as_bool().unwrap() {
+            break;
+        }
+        // as the page does: one candidate per worker, here two at a time
+        let candidates = Array::from(&get(&next, "candidates"));
+        let outcomes = Array::new();
+        for c in candidates.iter().take(2) {
+            let probe = shrink_probe(get(&c, "link")).unwrap();
+            first.get_or_insert_with(|| json(&probe));
+            outcomes.push(&probe);
+        }
+        next = shrink_step(state, outcomes.into()).unwrap();
+        rounds += 1;
+        assert!(rounds < 500, "the search ends");
+    }
+    let state = json(&get(&next, "state"));
+    let first = first.unwrap();
+    assert_eq!(first["kind"], "deadlock");
+    assert!(!state["steps"].as_array().unwrap().is_empty());
+    let last = json(&shrink_probe(state["current"].as_str().unwrap().into()).unwrap());
+    assert_eq!(last["kind"], first["kind"]);
+    assert_eq!(last["cycle"], first["cycle"]);
+    // a scenario that does not hang is refused
+    let survives = shrink_start("v=1&preset=dfly-2008-07-01&until=5s".into()).unwrap();
+    let probe = shrink_probe("v=1&preset=dfly-2008-07-01&until=5s".into()).unwrap();
+    let e = error_message(shrink_step(
+        get(&survives, "state"),
+        Array::of1(&probe).into(),
+    ));
+    assert!(e.contains("does not hang"), "{e}");
 }

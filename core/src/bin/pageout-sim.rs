@@ -9,6 +9,13 @@
 //! pageout-sim grid  [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
 //!                   [--seeds A..B] [--until 300s] [--set KEY=VALUE]... [--jobs N]
 //!                   [--json | --markdown]
+//! pageout-sim map   [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
+//!                   --x KEY=A..B:N --y KEY=A..B:N [--seeds A..B] [--until 300s]
+//!                   [--set KEY=VALUE]... [--jobs N] [--json | --csv]
+//!                   (sweep, grid and map also take --shard K/N or --runs A..B: one part, as
+//!                   JSON lines)
+//! pageout-sim merge FILES... [--json | --markdown | --csv]
+//! pageout-sim shrink LINK [--jobs N] [--json]
 //! pageout-sim diff  LINK_A LINK_B [--json]      (or one compare link: LINK_A&b.KEY=VALUE…)
 //! pageout-sim presets
 //! ```
@@ -23,7 +30,8 @@
 //! the run does not reproduce its link's fingerprint (another outcome or trace hash); `diff` exits
 //! 0 when the two runs never differ and 1 when they do.
 //!
-//! Everything that runs many simulations (sweep, grid, diff) is `pageout_core::explore`; this
+//! Everything that runs many simulations (sweep, grid, map, shards, diff) is
+//! `pageout_core::explore`; this
 //! file parses and prints. Progress goes to stderr when it is a terminal.
 
 use std::io::{IsTerminal, Write};
@@ -33,7 +41,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use pageout_core::events::Event;
-use pageout_core::explore::{diverge, grid, sweep, ExploreError};
+use pageout_core::explore::{diverge, grid, map, shard, shrink, sweep, ExploreError};
 use pageout_core::fingerprint::Fingerprint;
 use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::{intervention, link};
@@ -87,9 +95,8 @@ enum Cmd {
         /// Seeds to run: `A..B` (B excluded) or `A..=B` (B included).
         #[arg(long, value_name = "A..B", value_parser = parse_seeds)]
         seeds: Seeds,
-        /// Runs at once (default: the number of CPUs).
-        #[arg(long, value_name = "N")]
-        jobs: Option<NonZeroUsize>,
+        #[command(flatten)]
+        many: ManyArgs,
         /// Print one JSON document instead of a table.
         #[arg(long)]
         json: bool,
@@ -102,15 +109,56 @@ enum Cmd {
         /// Seeds to run in each cell: `A..B` (B excluded) or `A..=B` (B included).
         #[arg(long, value_name = "A..B", value_parser = parse_seeds, default_value = "1..=10")]
         seeds: Seeds,
-        /// Runs at once (default: the number of CPUs).
-        #[arg(long, value_name = "N")]
-        jobs: Option<NonZeroUsize>,
+        #[command(flatten)]
+        many: ManyArgs,
         /// Print one JSON document (the page's grid report) instead of a table.
         #[arg(long, conflicts_with = "markdown")]
         json: bool,
         /// Print the table as Markdown.
         #[arg(long)]
         markdown: bool,
+    },
+    /// Run a phase map: the hang rate and the time to hang over two numeric link keys, each
+    /// cell over the seeds (exit 0 whatever they find).
+    ///
+    /// An axis is KEY=A..B:N, N values from A to B linearly spaced in whole units of the key
+    /// (ram=64M..512M:8 is 64M, 128M, ..., 512M), or KEY=V1,V2,... for any other spacing.
+    Map {
+        #[command(flatten)]
+        source: Source,
+        /// The horizontal axis, e.g. mrate=500/s..5000/s:10.
+        #[arg(long, value_name = "KEY=A..B:N")]
+        x: String,
+        /// The vertical axis, e.g. ram=64M..512M:8.
+        #[arg(long, value_name = "KEY=A..B:N")]
+        y: String,
+        /// Seeds to run in each cell: `A..B` (B excluded) or `A..=B` (B included).
+        #[arg(long, value_name = "A..B", value_parser = parse_seeds, default_value = "1..=10")]
+        seeds: Seeds,
+        #[command(flatten)]
+        many: ManyArgs,
+        /// Print one JSON document (the page's map report) instead of tables.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print one CSV row per cell.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Merge the parts of a sweep, grid or map (written with --shard or --runs) and print what
+    /// the unsharded command prints.
+    Merge {
+        /// The parts, JSON lines as the commands wrote them (in any order).
+        #[arg(value_name = "FILES", required = true)]
+        files: Vec<PathBuf>,
+        /// Print one JSON document, as the command's --json.
+        #[arg(long, conflicts_with_all = ["markdown", "csv"])]
+        json: bool,
+        /// Print a grid's table as Markdown.
+        #[arg(long, conflicts_with = "csv")]
+        markdown: bool,
+        /// Print a map as CSV.
+        #[arg(long)]
+        csv: bool,
     },
     /// Run two scenarios side by side and print the first tick at which they differ and how
     /// each ends (exit 0 when they never differ, 1 when they do, 2 for bad input).
@@ -122,6 +170,27 @@ enum Cmd {
         #[arg(value_name = "LINK_B", allow_hyphen_values = true)]
         link_b: Option<String>,
         /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Run scenarios beyond the work budget too.
+        #[arg(long)]
+        no_budget: bool,
+    },
+    /// Shrink a hanging scenario: search for a smaller one that hangs the same way (the same
+    /// kind of outcome and the same wait-for cycle), printing each step and the final link.
+    ///
+    /// Candidates, in order: without interventions, fewer hogs, writers and mapped-file
+    /// writers, each key at its default, rates and sizes halved, RAM halfway to the default, the
+    /// run cut just after the hang. The first that hangs the same way is taken, and the search
+    /// starts over from it; it ends when none does. Deterministic whatever --jobs is.
+    Shrink {
+        /// The hanging scenario's link.
+        #[arg(value_name = "LINK", allow_hyphen_values = true)]
+        link: String,
+        /// Runs at once (default: the number of CPUs).
+        #[arg(long, value_name = "N")]
+        jobs: Option<NonZeroUsize>,
+        /// Print one JSON document at the end instead of the steps as they come.
         #[arg(long)]
         json: bool,
         /// Run scenarios beyond the work budget too.
@@ -174,6 +243,46 @@ struct Source {
     /// Run scenarios beyond the work budget too (a run may then take minutes).
     #[arg(long)]
     no_budget: bool,
+}
+
+/// How many runs at once, and which part of the job this process does.
+#[derive(Args, Debug)]
+struct ManyArgs {
+    /// Runs at once (default: the number of CPUs).
+    #[arg(long, value_name = "N")]
+    jobs: Option<NonZeroUsize>,
+    /// Do only shard K of N (K = 1..=N: the runs whose index is K-1 modulo N) and print it as
+    /// JSON lines for `pageout-sim merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "runs")]
+    shard: Option<shard::Part>,
+    /// Do only the runs with these indices (A..B or A..=B, from 0, in the unsharded order: seed
+    /// by seed, cell by cell) and print them as JSON lines for `pageout-sim merge`.
+    #[arg(long, value_name = "A..B", value_parser = parse_runs)]
+    runs: Option<shard::Part>,
+}
+
+impl ManyArgs {
+    fn how(&self, budget: bool) -> Many {
+        Many {
+            jobs: self.jobs,
+            part: self.shard.or(self.runs),
+            budget,
+        }
+    }
+}
+
+fn parse_shard(text: &str) -> Result<shard::Part, String> {
+    if !text.contains('/') {
+        return Err(format!("{text:?} is not K/N, e.g. 3/8"));
+    }
+    shard::Part::parse(text)
+}
+
+fn parse_runs(text: &str) -> Result<shard::Part, String> {
+    if text.contains('/') {
+        return Err(format!("{text:?} is not a range A..B of run indices"));
+    }
+    shard::Part::parse(text)
 }
 
 /// A seed range, `A..B` or `A..=B`.
@@ -613,33 +722,70 @@ fn threads_table(threads: &[ThreadInfo]) -> String {
     out
 }
 
-fn cmd_sweep(
-    source: &Source,
-    seeds: Seeds,
+/// How a sweep, a grid or a map prints: the whole report, or one part of the job as JSON lines.
+struct Many {
     jobs: Option<NonZeroUsize>,
-    as_json: bool,
-) -> Result<String, BadInput> {
+    part: Option<shard::Part>,
+    budget: bool,
+}
+
+/// What running a job gave: every run (for the report), or one part's JSON lines.
+enum Ran {
+    Whole(Box<shard::Prepared>, Vec<shard::RunLine>),
+    Part(String),
+}
+
+/// Runs a job, or the part of it `how` asks for.
+fn run_job(job: shard::Job, how: &Many) -> Result<Ran, BadInput> {
+    let p = shard::Prepared::new(job)?;
+    let part = how.part.unwrap_or(shard::Part::ALL);
+    let progress = Progress::new("runs");
+    let lines = p.run(part, jobs_or_all(how.jobs), how.budget, &|d, n| {
+        progress.tell(d, n)
+    });
+    progress.finish();
+    let lines = lines?;
+    if how.part.is_none() {
+        return Ok(Ran::Whole(Box::new(p), lines));
+    }
+    let mut out = p.header(part);
+    out.push('\n');
+    for l in &lines {
+        out += &l.to_line();
+        out.push('\n');
+    }
+    Ok(Ran::Part(out))
+}
+
+fn cmd_sweep(source: &Source, seeds: Seeds, how: &Many, as_json: bool) -> Result<String, BadInput> {
     no_seed_set(source, "sweep")?;
     let base = Scenario {
         seed: seeds.first,
         ..scenario_of(source, None)?
     };
-    let n = usize::try_from(seeds.count()).unwrap_or(usize::MAX);
-    let progress = Progress::new("seeds");
-    let runs = sweep::run_all(
-        n,
-        &|i| Scenario {
-            seed: seeds.first + i as u64,
-            ..base.clone()
-        },
-        jobs_or_all(jobs),
-        !source.no_budget,
-        &|done, total| progress.tell(done, total),
-    );
-    progress.finish();
-    let runs = runs?;
-    let link = link::encode(&base);
-    let count = |k: OutcomeKind| runs.iter().filter(|r| r.kind == Some(k)).count();
+    let job = shard::Job::Sweep {
+        link: link::encode(&base),
+        first: seeds.first,
+        last: seeds.last,
+    };
+    match run_job(job, how)? {
+        Ran::Whole(p, lines) => {
+            let runs: Vec<sweep::RunEnd> = lines.iter().map(shard::RunLine::end).collect();
+            print_sweep(&p.base, seeds, &runs, as_json)
+        }
+        Ran::Part(lines) => Ok(lines),
+    }
+}
+
+/// What `sweep` prints, from every run of the sweep in seed order.
+fn print_sweep(
+    base: &Scenario,
+    seeds: Seeds,
+    runs: &[sweep::RunEnd],
+    as_json: bool,
+) -> Result<String, BadInput> {
+    let link = link::encode(base);
+    let summary = sweep::summarize(runs.iter().map(|r| (r.kind, r.tick)));
     let kinds = [
         OutcomeKind::Deadlock,
         OutcomeKind::Stall,
@@ -648,6 +794,7 @@ fn cmd_sweep(
         OutcomeKind::Survived,
     ];
     let total = runs.len();
+    let count = |k: OutcomeKind| summary.counts[k.name()];
     let rate = |c: usize| {
         if total == 0 {
             0.0
@@ -655,28 +802,7 @@ fn cmd_sweep(
             c as f64 / total as f64
         }
     };
-    let hung: Vec<&sweep::RunEnd> = runs
-        .iter()
-        .filter(|r| matches!(r.kind, Some(OutcomeKind::Deadlock | OutcomeKind::Stall)))
-        .collect();
-    let mut ticks: Vec<u64> = hung.iter().map(|r| r.tick).collect();
-    ticks.sort_unstable();
-    let secs = |t: f64| t / HZ as f64;
-    let mean = (!ticks.is_empty())
-        .then(|| secs(ticks.iter().map(|&t| t as f64).sum::<f64>() / ticks.len() as f64));
-    // quantile q of the hang ticks (linear between neighbours), in seconds
-    let quantile = |q: f64| {
-        (!ticks.is_empty()).then(|| {
-            let x = q * (ticks.len() - 1) as f64;
-            let (lo, hi) = (x.floor() as usize, x.ceil() as usize);
-            secs(ticks[lo] as f64 + (ticks[hi] as f64 - ticks[lo] as f64) * (x - lo as f64))
-        })
-    };
-    let median = quantile(0.5);
-    let (q1, q3) = (quantile(0.25), quantile(0.75));
-    let mut distinct = ticks.clone();
-    distinct.dedup();
-    let distinct = distinct.len();
+    let hung: Vec<&sweep::RunEnd> = runs.iter().filter(|r| sweep::is_hang(r.kind)).collect();
     let range = format!("{}..={}", seeds.first, seeds.last);
     if as_json {
         let counts: serde_json::Map<_, _> = kinds
@@ -704,10 +830,7 @@ fn cmd_sweep(
             "seeds": { "first": seeds.first.to_string(), "last": seeds.last.to_string(), "count": total },
             "counts": counts,
             "rates": rates,
-            "timeToHang": mean.zip(median).map(|(mean, median)| json!({
-                "hangs": hung.len(), "meanS": mean, "medianS": median,
-                "q1S": q1, "q3S": q3, "distinctTicks": distinct,
-            })),
+            "timeToHang": summary.time_to_hang,
             "hungSeeds": hung.iter().map(|r| r.seed.to_string()).collect::<Vec<_>>(),
             "runs": per_run,
         });
@@ -721,14 +844,12 @@ fn cmd_sweep(
         out += &format!("{:<13} {:>5}  {:>5.1}%\n", k.name(), c, rate(c) * 100.0);
     }
     out.push('\n');
-    match mean.zip(median) {
-        Some((mean, median)) => {
+    match &summary.time_to_hang {
+        Some(t) => {
             out += &format!(
-                "time to hang: mean {mean:.2} s, median {median:.2} s, quartiles {:.2}..{:.2} s \
-                 ({} hangs at {distinct} distinct ticks)\n",
-                q1.unwrap_or(median),
-                q3.unwrap_or(median),
-                hung.len()
+                "time to hang: mean {:.2} s, median {:.2} s, quartiles {:.2}..{:.2} s \
+                 ({} hangs at {} distinct ticks)\n",
+                t.mean_s, t.median_s, t.q1_s, t.q3_s, t.hangs, t.distinct_ticks
             );
             const SHOWN: usize = 20;
             let list: Vec<String> = hung
@@ -744,7 +865,7 @@ fn cmd_sweep(
             out += &format!("hung seeds: {}{more}\n", list.join(" "));
             let first = Scenario {
                 seed: hung[0].seed,
-                ..base
+                ..base.clone()
             };
             out += &format!(
                 "reproduce: pageout-sim run --link '#{}'\n",
@@ -770,42 +891,66 @@ fn no_seed_set(source: &Source, command: &str) -> Result<(), BadInput> {
     Ok(())
 }
 
-fn cmd_grid(
-    source: &Source,
-    seeds: Seeds,
-    jobs: Option<NonZeroUsize>,
-    as_json: bool,
-    markdown: bool,
-) -> Result<String, BadInput> {
-    no_seed_set(source, "grid")?;
-    if seeds.count() > grid::MAX_SEEDS as u128 {
+/// Refuses more seeds than a grid or a map takes.
+fn seeds_at_most(seeds: Seeds, most: usize, what: &str) -> Result<(), BadInput> {
+    if seeds.count() > most as u128 {
         return Err(BadInput(vec![format!(
-            "--seeds {}..={} holds {} seeds; at most {} per grid",
+            "--seeds {}..={} holds {} seeds; at most {most} per {what}",
             seeds.first,
             seeds.last,
             seeds.count(),
-            grid::MAX_SEEDS
         )]));
     }
+    Ok(())
+}
+
+/// How a grid or a map prints.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Table,
+    Json,
+    Markdown,
+    Csv,
+}
+
+fn cmd_grid(source: &Source, seeds: Seeds, how: &Many, format: Format) -> Result<String, BadInput> {
+    no_seed_set(source, "grid")?;
+    seeds_at_most(seeds, grid::MAX_SEEDS, "grid")?;
     let base = scenario_of(source, None)?;
-    let list: Vec<u64> = (seeds.first..=seeds.last).collect();
-    let plan = grid::plan(&base, &list)?;
-    let progress = Progress::new("runs");
-    let report = grid::run(&plan, jobs_or_all(jobs), !source.no_budget, &|d, n| {
-        progress.tell(d, n)
-    });
-    progress.finish();
-    let report = report?;
-    if as_json {
+    let job = shard::Job::Grid {
+        link: link::encode(&Scenario {
+            seed: seeds.first,
+            ..base
+        }),
+        first: seeds.first,
+        last: seeds.last,
+    };
+    match run_job(job, how)? {
+        Ran::Whole(p, lines) => print_grid(&p, &lines, format),
+        Ran::Part(lines) => Ok(lines),
+    }
+}
+
+/// What `grid` prints, from the runs of a grid.
+fn print_grid(
+    p: &shard::Prepared,
+    lines: &[shard::RunLine],
+    format: Format,
+) -> Result<String, BadInput> {
+    let Some(plan) = &p.grid else {
+        return Err(BadInput(vec!["not a grid".into()]));
+    };
+    let results: Vec<grid::RunResult> = lines.iter().map(shard::RunLine::result).collect();
+    let report = grid::report(plan, &results)?;
+    if format == Format::Json {
         let doc = serde_json::to_value(&report)
             .map_err(|e| BadInput(vec![format!("the report does not serialize: {e}")]))?;
         return Ok(format!("{doc:#}\n"));
     }
-    let range = format!("{}..={}", seeds.first, seeds.last);
-    let link = link::encode(&Scenario {
-        seed: seeds.first,
-        ..base
-    });
+    let markdown = format == Format::Markdown;
+    let list = &plan.seeds;
+    let range = format!("{}..={}", list[0], list[list.len() - 1]);
+    let link = link::encode(&p.base);
     let kinds = grid::SEVERITY;
     let on = |c: &grid::CellReport| {
         if c.on.is_empty() {
@@ -895,6 +1040,310 @@ fn cmd_grid(
         out.push('\n');
     }
     out += &format!("\nsmallest cures: {cures_text}\nrule: {}\n", report.rule);
+    Ok(out)
+}
+
+fn format_of(json: bool, markdown: bool, csv: bool) -> Format {
+    if json {
+        Format::Json
+    } else if markdown {
+        Format::Markdown
+    } else if csv {
+        Format::Csv
+    } else {
+        Format::Table
+    }
+}
+
+fn cmd_map(
+    source: &Source,
+    (x, y): (&str, &str),
+    seeds: Seeds,
+    how: &Many,
+    format: Format,
+) -> Result<String, BadInput> {
+    no_seed_set(source, "map")?;
+    seeds_at_most(seeds, map::MAX_SEEDS, "map")?;
+    // the job keeps the axes in their canonical form: one map, however it was spelt
+    let mut bad = Vec::new();
+    let mut axes = Vec::new();
+    for (flag, text) in [("--x", x), ("--y", y)] {
+        match map::parse_axis(text) {
+            Ok(a) => axes.push(a.spec),
+            Err(e) => bad.push(format!("{flag} {e}")),
+        }
+    }
+    let [x, y] = axes.as_slice() else {
+        return Err(BadInput(bad));
+    };
+    let base = scenario_of(source, None)?;
+    let job = shard::Job::Map {
+        link: link::encode(&Scenario {
+            seed: seeds.first,
+            ..base
+        }),
+        x: x.clone(),
+        y: y.clone(),
+        first: seeds.first,
+        last: seeds.last,
+    };
+    match run_job(job, how)? {
+        Ran::Whole(p, lines) => print_map(&p, &lines, format),
+        Ran::Part(lines) => Ok(lines),
+    }
+}
+
+/// What `map` prints, from the runs of a map: two tables (hang rate, median time to hang) with
+/// y down and x across, the worst cell and how to repeat its worst run; or JSON, or CSV.
+fn print_map(
+    p: &shard::Prepared,
+    lines: &[shard::RunLine],
+    format: Format,
+) -> Result<String, BadInput> {
+    let Some(plan) = &p.map else {
+        return Err(BadInput(vec!["not a map".into()]));
+    };
+    let results: Vec<grid::RunResult> = lines.iter().map(shard::RunLine::result).collect();
+    let report = map::report(plan, &results)?;
+    let (xa, ya) = (&report.x, &report.y);
+    match format {
+        Format::Json => {
+            let doc = serde_json::to_value(&report)
+                .map_err(|e| BadInput(vec![format!("the report does not serialize: {e}")]))?;
+            return Ok(format!("{doc:#}\n"));
+        }
+        Format::Markdown => {
+            return Err(BadInput(vec![
+                "a map prints as a table, --json or --csv, not --markdown".into(),
+            ]))
+        }
+        Format::Csv => {
+            let kinds = grid::SEVERITY.map(OutcomeKind::name);
+            let mut out = format!(
+                "{},{},runs,{},none,hangs,hang_rate,median_s,q1_s,q3_s,mean_s,worst_seed,worst_link\n",
+                xa.key,
+                ya.key,
+                kinds.join(",")
+            );
+            let num = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
+            for c in &report.cells {
+                let s = &c.summary;
+                let t = s.time_to_hang.as_ref();
+                out += &format!(
+                    "{},{},{},{},{},{},{:.4},{},{},{},{},{},{}\n",
+                    xa.values[c.x],
+                    ya.values[c.y],
+                    s.runs,
+                    kinds.map(|k| s.counts[k].to_string()).join(","),
+                    s.counts["none"],
+                    s.hangs,
+                    s.hang_rate,
+                    num(t.map(|t| t.median_s)),
+                    num(t.map(|t| t.q1_s)),
+                    num(t.map(|t| t.q3_s)),
+                    num(t.map(|t| t.mean_s)),
+                    c.worst_seed.map_or(String::new(), |s| s.to_string()),
+                    c.worst_link.as_deref().unwrap_or(""),
+                );
+            }
+            return Ok(out);
+        }
+        Format::Table => {}
+    }
+    let seeds = &report.seeds;
+    let mut out = format!(
+        "link: #{}\nmap: --x {} --y {}, seeds {}..={} ({} cells × {} seeds = {} runs)\n",
+        report.link,
+        xa.spec,
+        ya.spec,
+        seeds[0],
+        seeds[seeds.len() - 1],
+        report.cells.len(),
+        seeds.len(),
+        plan.runs.len()
+    );
+    let width = xa.values.iter().map(String::len).max().unwrap_or(0).max(6) + 2;
+    let corner = format!("{} \\ {}", ya.key, xa.key);
+    let head = ya
+        .values
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(0)
+        .max(corner.len());
+    let table = |title: &str, cell: &dyn Fn(&map::MapCellReport) -> String| {
+        let mut t = format!("\n{title}\n{corner:>head$}");
+        for v in &xa.values {
+            t += &format!("{v:>width$}");
+        }
+        t.push('\n');
+        for (iy, yv) in ya.values.iter().enumerate() {
+            t += &format!("{yv:>head$}");
+            for c in report.cells.iter().filter(|c| c.y == iy) {
+                t += &format!("{:>width$}", cell(c));
+            }
+            t.push('\n');
+        }
+        t
+    };
+    out += &table("hang rate (deadlock + stall), %", &|c| {
+        format!("{:.0}", c.summary.hang_rate * 100.0)
+    });
+    out += &table("median time to hang, s (- where no run hung)", &|c| {
+        c.summary
+            .time_to_hang
+            .as_ref()
+            .map_or("-".into(), |t| format!("{:.1}", t.median_s))
+    });
+    // the cell that hangs most, the earliest median of equals
+    let worst = report
+        .cells
+        .iter()
+        .filter(|c| c.summary.hangs > 0)
+        .min_by(|a, b| {
+            let key = |c: &map::MapCellReport| {
+                (
+                    std::cmp::Reverse(c.summary.hangs),
+                    c.summary
+                        .time_to_hang
+                        .as_ref()
+                        .map_or(0, |t| (t.median_s * 100.0) as u64),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+    match worst {
+        Some(c) => {
+            out += &format!(
+                "\nmost hangs: {}={} {}={} ({} of {} runs)\nreproduce its worst run: \
+                 pageout-sim run --link '#{}'\n",
+                xa.key,
+                xa.values[c.x],
+                ya.key,
+                ya.values[c.y],
+                c.summary.hangs,
+                c.summary.runs,
+                c.worst_link.as_deref().unwrap_or("")
+            );
+        }
+        None => out += "\nno run hung\n",
+    }
+    Ok(out)
+}
+
+fn cmd_merge(files: &[PathBuf], format: Format) -> Result<String, BadInput> {
+    let mut parts = Vec::new();
+    let mut bad = Vec::new();
+    for f in files {
+        match std::fs::read_to_string(f) {
+            Ok(t) => parts.push((f.display().to_string(), t)),
+            Err(e) => bad.push(format!("{}: cannot read it: {e}", f.display())),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(BadInput(bad));
+    }
+    let (p, lines) = shard::merge(&parts)?;
+    match &p.job {
+        shard::Job::Sweep { first, last, .. } => {
+            if !matches!(format, Format::Table | Format::Json) {
+                return Err(BadInput(vec![
+                    "a sweep prints as a table or --json, not --markdown or --csv".into(),
+                ]));
+            }
+            let runs: Vec<sweep::RunEnd> = lines.iter().map(shard::RunLine::end).collect();
+            let seeds = Seeds {
+                first: *first,
+                last: *last,
+            };
+            print_sweep(&p.base, seeds, &runs, format == Format::Json)
+        }
+        shard::Job::Grid { .. } => {
+            if format == Format::Csv {
+                return Err(BadInput(vec![
+                    "a grid prints as a table, --json or --markdown, not --csv".into(),
+                ]));
+            }
+            print_grid(&p, &lines, format)
+        }
+        shard::Job::Map { .. } => print_map(&p, &lines, format),
+    }
+}
+
+fn cmd_shrink(
+    text: &str,
+    jobs: Option<NonZeroUsize>,
+    as_json: bool,
+    budget: bool,
+) -> Result<String, BadInput> {
+    let s = link::decode(text)?;
+    let tty = std::io::stderr().is_terminal();
+    let mut shown_target = false;
+    let state = shrink::shrink(&s, jobs_or_all(jobs), budget, &mut |st, step| {
+        if tty {
+            eprint!(
+                "\r\x1b[K{} candidates judged, {} steps",
+                st.tried,
+                st.steps.len()
+            );
+        }
+        if as_json {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if !shown_target {
+            shown_target = true;
+            if let Some(t) = &st.target {
+                let _ = writeln!(
+                    out,
+                    "link: #{}\nhangs: {}{}\n",
+                    st.original,
+                    t.kind.name(),
+                    if t.cycle.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", cycle {}", t.cycle)
+                    }
+                );
+            }
+        }
+        if let Some(step) = step {
+            if tty {
+                eprint!("\r\x1b[K");
+            }
+            let _ = writeln!(
+                out,
+                "step {}: {} (hangs at {} s)\n  #{}",
+                st.steps.len(),
+                step.what,
+                seconds(step.tick),
+                step.link
+            );
+        }
+    });
+    if tty {
+        eprint!("\r\x1b[K");
+    }
+    let state = state?;
+    if as_json {
+        let mut doc = serde_json::to_value(&state)
+            .map_err(|e| BadInput(vec![format!("the result does not serialize: {e}")]))?;
+        if let Some(m) = doc.as_object_mut() {
+            m.insert("engineVersion".into(), json!(pageout_core::ENGINE_VERSION));
+        }
+        return Ok(format!("{doc:#}\n"));
+    }
+    let mut out = String::new();
+    if state.steps.is_empty() {
+        out += "no smaller scenario hangs the same way\n";
+    }
+    out += &format!(
+        "\nshrunk in {} steps ({} candidates judged): #{}\nreproduce: pageout-sim run --link '#{}'\n",
+        state.steps.len(),
+        state.tried,
+        state.current,
+        state.current
+    );
     Ok(out)
 }
 
@@ -1028,22 +1477,56 @@ fn main() -> ExitCode {
         Cmd::Sweep {
             source,
             seeds,
-            jobs,
+            many,
             json,
-        } => cmd_sweep(source, *seeds, *jobs, *json).map(Done::from),
+        } => cmd_sweep(source, *seeds, &many.how(!source.no_budget), *json).map(Done::from),
         Cmd::Grid {
             source,
             seeds,
-            jobs,
+            many,
             json,
             markdown,
-        } => cmd_grid(source, *seeds, *jobs, *json, *markdown).map(Done::from),
+        } => cmd_grid(
+            source,
+            *seeds,
+            &many.how(!source.no_budget),
+            format_of(*json, *markdown, false),
+        )
+        .map(Done::from),
+        Cmd::Map {
+            source,
+            x,
+            y,
+            seeds,
+            many,
+            json,
+            csv,
+        } => cmd_map(
+            source,
+            (x, y),
+            *seeds,
+            &many.how(!source.no_budget),
+            format_of(*json, false, *csv),
+        )
+        .map(Done::from),
+        Cmd::Merge {
+            files,
+            json,
+            markdown,
+            csv,
+        } => cmd_merge(files, format_of(*json, *markdown, *csv)).map(Done::from),
         Cmd::Diff {
             link_a,
             link_b,
             json,
             no_budget,
         } => cmd_diff(link_a, link_b.as_deref(), *json, !no_budget),
+        Cmd::Shrink {
+            link,
+            jobs,
+            json,
+            no_budget,
+        } => cmd_shrink(link, *jobs, *json, !no_budget).map(Done::from),
         Cmd::Presets => Ok(Done::from(cmd_presets())),
     };
     match result {

@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{hex, sweep, ExploreError};
+use super::{hex, severity, sweep, ExploreError};
 use crate::policy::{BioVariant, KernelPreset, Mechanism, MECHANISMS};
 use crate::scenario::link;
 use crate::trace::Fnv;
@@ -44,14 +44,7 @@ pub const CURE_RULE: &str = "a cell cures the scenario when every seed runs to i
 /// At most this many seeds per grid.
 pub const MAX_SEEDS: usize = 1000;
 
-/// The outcomes in the order a cell's worst run is chosen, worst first.
-pub const SEVERITY: [OutcomeKind; 5] = [
-    OutcomeKind::Deadlock,
-    OutcomeKind::Stall,
-    OutcomeKind::OutOfMemory,
-    OutcomeKind::Starved,
-    OutcomeKind::Survived,
-];
+pub use super::SEVERITY;
 
 /// The fix's on/off switches (see the module), in [`MECHANISMS`] order.
 pub fn switches() -> Vec<&'static Mechanism> {
@@ -165,25 +158,7 @@ fn combinations(n: usize) -> Vec<Vec<usize>> {
 
 /// Plans the grid of `scenario` over `seeds` (the scenario's own seed is not used).
 pub fn plan(scenario: &Scenario, seeds: &[u64]) -> Result<GridPlan, ExploreError> {
-    if seeds.is_empty() {
-        return Err(ExploreError(vec![
-            "seeds: none given; a grid needs at least one seed".into(),
-        ]));
-    }
-    if seeds.len() > MAX_SEEDS {
-        return Err(ExploreError(vec![format!(
-            "seeds: {} given; at most {MAX_SEEDS} per grid",
-            seeds.len()
-        )]));
-    }
-    let mut sorted = seeds.to_vec();
-    sorted.sort_unstable();
-    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
-        return Err(ExploreError(vec![format!(
-            "seeds: {} is given twice; each seed may appear once",
-            w[0]
-        )]));
-    }
+    super::check_seeds(seeds, MAX_SEEDS, "grid")?;
     let sw = switches();
     let mut base = scenario.clone();
     let mut notes = Vec::new();
@@ -309,32 +284,23 @@ pub struct GridReport {
     pub rule: String,
 }
 
-fn severity(kind: Option<OutcomeKind>) -> usize {
-    // a run without an outcome is judged worst: nothing says it went on
-    kind.and_then(|k| SEVERITY.iter().position(|&s| s == k))
-        .unwrap_or(0)
-}
-
-fn kind_name(kind: Option<OutcomeKind>) -> &'static str {
-    kind.map_or("none", OutcomeKind::name)
-}
-
-/// Summarises the results of a plan's runs (any subset of them, in any order).
-pub fn report(plan: &GridPlan, results: &[RunResult]) -> Result<GridReport, ExploreError> {
-    let mut per_cell: Vec<BTreeMap<u64, &RunResult>> = vec![BTreeMap::new(); plan.cells.len()];
+/// The results of a plan's runs by cell, each cell's by seed; a result the plan has no run for,
+/// or one given twice, is refused by name. Grids and maps share this.
+pub(crate) fn by_cell<'r>(
+    cells: usize,
+    runs: &[PlanRun],
+    seeds: &[u64],
+    results: &'r [RunResult],
+) -> Result<Vec<BTreeMap<u64, &'r RunResult>>, ExploreError> {
+    let known: std::collections::BTreeSet<(usize, u64)> =
+        runs.iter().map(|p| (p.cell, p.seed)).collect();
+    let mut per_cell: Vec<BTreeMap<u64, &RunResult>> = vec![BTreeMap::new(); cells];
     let mut bad = Vec::new();
     for r in results {
-        let known = plan
-            .runs
-            .iter()
-            .any(|p| p.cell == r.cell && p.seed == r.seed);
-        if !known {
+        if !known.contains(&(r.cell, r.seed)) {
             bad.push(format!(
-                "result for cell {} seed {}: the plan has no such run ({} cells, seeds {:?})",
-                r.cell,
-                r.seed,
-                plan.cells.len(),
-                plan.seeds
+                "result for cell {} seed {}: the plan has no such run ({cells} cells, seeds {:?})",
+                r.cell, r.seed, seeds
             ));
         } else if per_cell[r.cell].insert(r.seed, r).is_some() {
             bad.push(format!(
@@ -343,46 +309,58 @@ pub fn report(plan: &GridPlan, results: &[RunResult]) -> Result<GridReport, Expl
             ));
         }
     }
-    if !bad.is_empty() {
-        return Err(ExploreError(bad));
+    if bad.is_empty() {
+        Ok(per_cell)
+    } else {
+        Err(ExploreError(bad))
     }
+}
+
+/// A cell's worst run ([`SEVERITY`]; the earliest of equals, then the smallest seed), that run's
+/// link, and a hash of the cell's runs (each seed and its trace hash, in seed order).
+pub(crate) fn worst_and_hash(
+    cell: usize,
+    runs: &[PlanRun],
+    got: &BTreeMap<u64, &RunResult>,
+) -> (Option<u64>, Option<String>, String) {
+    let worst = got
+        .values()
+        .min_by_key(|r| (severity(r.kind), r.tick, r.seed));
+    let worst_link = worst.and_then(|w| {
+        runs.iter()
+            .find(|p| p.cell == cell && p.seed == w.seed)
+            .map(|p| p.link.clone())
+    });
+    let mut h = Fnv::default();
+    for (seed, r) in got {
+        h.write(&seed.to_le_bytes());
+        h.write(r.trace_hash.as_bytes());
+    }
+    (worst.map(|w| w.seed), worst_link, hex(h.0))
+}
+
+/// Summarises the results of a plan's runs (any subset of them, in any order).
+pub fn report(plan: &GridPlan, results: &[RunResult]) -> Result<GridReport, ExploreError> {
+    let per_cell = by_cell(plan.cells.len(), &plan.runs, &plan.seeds, results)?;
     let mut cells = Vec::new();
     for (i, cell) in plan.cells.iter().enumerate() {
         let got = &per_cell[i];
-        let mut counts: BTreeMap<String, usize> =
-            SEVERITY.iter().map(|k| (k.name().to_string(), 0)).collect();
-        counts.insert("none".into(), 0);
-        for r in got.values() {
-            *counts.entry(kind_name(r.kind).to_string()).or_default() += 1;
-        }
-        let worst = got
-            .values()
-            .min_by_key(|r| (severity(r.kind), r.tick, r.seed));
-        let worst_link = worst.and_then(|w| {
-            plan.runs
-                .iter()
-                .find(|p| p.cell == i && p.seed == w.seed)
-                .map(|p| p.link.clone())
-        });
+        let counts = sweep::summarize(got.values().map(|r| (r.kind, r.tick))).counts;
+        let (worst_seed, worst_link, hash) = worst_and_hash(i, &plan.runs, got);
         let complete = got.len() == plan.seeds.len();
         let cures = complete
             && got
                 .values()
                 .all(|r| matches!(r.kind, Some(OutcomeKind::Survived | OutcomeKind::Starved)));
-        let mut h = Fnv::default();
-        for (seed, r) in got {
-            h.write(&seed.to_le_bytes());
-            h.write(r.trace_hash.as_bytes());
-        }
         cells.push(CellReport {
             on: cell.on.clone(),
             link: cell.link.clone(),
             runs: got.len(),
             counts,
-            worst_seed: worst.map(|w| w.seed),
+            worst_seed,
             worst_link,
             cures,
-            hash: hex(h.0),
+            hash,
         });
     }
     let curing: Vec<&CellReport> = cells.iter().filter(|c| c.cures).collect();

@@ -5,6 +5,9 @@
 //! - [`diverge`]: two scenarios stepped in lockstep, and the first tick at which they differ.
 //! - [`grid`]: every on/off combination of the fix's switches over a set of seeds, and the
 //!   smallest sets of switches that cure the scenario.
+//! - [`map`]: a phase map: the hang rate and the time to hang over two numeric keys.
+//! - [`shard`]: a sweep, grid or map split into parts (JSON lines) and merged back.
+//! - [`shrink`]: the smallest scenario that still hangs the same way as a given one.
 //! - [`sweep`]: many independent runs in parallel, in a stable order (under `sweep` and `grid`).
 //!
 //! The command line (`pageout-sim diff`, `pageout-sim grid`) and the wasm facade call these
@@ -12,10 +15,13 @@
 
 use std::fmt;
 
-use crate::{Scenario, Simulation};
+use crate::{OutcomeKind, Scenario, Simulation};
 
 pub mod diverge;
 pub mod grid;
+pub mod map;
+pub mod shard;
+pub mod shrink;
 pub mod sweep;
 
 /// A problem that stops an exploration before it runs: one message per problem, each naming
@@ -62,4 +68,50 @@ pub fn hex(h: u64) -> String {
 /// Serializes a hash as [`hex`].
 fn serialize_hex<S: serde::Serializer>(h: &u64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&hex(*h))
+}
+
+/// The outcomes in the order a cell's worst run is chosen, worst first (grids and maps).
+pub const SEVERITY: [OutcomeKind; 5] = [
+    OutcomeKind::Deadlock,
+    OutcomeKind::Stall,
+    OutcomeKind::OutOfMemory,
+    OutcomeKind::Starved,
+    OutcomeKind::Survived,
+];
+
+/// An outcome's place in [`SEVERITY`]; a run without an outcome is judged worst: nothing says it
+/// went on.
+pub(crate) fn severity(kind: Option<OutcomeKind>) -> usize {
+    kind.and_then(|k| SEVERITY.iter().position(|&s| s == k))
+        .unwrap_or(0)
+}
+
+/// An outcome's name, `none` for a run without one.
+pub(crate) fn kind_name(kind: Option<OutcomeKind>) -> &'static str {
+    kind.map_or("none", OutcomeKind::name)
+}
+
+/// Checks the seeds of a grid or a map (`what`): at least one, at most `most`, each once.
+pub(crate) fn check_seeds(seeds: &[u64], most: usize, what: &str) -> Result<(), ExploreError> {
+    let bad = |m: String| Err(ExploreError(vec![m]));
+    if seeds.is_empty() {
+        return bad(format!(
+            "seeds: none given; a {what} needs at least one seed"
+        ));
+    }
+    if seeds.len() > most {
+        return bad(format!(
+            "seeds: {} given; at most {most} per {what}",
+            seeds.len()
+        ));
+    }
+    let mut sorted = seeds.to_vec();
+    sorted.sort_unstable();
+    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        return bad(format!(
+            "seeds: {} is given twice; each seed may appear once",
+            w[0]
+        ));
+    }
+    Ok(())
 }

@@ -6,8 +6,11 @@
 //! calling thread, which is what a wasm caller gets (the page runs its grids in a worker pool of
 //! its own instead). Results come back in the order of the runs, whatever order they finished in.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
 
 use super::{start, ExploreError};
 use crate::{OutcomeKind, Scenario};
@@ -49,6 +52,19 @@ pub fn run_all(
     budget: bool,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<RunEnd>, ExploreError> {
+    run_each(n, scenario, jobs, budget, progress, &run_one)
+}
+
+/// [`run_all`] with another way to run one scenario: `run(scenario, budget)` gives what each
+/// run leaves (a [`RunEnd`], or more).
+pub fn run_each<T: Clone + Send>(
+    n: usize,
+    scenario: &(dyn Fn(usize) -> Scenario + Sync),
+    jobs: usize,
+    budget: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    run: &(dyn Fn(&Scenario, bool) -> Result<T, ExploreError> + Sync),
+) -> Result<Vec<T>, ExploreError> {
     if n == 0 {
         return Ok(Vec::new());
     }
@@ -58,13 +74,13 @@ pub fn run_all(
     let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let first_error: Mutex<Option<ExploreError>> = Mutex::new(None);
-    let slots: Mutex<Vec<Option<RunEnd>>> = Mutex::new(vec![None; n]);
+    let slots: Mutex<Vec<Option<T>>> = Mutex::new(vec![None; n]);
     let worker = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         if i >= n || failed.load(Ordering::Relaxed) {
             return;
         }
-        match run_one(&scenario(i), budget) {
+        match run(&scenario(i), budget) {
             Ok(end) => {
                 if let Ok(mut s) = slots.lock() {
                     s[i] = Some(end);
@@ -95,6 +111,101 @@ pub fn run_all(
     }
     let slots = slots.into_inner().unwrap_or_default();
     Ok(slots.into_iter().flatten().collect())
+}
+
+/// When the hung runs of a set hung: the time to hang, in seconds of simulated time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HangTimes {
+    /// How many runs hung (deadlock or stall).
+    pub hangs: usize,
+    /// The mean time to hang.
+    #[serde(rename = "meanS")]
+    pub mean_s: f64,
+    /// The median (linear between the two middle runs for an even count).
+    #[serde(rename = "medianS")]
+    pub median_s: f64,
+    /// The first quartile, linear between neighbours like the median.
+    #[serde(rename = "q1S")]
+    pub q1_s: f64,
+    /// The third quartile.
+    #[serde(rename = "q3S")]
+    pub q3_s: f64,
+    /// How many distinct ticks the runs hung at.
+    pub distinct_ticks: usize,
+}
+
+/// What a set of runs of one scenario did: the numbers `pageout-sim sweep` prints, and those of
+/// each cell of a phase map.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Runs counted.
+    pub runs: usize,
+    /// Runs by outcome: every kind of [`super::SEVERITY`], and `none` for runs without one.
+    pub counts: BTreeMap<String, usize>,
+    /// Runs that hung: a deadlock or a stall.
+    pub hangs: usize,
+    /// `hangs / runs` (0 without runs).
+    pub hang_rate: f64,
+    /// When the hung runs hung; `None` when none did.
+    pub time_to_hang: Option<HangTimes>,
+}
+
+/// Whether an outcome is a hang (a deadlock or a stall).
+pub fn is_hang(kind: Option<OutcomeKind>) -> bool {
+    matches!(kind, Some(OutcomeKind::Deadlock | OutcomeKind::Stall))
+}
+
+/// Summarises runs given as (outcome, tick) pairs, in any order.
+pub fn summarize(runs: impl IntoIterator<Item = (Option<OutcomeKind>, u64)>) -> Summary {
+    let mut counts: BTreeMap<String, usize> = super::SEVERITY
+        .iter()
+        .map(|k| (k.name().to_string(), 0))
+        .collect();
+    counts.insert("none".into(), 0);
+    let mut ticks = Vec::new();
+    let mut n = 0;
+    for (kind, tick) in runs {
+        n += 1;
+        *counts
+            .entry(super::kind_name(kind).to_string())
+            .or_default() += 1;
+        if is_hang(kind) {
+            ticks.push(tick);
+        }
+    }
+    ticks.sort_unstable();
+    let secs = |t: f64| t / crate::HZ as f64;
+    // quantile q of the hang ticks (linear between neighbours), in seconds
+    let quantile = |q: f64| {
+        let x = q * (ticks.len() - 1) as f64;
+        let (lo, hi) = (x.floor() as usize, x.ceil() as usize);
+        secs(ticks[lo] as f64 + (ticks[hi] as f64 - ticks[lo] as f64) * (x - lo as f64))
+    };
+    let time_to_hang = (!ticks.is_empty()).then(|| {
+        let mut distinct = ticks.clone();
+        distinct.dedup();
+        HangTimes {
+            hangs: ticks.len(),
+            mean_s: secs(ticks.iter().map(|&t| t as f64).sum::<f64>() / ticks.len() as f64),
+            median_s: quantile(0.5),
+            q1_s: quantile(0.25),
+            q3_s: quantile(0.75),
+            distinct_ticks: distinct.len(),
+        }
+    });
+    Summary {
+        runs: n,
+        counts,
+        hangs: ticks.len(),
+        hang_rate: if n == 0 {
+            0.0
+        } else {
+            ticks.len() as f64 / n as f64
+        },
+        time_to_hang,
+    }
 }
 
 #[cfg(test)]

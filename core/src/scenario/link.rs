@@ -912,6 +912,46 @@ fn num_field(key: &str) -> Option<&'static NumField> {
     NUM_FIELDS.iter().find(|f| f.0 == key)
 }
 
+/// The numeric scenario keys, in canonical order: every key whose value is a number in a unit of
+/// its own (`ram` in MiB, `mrate` in pages per second, `until` in ms, ...). The seed is not one of
+/// them: it names a run, it does not measure anything.
+pub fn numeric_keys() -> Vec<&'static str> {
+    KEYS.iter()
+        .copied()
+        .filter(|&k| k != "seed" && num_field(k).is_some())
+        .collect()
+}
+
+/// Reads `text` in the syntax of the numeric key `key` (`parse_number("ram", "2G")` = 2048, in
+/// the key's own unit); the error says what the key takes. The number is not checked against the
+/// scenario's limits: [`apply`] does that.
+pub fn parse_number(key: &str, text: &str) -> Result<u64, String> {
+    let &(_, unit, _, _) = num_field(key).filter(|_| key != "seed").ok_or_else(|| {
+        format!(
+            "{} is not a numeric key: allowed are {}",
+            shown(key),
+            numeric_keys().join(", ")
+        )
+    })?;
+    unit.parse(text).ok_or_else(|| {
+        format!(
+            "{key}={} does not read: {key} takes {}",
+            shown(text),
+            unit.allowed()
+        )
+    })
+}
+
+/// A number of the numeric key `key` in its canonical syntax (`number_text("ram", 2048)` = `2G`).
+pub fn number_text(key: &str, v: u64) -> String {
+    unit_text(key, v)
+}
+
+/// The value of the numeric key `key` in `s`, in the key's own unit.
+pub fn number_of(s: &Scenario, key: &str) -> Option<u64> {
+    num_field(key).map(|f| (f.2)(s))
+}
+
 /// Reads a value in the syntax of the numeric key `key` (`unit_parse("hog", "64M")` = 64).
 pub(super) fn unit_parse(key: &str, text: &str) -> Option<u64> {
     num_field(key).and_then(|f| f.1.parse(text))

@@ -1,0 +1,367 @@
+// "Where it locks up": the phase map. For the scenario on screen (on the kernel chosen), two
+// numeric link keys, each from A to B in N linear steps (or a list of values), every pair of
+// values run over seeds 1..N in the worker pool (www/pool.js), with a progress bar and Cancel.
+// Each cell is shaded by its hang rate (deadlocks and stalls), says it in percent, tells the
+// median time to hang on hover and focus, and opens its worst seed's run. Which runs make a
+// cell, the rate, the quartiles and the worst seed are the engine's (`mapPlan`, `mapReport`:
+// core/src/explore/map.rs), so the page and `pageout-sim map` agree by construction. The map is
+// in the URL's query (`?mapx=mrate=500/s..5000/s:10&mapy=ram=64M..512M:8&mapseeds=10`, and
+// `mapkernel=` when it is not the scenario's), so a shared link opens the same map and runs it.
+
+import { REQ } from './protocol.js';
+import { runPlan } from './pool.js';
+
+export const DEFAULT_SEEDS = 5;
+export const MAX_SEEDS = 100;
+/** The cells and the bar are redrawn at most this often while runs come in. */
+const DRAW_MS = 250;
+
+/** The keys offered, with a range that says something about the lockup, as the form starts. */
+export const KEYS = {
+  mrate: { label: 'mapped-file dirty rate (mrate)', from: '500/s', to: '5000/s', steps: 5 },
+  ram: { label: 'RAM (ram)', from: '64M', to: '256M', steps: 4 },
+  writers: { label: 'write(2) writers (writers)', from: '0', to: '4', steps: 5 },
+  wrate: { label: 'writer rate (wrate)', from: '256K/s', to: '4M/s', steps: 4 },
+  mmap: { label: 'mapped-file writers (mmap)', from: '1', to: '4', steps: 4 },
+  bw: { label: 'disk bandwidth (bw)', from: '10M/s', to: '80M/s', steps: 4 },
+  seek: { label: 'disk seek (seek)', from: '2ms', to: '20ms', steps: 4 },
+  hogs: { label: 'memory hogs (hogs)', from: '0', to: '4', steps: 5 },
+  hog: { label: 'hog size (hog)', from: '16M', to: '128M', steps: 4 },
+  mfile: { label: 'mapped file size (mfile)', from: '128M', to: '1G', steps: 4 },
+  until: { label: 'run length (until)', from: '60s', to: '600s', steps: 4 },
+  window: { label: 'hang window (window)', from: '5s', to: '30s', steps: 4 },
+};
+
+const fmtS = (s) => `${s.toFixed(1)} s`;
+const fmtMs = (ms) => (ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
+const HANGS = ['deadlock', 'stall'];
+
+/** The scenario's link on another kernel (every link names its kernel: `preset=`). */
+export function onKernel(link, kernel) {
+  if (!kernel) return link;
+  return link.replace(/(^|&)preset=[^&]*/, `$1preset=${kernel}`);
+}
+
+export class MapPanel {
+  /**
+   * @param {HTMLElement} root  the map section (index.html #map)
+   * @param {import('./pool.js').WorkerPool} pool
+   * @param {() => Promise<string>} currentLink  the link of the scenario on screen
+   */
+  constructor(root, pool, currentLink) {
+    this.root = root;
+    this.pool = pool;
+    this.currentLink = currentLink;
+    const $ = (id) => root.querySelector(`#${id}`);
+    this.ui = {
+      form: $('map-form'),
+      kernel: $('map-kernel'),
+      seeds: $('map-seeds'),
+      start: $('map-start'),
+      cancel: $('map-cancel'),
+      progress: $('map-progress'),
+      bar: $('map-bar'),
+      count: $('map-count'),
+      status: $('map-status'),
+      of: $('map-of'),
+      cells: $('map-cells'),
+      detail: $('map-detail'),
+    };
+    this.axes = {};
+    for (const a of ['x', 'y']) {
+      this.axes[a] = { key: $(`map-${a}-key`), from: $(`map-${a}-from`), to: $(`map-${a}-to`), steps: $(`map-${a}-steps`) };
+      const ax = this.axes[a];
+      for (const [k, d] of Object.entries(KEYS)) ax.key.append(new Option(d.label, k));
+      ax.key.addEventListener('change', () => this.fillRange(a));
+    }
+    this.axes.x.key.value = 'mrate';
+    this.axes.y.key.value = 'ram';
+    this.fillRange('x');
+    this.fillRange('y');
+    this.ui.seeds.value = String(DEFAULT_SEEDS);
+    this.job = null;
+    this.generation = 0;
+    this.ui.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.start();
+    });
+    this.ui.cancel.addEventListener('click', () => this.cancel());
+    const show = (e) => {
+      const cell = e.target.closest('.map-cell');
+      if (cell) this.ui.detail.textContent = cell.getAttribute('aria-label');
+    };
+    this.ui.cells.addEventListener('pointerover', show);
+    this.ui.cells.addEventListener('focusin', show);
+    this.setState('idle');
+  }
+
+  /** Stops the runs under way; while the map is being planned, drops the plan to come. */
+  cancel() {
+    if (this.job) {
+      this.job.cancel();
+    } else if (this.root.dataset.state === 'planning') {
+      this.generation++;
+      this.setState('cancelled');
+      this.ui.status.textContent = 'Cancelled before the first run.';
+    }
+  }
+
+  /** The kernels the map may run on, after the engine has said them. */
+  setKernels(kernels) {
+    for (const k of kernels) this.ui.kernel.append(new Option(k.name || k, k.name || k));
+  }
+
+  fillRange(a) {
+    const d = KEYS[this.axes[a].key.value];
+    this.axes[a].from.value = d.from;
+    this.axes[a].to.value = d.to;
+    this.axes[a].steps.value = String(d.steps);
+  }
+
+  /** An axis as the engine reads it: `KEY=A..B:N`, or a list when `from` holds commas. */
+  axisText(a) {
+    const ax = this.axes[a];
+    const from = ax.from.value.trim();
+    if (from.includes(',')) return `${ax.key.value}=${from}`;
+    return `${ax.key.value}=${from}..${ax.to.value.trim()}:${ax.steps.value.trim()}`;
+  }
+
+  setState(state) {
+    this.root.dataset.state = state;
+    const running = state === 'running' || state === 'planning';
+    this.ui.cancel.hidden = !running;
+    this.ui.start.disabled = running;
+    this.ui.progress.hidden = !running;
+  }
+
+  seedCount() {
+    const v = this.ui.seeds.value.trim();
+    const n = Number(v);
+    const ok = /^\d+$/.test(v) && n >= 1 && n <= MAX_SEEDS;
+    this.ui.seeds.setAttribute('aria-invalid', String(!ok));
+    return ok ? n : null;
+  }
+
+  /** Fills the form from the URL's query and runs the map, when the URL holds one. */
+  openFromUrl() {
+    const q = new URLSearchParams(location.search);
+    const x = q.get('mapx');
+    const y = q.get('mapy');
+    if (!x || !y) return false;
+    const put = (a, text) => {
+      const [key, rest = ''] = text.split(/=(.*)/s);
+      const ax = this.axes[a];
+      if (!KEYS[key]) ax.key.append(new Option(key, key));
+      ax.key.value = key;
+      const m = rest.match(/^(.*)\.\.(.*):(\d+)$/);
+      if (m) {
+        [ax.from.value, ax.to.value, ax.steps.value] = [m[1], m[2], m[3]];
+      } else {
+        ax.from.value = rest;
+        ax.to.value = '';
+        ax.steps.value = String(rest.split(',').length);
+      }
+    };
+    put('x', x);
+    put('y', y);
+    if (q.get('mapseeds')) this.ui.seeds.value = q.get('mapseeds');
+    if (q.get('mapkernel')) this.ui.kernel.value = q.get('mapkernel');
+    this.root.scrollIntoView?.({ block: 'start' });
+    this.start();
+    return true;
+  }
+
+  /** Writes the map into the URL's query, keeping the rest of the URL. */
+  writeUrl(x, y, seeds, kernel) {
+    const q = new URLSearchParams(location.search);
+    q.set('mapx', x);
+    q.set('mapy', y);
+    q.set('mapseeds', String(seeds));
+    if (kernel) q.set('mapkernel', kernel);
+    else q.delete('mapkernel');
+    // the axes' `=`, `/` and `:` stay readable
+    const search = `?${q.toString().replace(/%3D/g, '=').replace(/%2F/g, '/').replace(/%3A/g, ':').replace(/%2C/g, ',')}`;
+    history.replaceState(history.state, '', `${location.pathname}${search}${location.hash}`);
+  }
+
+  /** Plans the map of the scenario on screen, runs it in the pool, then asks for the report. */
+  async start() {
+    const n = this.seedCount();
+    if (!n) {
+      this.ui.status.textContent = `Seeds: a whole number from 1 to ${MAX_SEEDS}.`;
+      return;
+    }
+    if (this.job) this.job.cancel();
+    const gen = ++this.generation;
+    const seeds = Array.from({ length: n }, (_, i) => i + 1);
+    const x = this.axisText('x');
+    const y = this.axisText('y');
+    const kernel = this.ui.kernel.value;
+    this.setState('planning');
+    this.ui.status.textContent = 'Planning the map…';
+    this.ui.detail.textContent = '';
+    let link;
+    let plan;
+    try {
+      link = onKernel(String(await this.currentLink()).replace(/^#/, ''), kernel);
+      plan = await this.pool.request(REQ.MAP_PLAN, { link, x, y, seeds });
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.setState('idle');
+      this.ui.status.textContent = `The map cannot be planned: ${err.message}`;
+      return;
+    }
+    if (gen !== this.generation) return;
+    this.writeUrl(plan.x.spec, plan.y.spec, n, kernel);
+    this.plan = plan;
+    this.ui.of.textContent = `#${plan.link}`;
+    this.buildCells(plan, n);
+    const total = plan.runs.length;
+    const tally = plan.cells.map(() => ({ runs: 0, hangs: 0 }));
+    const dirty = new Set();
+    const t0 = performance.now();
+    this.ui.bar.max = total;
+    this.ui.bar.value = 0;
+    this.ui.count.textContent = `0 of ${total}`;
+    this.setState('running');
+    this.ui.status.textContent = `Running ${total.toLocaleString('en-US')} runs (${plan.cells.length} cells × ${n} seeds) in ${this.pool.size} worker${this.pool.size === 1 ? '' : 's'}…`;
+    let done = 0;
+    this.job = runPlan(this.pool, plan.runs, {
+      onResult: (r) => {
+        tally[r.cell].runs++;
+        if (HANGS.includes(r.kind)) tally[r.cell].hangs++;
+        dirty.add(r.cell);
+      },
+      onDraw: (d) => {
+        done = d;
+        if (gen !== this.generation) return;
+        this.ui.bar.value = done;
+        this.ui.count.textContent = `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`;
+        for (const c of dirty) this.paintTally(c, tally[c]);
+        dirty.clear();
+      },
+      drawMs: DRAW_MS,
+    });
+    const { finished, failures, cancelled } = await this.job.done;
+    this.job = null;
+    if (gen !== this.generation) return;
+    const ms = performance.now() - t0;
+    if (cancelled) {
+      this.setState('cancelled');
+      this.ui.status.textContent = `Cancelled after ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} runs.`;
+      if (finished.length === 0) return;
+      try {
+        const partial = await this.pool.request(REQ.MAP_REPORT, { plan, results: finished });
+        if (gen !== this.generation) return;
+        this.showReport(partial, n);
+        this.ui.status.textContent += ' The cells show the runs that finished.';
+      } catch {
+        // the tallies stay
+      }
+      return;
+    }
+    if (failures.length) {
+      this.setState('failed');
+      this.ui.status.textContent = `${failures.length} run${failures.length === 1 ? '' : 's'} failed: ${failures[0]}`;
+      return;
+    }
+    let report;
+    try {
+      report = await this.pool.request(REQ.MAP_REPORT, { plan, results: finished });
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.setState('failed');
+      this.ui.status.textContent = `The map's report failed: ${err.message}`;
+      return;
+    }
+    if (gen !== this.generation) return;
+    this.report = report;
+    this.showReport(report, n);
+    this.root.dataset.ms = String(Math.round(ms));
+    this.setState('done');
+    this.ui.status.textContent = `${total.toLocaleString('en-US')} runs in ${fmtMs(ms)} (${this.pool.size} worker${this.pool.size === 1 ? '' : 's'}).`;
+  }
+
+  /** The heatmap's frame: y down the side (largest at the top), x along the bottom. */
+  buildCells(plan, seeds) {
+    this.tiles = [];
+    this.seeds = seeds;
+    const nx = plan.x.values.length;
+    const ny = plan.y.values.length;
+    const grid = document.createElement('div');
+    grid.className = 'map-grid';
+    grid.style.gridTemplateColumns = `auto repeat(${nx}, minmax(2.6rem, 1fr))`;
+    grid.setAttribute('role', 'group');
+    grid.setAttribute('aria-label', `${plan.y.key} down, ${plan.x.key} across`);
+    for (let iy = ny - 1; iy >= 0; iy--) {
+      const head = document.createElement('span');
+      head.className = 'map-axis map-y';
+      head.textContent = plan.y.values[iy];
+      grid.append(head);
+      for (let ix = 0; ix < nx; ix++) {
+        const i = iy * nx + ix;
+        const tile = document.createElement('span');
+        tile.className = 'map-cell pending';
+        tile.dataset.cell = String(i);
+        tile.tabIndex = 0;
+        tile.setAttribute('aria-label', `${this.where(i)}: waiting`);
+        grid.append(tile);
+        this.tiles[i] = tile;
+      }
+    }
+    const corner = document.createElement('span');
+    corner.className = 'map-axis map-corner';
+    corner.textContent = `${plan.y.key} \\ ${plan.x.key}`;
+    grid.append(corner);
+    for (const v of plan.x.values) {
+      const foot = document.createElement('span');
+      foot.className = 'map-axis map-x';
+      foot.textContent = v;
+      grid.append(foot);
+    }
+    this.ui.cells.replaceChildren(grid);
+  }
+
+  where(i) {
+    const c = this.plan.cells[i];
+    return `${this.plan.x.key}=${this.plan.x.values[c.x]}, ${this.plan.y.key}=${this.plan.y.values[c.y]}`;
+  }
+
+  /** Shades a tile by a hang rate in 0..1 and writes the rate. */
+  shade(tile, rate, text) {
+    tile.style.setProperty('--rate', `${Math.round(rate * 100)}%`);
+    tile.textContent = text;
+  }
+
+  paintTally(i, t) {
+    this.shade(this.tiles[i], t.runs ? t.hangs / t.runs : 0, t.runs ? `${Math.round((100 * t.hangs) / t.runs)}` : '');
+    this.tiles[i].setAttribute('aria-label', `${this.where(i)}: ${t.hangs} hangs in ${t.runs} of ${this.seeds} runs done`);
+  }
+
+  /** The engine's report: each cell's rate, time to hang and worst seed's link. */
+  showReport(report, seeds) {
+    report.cells.forEach((cell, i) => {
+      if (cell.worstLink == null) return;
+      const old = this.tiles[i];
+      const a = document.createElement('a');
+      a.className = 'map-cell';
+      a.dataset.cell = String(i);
+      a.dataset.counts = JSON.stringify(cell.counts);
+      a.dataset.hash = cell.hash;
+      a.dataset.rate = String(cell.hangRate);
+      a.dataset.median = cell.timeToHang ? String(cell.timeToHang.medianS) : '';
+      a.href = `#${String(cell.worstLink).replace(/^#/, '')}`;
+      this.shade(a, cell.hangRate, `${Math.round(cell.hangRate * 100)}`);
+      const t = cell.timeToHang;
+      const when = t ? `median time to hang ${fmtS(t.medianS)} (quartiles ${fmtS(t.q1S)} to ${fmtS(t.q3S)})` : 'no run hung';
+      const of = cell.runs < seeds ? `${cell.runs} finished of ${seeds}` : `${seeds}`;
+      a.setAttribute(
+        'aria-label',
+        `${this.where(i)}: hang rate ${Math.round(cell.hangRate * 100)}% (${cell.hangs} of ${of}), ${when}; opens seed ${cell.worstSeed}, its worst run`,
+      );
+      a.title = a.getAttribute('aria-label');
+      old.replaceWith(a);
+      this.tiles[i] = a;
+    });
+  }
+}
