@@ -305,7 +305,8 @@ export class Charts {
     this.ghostly = false;
     this.container.classList.remove('ghost');
     this.data = this.lines.map((ls) => [[], ...ls.map(() => [])]);
-    this.plots.forEach((p, i) => p.setData(this.data[i]));
+    // redrawn one chart per animation frame, as new samples are (four at once can be a long task)
+    this.dirty = true;
     this.markerSec = null;
     this.moments = [];
     if (this.zoom) {
@@ -315,6 +316,7 @@ export class Charts {
     this.divergenceSec = null;
     this.rowsByRun.fill(0);
     this.container.classList.add('no-data');
+    this.draw();
   }
 
   /**
