@@ -5,6 +5,7 @@
 // region announces new console warnings at most every few seconds.
 
 import { HZ } from './protocol.js';
+import { StickToBottom } from './timeline.js';
 
 const EMERG = 'bio_page_alloc: WARNING emergency page allocation';
 const ANNOUNCE_EVERY_MS = 4000;
@@ -138,6 +139,7 @@ export class ConsolePanel {
     this.lastWarning = '';
     this.announceTimer = 0;
     this.lastAnnounce = 0;
+    this.stick = new StickToBottom(els.scroller);
     els.scroller.addEventListener('click', (e) => {
       const btn = e.target.closest('button[data-tick]');
       if (!btn) return;
@@ -194,8 +196,6 @@ export class ConsolePanel {
    * @param {Array<{index: number, tick: number, text: string}>} messageLines
    */
   append(consoleLines, messageLines) {
-    const s = this.els.scroller;
-    const atBottom = s.scrollHeight - s.scrollTop - s.clientHeight < 24;
     let added = false;
     if (consoleLines && consoleLines.length) {
       const found = this.views.console.append(consoleLines);
@@ -210,7 +210,7 @@ export class ConsolePanel {
     }
     if (added) {
       this.syncEmpty();
-      if (atBottom) s.scrollTop = s.scrollHeight;
+      this.stick.grew();
     }
     this.scheduleAnnouncement();
   }

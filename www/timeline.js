@@ -28,6 +28,37 @@ const KINDS = {
   intervention: ['intervention', 'act'],
 };
 
+/**
+ * Keeps a scrolling list at its bottom while it grows, if the reader left it there, without
+ * reading the layout while the page is being changed: whether it is at the bottom is noted when
+ * it scrolls, and the scroll to the new bottom waits for the next animation frame (one layout a
+ * frame, not one per panel).
+ */
+export class StickToBottom {
+  constructor(scroller) {
+    this.scroller = scroller;
+    this.pinned = true;
+    this.pending = false;
+    scroller.addEventListener(
+      'scroll',
+      () => {
+        this.pinned = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 24;
+      },
+      { passive: true },
+    );
+  }
+
+  /** After new lines: back to the bottom on the next frame, if that is where the reader was. */
+  grew() {
+    if (!this.pinned || this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      if (this.pinned) this.scroller.scrollTop = this.scroller.scrollHeight;
+    });
+  }
+}
+
 export class TimelinePanel {
   /**
    * @param {HTMLOListElement} list
@@ -38,6 +69,7 @@ export class TimelinePanel {
   constructor(list, scroller, empty, onPick) {
     this.list = list;
     this.scroller = scroller;
+    this.stick = new StickToBottom(scroller);
     this.empty = empty;
     this.count = 0;
     /** Every moment listed so far: `{tick, kind, cls, thread, why}`. */
@@ -58,8 +90,6 @@ export class TimelinePanel {
   /** @param {Array<{tick: number, kind: string, thread: string, why: string}>} events */
   append(events) {
     if (!events || events.length === 0) return;
-    const atBottom =
-      this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < 24;
     const frag = document.createDocumentFragment();
     for (const e of events) {
       const [label, cls] = KINDS[e.kind] || [String(e.kind), ''];
@@ -85,7 +115,7 @@ export class TimelinePanel {
     this.list.append(frag);
     this.count += events.length;
     this.empty.hidden = this.count > 0;
-    if (atBottom) this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.stick.grew();
   }
 }
 
