@@ -156,6 +156,26 @@ fn combinations(n: usize) -> Vec<Vec<usize>> {
     out
 }
 
+/// Adds one run of a plan's cell per seed to `runs`; returns the cell's own link (its first seed).
+pub(super) fn cell_runs(
+    cell: usize,
+    s: &Scenario,
+    seeds: &[u64],
+    runs: &mut Vec<PlanRun>,
+) -> String {
+    for &seed in seeds {
+        runs.push(PlanRun {
+            cell,
+            seed,
+            link: link::encode(&Scenario { seed, ..s.clone() }),
+        });
+    }
+    link::encode(&Scenario {
+        seed: seeds[0],
+        ..s.clone()
+    })
+}
+
 /// Plans the grid of `scenario` over `seeds` (the scenario's own seed is not used).
 pub fn plan(scenario: &Scenario, seeds: &[u64]) -> Result<GridPlan, ExploreError> {
     super::check_seeds(seeds, MAX_SEEDS, "grid")?;
@@ -202,21 +222,8 @@ pub fn plan(scenario: &Scenario, seeds: &[u64]) -> Result<GridPlan, ExploreError
                 names.join(", ")
             )])
         })?;
-        let cell = cells.len();
-        for &seed in seeds {
-            runs.push(PlanRun {
-                cell,
-                seed,
-                link: link::encode(&Scenario { seed, ..s.clone() }),
-            });
-        }
-        cells.push(PlanCell {
-            on: names,
-            link: link::encode(&Scenario {
-                seed: seeds[0],
-                ..s
-            }),
-        });
+        let link = cell_runs(cells.len(), &s, seeds, &mut runs);
+        cells.push(PlanCell { on: names, link });
     }
     Ok(GridPlan {
         switches: sw.iter().map(|m| m.key.to_string()).collect(),

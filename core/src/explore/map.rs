@@ -30,7 +30,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::grid::{by_cell, worst_and_hash, PlanRun, RunResult};
+use super::grid::{by_cell, cell_runs, worst_and_hash, PlanRun, RunResult};
 use super::{hex, sweep, ExploreError};
 use crate::scenario::link;
 use crate::Scenario;
@@ -233,22 +233,8 @@ pub fn plan(
                     x.key, y.key
                 ))
             })?;
-            let cell = cells.len();
-            for &seed in seeds {
-                runs.push(PlanRun {
-                    cell,
-                    seed,
-                    link: link::encode(&Scenario { seed, ..s.clone() }),
-                });
-            }
-            cells.push(MapCell {
-                x: ix,
-                y: iy,
-                link: link::encode(&Scenario {
-                    seed: seeds[0],
-                    ..s
-                }),
-            });
+            let link = cell_runs(cells.len(), &s, seeds, &mut runs);
+            cells.push(MapCell { x: ix, y: iy, link });
         }
     }
     Ok(MapPlan {
