@@ -70,6 +70,26 @@ impl<const N: usize> Lists<N> {
         }
     }
 
+    /// Moves the run `first..=last` (contiguous on list `q`, in that order) to the tail: what
+    /// `remove` + `push_tail` of each of its elements in turn does, in O(1).
+    pub fn move_to_tail<T: Link>(&mut self, items: &mut [T], q: usize, first: u32, last: u32) {
+        if self.tails[q] == last {
+            return;
+        }
+        let (before, after) = (items[first as usize].prev(), items[last as usize].next());
+        if before == NIL {
+            self.heads[q] = after;
+        } else {
+            items[before as usize].set_next(after);
+        }
+        items[after as usize].set_prev(before);
+        let tail = self.tails[q];
+        items[tail as usize].set_next(first);
+        items[first as usize].set_prev(tail);
+        items[last as usize].set_next(NIL);
+        self.tails[q] = last;
+    }
+
     pub fn remove<T: Link>(&mut self, items: &mut [T], q: usize, i: u32) {
         let (next, prev) = (items[i as usize].next(), items[i as usize].prev());
         if prev == NIL {
@@ -211,6 +231,37 @@ mod tests {
         l.remove(&mut items, 0, 2);
         l.remove(&mut items, 0, 3);
         assert_eq!(walk(&l, &items), vec![0, 4, 1]);
+    }
+
+    #[test]
+    fn moving_a_run_to_the_tail_is_requeueing_each_of_its_elements() {
+        // every run of a 6-element list, against remove + push_tail one by one
+        for first in 0..6u32 {
+            for last in first..6 {
+                let mut a = vec![E::default(); 6];
+                let mut la = Lists::<1>::default();
+                for i in 0..6 {
+                    la.push_tail(&mut a, 0, i);
+                }
+                let (mut b, mut lb) = (a.clone(), la.clone());
+                la.move_to_tail(&mut a, 0, first, last);
+                for i in first..=last {
+                    lb.remove(&mut b, 0, i);
+                    lb.push_tail(&mut b, 0, i);
+                }
+                assert_eq!(walk(&la, &a), walk(&lb, &b), "run {first}..={last}");
+                assert_eq!(la.tails, lb.tails);
+                let back: Vec<u32> = {
+                    let (mut out, mut i) = (vec![], la.tails[0]);
+                    while i != NIL {
+                        out.push(i);
+                        i = a[i as usize].p;
+                    }
+                    out.into_iter().rev().collect()
+                };
+                assert_eq!(back, walk(&la, &a), "prev links of run {first}..={last}");
+            }
+        }
     }
 
     #[test]

@@ -6,8 +6,8 @@ use crate::fs::{putpages, vn_lock, vn_unlock};
 use crate::kernel::Kernel;
 use crate::sched::{tsleep, Chan, Kc, TKind, Wake};
 use crate::vm::{
-    ACT_ADVANCE, ACT_MAX, MARKER_SCAN, NONE, OBJ_ANON, OBJ_KERNEL, OBJ_VNODE0, PG_BUSY, PG_DIRTY,
-    PG_MARKER, PG_REFERENCED, PG_VALID, PG_WINATCFLS, PQ_ACTIVE, PQ_CACHE, PQ_INACTIVE,
+    TailRun, ACT_ADVANCE, ACT_MAX, MARKER_SCAN, NONE, OBJ_ANON, OBJ_KERNEL, OBJ_VNODE0, PG_BUSY,
+    PG_DIRTY, PG_MARKER, PG_REFERENCED, PG_VALID, PG_WINATCFLS, PQ_ACTIVE, PQ_CACHE, PQ_INACTIVE,
 };
 use crate::HZ;
 
@@ -157,12 +157,14 @@ impl Kernel {
         } else {
             *fullintervalcount = 0;
         }
+        let mut back = TailRun::new(PQ_ACTIVE);
         let mut m = self.vm.head(PQ_ACTIVE);
         while m != NONE && pcount > 0 {
             pcount -= 1;
             let pg = self.vm.pages[m as usize];
             let next = pg.next;
             if self.active_busy_or_referenced(m) {
+                back.push(&mut self.vm, m);
                 m = next;
                 continue;
             }
@@ -171,10 +173,11 @@ impl Kernel {
             } else {
                 let p = &mut self.vm.pages[m as usize];
                 p.set_act(p.act() - 1);
-                self.vm.requeue(m, PQ_ACTIVE);
+                back.push(&mut self.vm, m);
             }
             m = next;
         }
+        back.flush(&mut self.vm);
     }
 
     /// One page of the inactive scan, everything that does not block.
@@ -328,7 +331,8 @@ impl Kernel {
     }
 
     /// What both walks of the active queue do first: a busy page is requeued; a referenced one
-    /// gets `act_count += ACT_ADVANCE + 1` and is requeued. Returns whether it was either.
+    /// gets `act_count += ACT_ADVANCE + 1` and is requeued. Returns whether it was either; the
+    /// walk sends it back to the tail (through its [`TailRun`]).
     fn active_busy_or_referenced(&mut self, m: u32) -> bool {
         let p = &mut self.vm.pages[m as usize];
         let busy = p.flags & PG_BUSY != 0 || p.busy != 0;
@@ -339,7 +343,6 @@ impl Kernel {
             p.flags &= !PG_REFERENCED;
             p.set_act((p.act() + ACT_ADVANCE + 1).min(ACT_MAX));
         }
-        self.vm.requeue(m, PQ_ACTIVE);
         true
     }
 
@@ -349,22 +352,26 @@ impl Kernel {
             - i64::from(self.vm.count[PQ_INACTIVE as usize])
             + addl;
         let mut n = self.vm.count[PQ_ACTIVE as usize];
+        let mut back = TailRun::new(PQ_ACTIVE);
         let mut m = self.vm.head(PQ_ACTIVE);
         while m != NONE && n > 0 && shortage > 0 {
             n -= 1;
             let next = self.vm.pages[m as usize].next;
-            if !self.active_busy_or_referenced(m) {
+            if self.active_busy_or_referenced(m) {
+                back.push(&mut self.vm, m);
+            } else {
                 let p = &mut self.vm.pages[m as usize];
                 p.set_act(p.act().saturating_sub(1));
                 if u32::from(p.act()) < pass {
                     self.vm_page_deactivate(m);
                     shortage -= 1;
                 } else {
-                    self.vm.requeue(m, PQ_ACTIVE);
+                    back.push(&mut self.vm, m);
                 }
             }
             m = next;
         }
+        back.flush(&mut self.vm);
     }
 
     /// The cluster around `m` (§3.3): up to `vm_pageout_page_count` contiguous pages that are

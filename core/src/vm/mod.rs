@@ -257,6 +257,13 @@ impl Vm {
         self.lists.head(q as usize)
     }
 
+    /// Moves the pages `first..=last`, contiguous on queue `q`, to its tail: what `requeue(p, q)`
+    /// of each of them in turn does, in O(1). See [`TailRun`].
+    fn move_to_tail(&mut self, q: u8, first: u32, last: u32) {
+        self.lists
+            .move_to_tail(&mut self.pages, q as usize, first, last);
+    }
+
     fn key(obj: u8, pindex: u32) -> u64 {
         (u64::from(obj) << 32) | u64::from(pindex)
     }
@@ -296,6 +303,49 @@ impl Vm {
     /// Bytes of page and table memory.
     pub fn memory_bytes(&self) -> usize {
         self.pages.len() * size_of::<Page>() + self.table.memory_bytes()
+    }
+}
+
+/// The pages a walk of one queue sends to its tail, in the order it visits them, moved there in
+/// runs rather than one by one. A scan that requeues most of the pages it visits (the active
+/// scans) would otherwise relink every page twice; the queue ends up the same: the pages it did
+/// not reach, then the ones it sent back, in visiting order. Pages the walk takes off the queue
+/// in between keep a run whole; anything else left in place ends the run.
+#[derive(Debug)]
+pub struct TailRun {
+    q: u8,
+    first: u32,
+    last: u32,
+}
+
+impl TailRun {
+    pub fn new(q: u8) -> TailRun {
+        TailRun {
+            q,
+            first: NONE,
+            last: NONE,
+        }
+    }
+
+    /// `requeue(p, q)`, deferred: `p` is on the queue and is the page the walk just visited.
+    pub fn push(&mut self, vm: &mut Vm, p: u32) {
+        debug_assert_eq!(vm.pages[p as usize].queue, self.q);
+        if self.first != NONE && vm.pages[self.last as usize].next != p {
+            self.flush(vm);
+        }
+        if self.first == NONE {
+            self.first = p;
+        }
+        self.last = p;
+    }
+
+    /// Moves the pending run to the tail. Call before anything else reads or changes the queue.
+    pub fn flush(&mut self, vm: &mut Vm) {
+        if self.first != NONE {
+            vm.move_to_tail(self.q, self.first, self.last);
+            self.first = NONE;
+            self.last = NONE;
+        }
     }
 }
 
