@@ -1062,7 +1062,7 @@ fn a_survival_prints_every_kernel_and_its_json_holds_each_seeds_death() {
         // 300 s and beyond lie past a 30 s horizon: unknown, not 0
         assert_eq!(k["hangRate"], serde_json::json!([null, null, null]));
     }
-    assert_eq!(doc["seeds"], serde_json::json!(["1", "2"]));
+    assert_eq!(doc["seeds"], serde_json::json!([1, 2]));
     // the same survival as a sweep of every kernel
     let sweep = json(&[
         "sweep",

@@ -57,7 +57,6 @@ pub struct RunResult {
     /// Index into the plan's kernels.
     pub kernel: usize,
     /// The seed.
-    #[serde(with = "seed_text")]
     pub seed: u64,
     /// The outcome; `None` for a run that has none.
     pub kind: Option<OutcomeKind>,
@@ -68,21 +67,6 @@ pub struct RunResult {
     pub cycle: String,
     /// The trace hash, 16 hex digits.
     pub trace_hash: String,
-}
-
-/// Seeds as decimal strings (exact in JavaScript beyond 2^53), as the page sends them.
-mod seed_text {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&v.to_string())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-        let t = String::deserialize(d)?;
-        t.parse()
-            .map_err(|_| serde::de::Error::custom(format!("{t:?} is not a seed")))
-    }
 }
 
 /// Runs one scenario of a plan to its outcome (`kernel` is its index in the plan).
@@ -103,7 +87,7 @@ pub fn run_one(kernel: usize, s: &Scenario, budget: bool) -> Result<RunResult, E
 }
 
 /// What a survival runs: the kernels, the seeds, and every run's link.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SurvivalPlan {
     /// The workload's link (first kernel, first seed, no overrides).
@@ -111,7 +95,6 @@ pub struct SurvivalPlan {
     /// The kernels, by link name, in order.
     pub kernels: Vec<String>,
     /// The seeds each kernel runs.
-    #[serde(serialize_with = "seeds_text")]
     pub seeds: Vec<u64>,
     /// The horizon, in seconds of simulated time.
     pub until_s: f64,
@@ -121,10 +104,6 @@ pub struct SurvivalPlan {
     pub note: Option<String>,
     /// Every run: `cell` is the kernel's index; kernel by kernel, seed by seed.
     pub runs: Vec<PlanRun>,
-}
-
-fn seeds_text<S: serde::Serializer>(seeds: &[u64], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(seeds.iter().map(u64::to_string))
 }
 
 /// Plans the survival of `scenario`'s workload on `kernels` (all of them when empty) over
@@ -232,8 +211,8 @@ pub struct Killer {
     pub cause: String,
     /// How many dead runs it killed.
     pub count: usize,
-    /// Its first dead run's seed (decimal).
-    pub seed: String,
+    /// Its first dead run's seed.
+    pub seed: u64,
     /// That run's link.
     pub link: String,
 }
@@ -283,7 +262,6 @@ pub struct SurvivalReport {
     /// The workload's link (first kernel, first seed).
     pub link: String,
     /// The seeds each kernel ran.
-    #[serde(serialize_with = "seeds_text")]
     pub seeds: Vec<u64>,
     /// The horizon in seconds.
     pub until_s: f64,
@@ -398,7 +376,7 @@ pub fn report(plan: &SurvivalPlan, results: &[RunResult]) -> Result<SurvivalRepo
                 outcome: outcome.clone(),
                 cause: cause.clone(),
                 count: *count,
-                seed: r.seed.to_string(),
+                seed: r.seed,
                 link: plan
                     .runs
                     .iter()
@@ -512,7 +490,7 @@ mod tests {
                     assert!(kl.count >= 1 && kl.count <= ticks.len());
                     let dead = link::decode(&kl.link).unwrap();
                     assert_eq!(dead.preset, k);
-                    assert_eq!(dead.seed.to_string(), kl.seed);
+                    assert_eq!(dead.seed, kl.seed);
                 }
                 None => assert!(ticks.is_empty()),
             }
@@ -549,7 +527,7 @@ mod tests {
         );
         let kl = k.killer.as_ref().unwrap();
         assert_eq!((kl.cause.as_str(), kl.count), ("a → b → a", 2));
-        assert_eq!((kl.outcome.as_str(), kl.seed.as_str()), ("deadlock", "1"));
+        assert_eq!((kl.outcome.as_str(), kl.seed), ("deadlock", 1));
         // two die at 30 s, one at 90 s: 3 of 5 dead, the median is the third death
         assert_eq!(
             k.curve,
