@@ -1150,3 +1150,34 @@ fn bad_survival_input_exits_2_with_a_message() {
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn a_survival_in_shards_merges_to_the_whole_survival() {
+    let args = [
+        "survival",
+        "--kernels",
+        "dfly-2008-06-29,dfly-2008-07-08",
+        "--seeds",
+        "1..=3",
+        "--until",
+        "20s",
+    ];
+    let whole = ok(&refs(&with(&args, &["--json"])));
+    let dir = std::env::temp_dir().join(format!("pageout-survival-shards-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for k in 1..=2 {
+        let part = ok(&refs(&with(&args, &["--shard", &format!("{k}/2")])));
+        assert!(part.starts_with("{\"pageoutShard\":1"), "{part}");
+        let f = dir.join(format!("part-{k}.jsonl"));
+        std::fs::write(&f, part).unwrap();
+        files.push(f.to_str().unwrap().to_string());
+    }
+    let merged = ok(&refs(&with(&["merge"], &[&files[0], &files[1], "--json"])));
+    assert_eq!(merged, whole);
+    // one part alone is refused, naming the runs it lacks
+    let o = sim(&["merge", &files[0]]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("runs are missing"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -12,13 +12,13 @@
 //! pageout-sim map   [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
 //!                   --x KEY=A..B:N --y KEY=A..B:N [--seeds A..B] [--until 300s]
 //!                   [--set KEY=VALUE]... [--jobs N] [--json | --csv]
-//!                   (sweep, grid and map also take --shard K/N or --runs A..B: one part, as
-//!                   JSON lines)
 //! pageout-sim survival [--preset NAME | --link '#v=1&…' | --scenario FILE.json]
 //!                   [--kernels K1,K2,...] [--seeds A..B] [--until 3600s] [--set KEY=VALUE]...
 //!                   [--jobs N] [--json | --markdown | --csv] [--svg FILE.svg]
 //!                   (also `sweep --survival`: every kernel over the sweep's seeds)
-//! pageout-sim merge FILES... [--json | --markdown | --csv]
+//!                   (sweep, grid, map and survival also take --shard K/N or --runs A..B: one
+//!                   part, as JSON lines)
+//! pageout-sim merge FILES... [--json | --markdown | --csv] [--svg FILE.svg]
 //! pageout-sim shrink LINK [--jobs N] [--json]
 //! pageout-sim diff  LINK_A LINK_B [--json]      (or one compare link: LINK_A&b.KEY=VALUE…)
 //! pageout-sim presets
@@ -106,7 +106,7 @@ enum Cmd {
         json: bool,
         /// Run the scenario's workload on every kernel over the seeds and print their survival
         /// instead, as `pageout-sim survival` does (with --json, --markdown, --csv, --svg).
-        #[arg(long, conflicts_with_all = ["shard", "runs", "kernel"])]
+        #[arg(long, conflicts_with = "kernel")]
         survival: bool,
         #[command(flatten)]
         out: SurvivalOut,
@@ -170,16 +170,15 @@ enum Cmd {
         /// Seeds each kernel runs: `A..B` (B excluded) or `A..=B` (B included).
         #[arg(long, value_name = "A..B", value_parser = parse_seeds, default_value = "1..=20")]
         seeds: Seeds,
-        /// Runs at once (default: the number of CPUs).
-        #[arg(long, value_name = "N")]
-        jobs: Option<NonZeroUsize>,
+        #[command(flatten)]
+        many: ManyArgs,
         /// Print one JSON document (every kernel's death ticks, curve, rates, killer).
         #[arg(long, conflicts_with_all = ["markdown", "csv"])]
         json: bool,
         #[command(flatten)]
         out: SurvivalOut,
     },
-    /// Merge the parts of a sweep, grid or map (written with --shard or --runs) and print what
+    /// Merge the parts of a sweep, grid, map or survival (written with --shard or --runs) and print what
     /// the unsharded command prints.
     Merge {
         /// The parts, JSON lines as the commands wrote them (in any order).
@@ -191,9 +190,12 @@ enum Cmd {
         /// Print a grid's table as Markdown.
         #[arg(long, conflicts_with = "csv")]
         markdown: bool,
-        /// Print a map as CSV.
+        /// Print a map as CSV (a survival: its curves).
         #[arg(long)]
         csv: bool,
+        /// A survival's parts: also write the curves as an SVG picture to FILE.
+        #[arg(long, value_name = "FILE.svg")]
+        svg: Option<PathBuf>,
     },
     /// Run two scenarios side by side and print the first tick at which they differ and how
     /// each ends (exit 0 when they never differ, 1 when they do, 2 for bad input).
@@ -1280,7 +1282,7 @@ fn print_map(
     Ok(out)
 }
 
-fn cmd_merge(files: &[PathBuf], format: Format) -> Result<String, BadInput> {
+fn cmd_merge(files: &[PathBuf], format: Format, svg: Option<&PathBuf>) -> Result<String, BadInput> {
     let mut parts = Vec::new();
     let mut bad = Vec::new();
     for f in files {
@@ -1293,6 +1295,11 @@ fn cmd_merge(files: &[PathBuf], format: Format) -> Result<String, BadInput> {
         return Err(BadInput(bad));
     }
     let (p, lines) = shard::merge(&parts)?;
+    if svg.is_some() && !matches!(p.job, shard::Job::Survival { .. }) {
+        return Err(BadInput(vec![
+            "--svg draws a survival's curves; these are parts of another job".into(),
+        ]));
+    }
     match &p.job {
         shard::Job::Sweep { first, last, .. } => {
             if !matches!(format, Format::Table | Format::Json) {
@@ -1316,6 +1323,18 @@ fn cmd_merge(files: &[PathBuf], format: Format) -> Result<String, BadInput> {
             print_grid(&p, &lines, format)
         }
         shard::Job::Map { .. } => print_map(&p, &lines, format),
+        shard::Job::Survival { first, last, .. } => {
+            let seeds = Seeds {
+                first: *first,
+                last: *last,
+            };
+            let out = SurvivalOut {
+                markdown: format == Format::Markdown,
+                csv: format == Format::Csv,
+                svg: svg.cloned(),
+            };
+            print_survival(&p, &lines, seeds, format == Format::Json, &out)
+        }
     }
 }
 
@@ -1524,7 +1543,7 @@ fn cmd_survival(
     source: &Source,
     kernels: &[String],
     seeds: Seeds,
-    jobs: Option<NonZeroUsize>,
+    how: &Many,
     as_json: bool,
     out: &SurvivalOut,
 ) -> Result<String, BadInput> {
@@ -1534,20 +1553,52 @@ fn cmd_survival(
             "--kernel is not used in a survival: every kernel runs (--kernels picks some)".into(),
         ]));
     }
+    if how.part.is_some() && (out.svg.is_some() || out.markdown || out.csv || as_json) {
+        return Err(BadInput(vec![
+            "a part (--shard, --runs) prints JSON lines for `pageout-sim merge`: give --json, \
+             --markdown, --csv or --svg to the merge instead"
+                .into(),
+        ]));
+    }
     seeds_at_most(seeds, survival::MAX_SEEDS, "survival")?;
-    let ks = kernels_of(kernels)?;
+    let mut ks = kernels_of(kernels)?;
+    if ks.is_empty() {
+        ks = KernelPreset::ALL.to_vec();
+    }
     let mut base = scenario_of(source, None)?;
     if source.until.is_none() && source.link.is_none() && source.scenario.is_none() {
         base = link::apply(&base, &[("until", "3600s")])?;
     }
-    let seed_list: Vec<u64> = (seeds.first..=seeds.last).collect();
-    let plan = survival::plan(&base, &ks, &seed_list)?;
-    let progress = Progress::new("runs");
-    let report = survival::run(&plan, jobs_or_all(jobs), !source.no_budget, &|d, n| {
-        progress.tell(d, n)
-    });
-    progress.finish();
-    let report = report?;
+    // the job names its kernels, so that its parts keep their meaning as presets are added
+    let job = shard::Job::Survival {
+        link: link::encode(&Scenario {
+            seed: seeds.first,
+            ..base
+        }),
+        kernels: ks.iter().map(|k| k.name().to_string()).collect(),
+        first: seeds.first,
+        last: seeds.last,
+    };
+    match run_job(job, how)? {
+        Ran::Whole(p, lines) => print_survival(&p, &lines, seeds, as_json, out),
+        Ran::Part(lines) => Ok(lines),
+    }
+}
+
+/// What `survival` prints, from every run of a survival (and writes, with --svg).
+fn print_survival(
+    p: &shard::Prepared,
+    lines: &[shard::RunLine],
+    seeds: Seeds,
+    as_json: bool,
+    out: &SurvivalOut,
+) -> Result<String, BadInput> {
+    let Some(plan) = &p.survival else {
+        return Err(BadInput(vec!["not a survival".into()]));
+    };
+    let results: Vec<survival::RunResult> =
+        lines.iter().map(shard::RunLine::survival_result).collect();
+    let report = survival::report(plan, &results)?;
     if let Some(path) = &out.svg {
         std::fs::write(path, survival_svg(&report)).map_err(|e| {
             BadInput(vec![format!(
@@ -1568,7 +1619,7 @@ fn cmd_survival(
         }
         return Ok(text);
     }
-    Ok(print_survival(&report, seeds, out.markdown))
+    Ok(survival_table(&report, seeds, out.markdown))
 }
 
 /// A rate as a percentage, `—` when it is unknown (beyond the horizon).
@@ -1577,7 +1628,7 @@ fn percent(rate: Option<f64>) -> String {
 }
 
 /// The survival table, as text or as Markdown.
-fn print_survival(r: &survival::SurvivalReport, seeds: Seeds, markdown: bool) -> String {
+fn survival_table(r: &survival::SurvivalReport, seeds: Seeds, markdown: bool) -> String {
     let median =
         |k: &survival::KernelSurvival| k.median_s.map_or("—".into(), |m| format!("{m:.0} s"));
     let killer = |k: &survival::KernelSurvival| match &k.killer {
@@ -1815,7 +1866,15 @@ fn main() -> ExitCode {
             json,
             survival: true,
             out,
-        } => cmd_survival(source, &[], *seeds, many.jobs, *json, out).map(Done::from),
+        } => cmd_survival(
+            source,
+            &[],
+            *seeds,
+            &many.how(!source.no_budget),
+            *json,
+            out,
+        )
+        .map(Done::from),
         Cmd::Sweep {
             source,
             seeds,
@@ -1830,10 +1889,18 @@ fn main() -> ExitCode {
             source,
             kernels,
             seeds,
-            jobs,
+            many,
             json,
             out,
-        } => cmd_survival(source, kernels, *seeds, *jobs, *json, out).map(Done::from),
+        } => cmd_survival(
+            source,
+            kernels,
+            *seeds,
+            &many.how(!source.no_budget),
+            *json,
+            out,
+        )
+        .map(Done::from),
         Cmd::Grid {
             source,
             seeds,
@@ -1868,7 +1935,8 @@ fn main() -> ExitCode {
             json,
             markdown,
             csv,
-        } => cmd_merge(files, format_of(*json, *markdown, *csv)).map(Done::from),
+            svg,
+        } => cmd_merge(files, format_of(*json, *markdown, *csv), svg.as_ref()).map(Done::from),
         Cmd::Diff {
             link_a,
             link_b,
