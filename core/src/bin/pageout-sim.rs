@@ -1661,7 +1661,8 @@ fn survival_table(r: &survival::SurvivalReport, seeds: Seeds, markdown: bool) ->
             );
         }
         out += &format!(
-            "\n{} seeds ({range}) per kernel, {} s horizon, workload `#{}`. {}.\n",
+            "\n{} seeds ({range}) per kernel, {} s horizon, the workload of `#{}` (its link on \
+             the first kernel). {}.\n",
             r.seeds.len(),
             r.until_s,
             r.link,
