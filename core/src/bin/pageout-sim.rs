@@ -160,7 +160,8 @@ enum Cmd {
     ///
     /// The horizon is the scenario's duration: --until, a link's or a scenario file's; 3600s
     /// when none of them gives one. Each kernel runs as its preset alone (the scenario's own
-    /// mechanism keys are not used, and a note says so). Progress goes to stderr.
+    /// mechanism keys are not used, and a note says so). Progress goes to stderr when it is a
+    /// terminal.
     Survival {
         #[command(flatten)]
         source: Source,
