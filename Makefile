@@ -26,12 +26,13 @@ UPLOT_DIST := www/node_modules/uplot/dist
 PAGEOUT_SIM ?= $(abspath $(or $(CARGO_TARGET_DIR),target)/release/pageout-sim)
 export PAGEOUT_SIM
 
-.PHONY: help setup wasm www page cli serve test lint unit wasm-test e2e bench clean
+.PHONY: help setup wasm www page cli serve test lint unit wasm-test e2e bench survival clean
 
 help:
 	@echo "make serve   build the page and serve it on http://127.0.0.1:$(PORT)/ (PORT=$(PORT))"
 	@echo "make test    fmt, clippy, cargo test, wasm-pack test, end-to-end tests"
 	@echo "make bench   benchmarks (scripts/bench.sh)"
+	@echo "make survival  every kernel's survival: core/README.md's table, docs/survival.svg"
 	@echo "make clean   remove build output"
 	@echo "Both serve and test install whatever is missing first (make setup)."
 
@@ -79,6 +80,11 @@ bench: setup
 	else \
 		echo "make bench: scripts/bench.sh does not exist yet; nothing to run"; \
 	fi
+
+# Every kernel's survival over 50 seeds and 3600 s (SEEDS=, UNTIL=, JOBS= to change them):
+# rewrites the table in core/README.md and the picture at the top of README.md.
+survival: cli
+	bash scripts/survival.sh
 
 clean:
 	cargo clean

@@ -20,6 +20,7 @@ import { pool } from './pool.js';
 import { CompareView, defaultB } from './compare.js';
 import { GridPanel } from './grid.js';
 import { MapPanel } from './map.js';
+import { SurvivalPanel } from './survival.js';
 import { ShrinkPanel } from './shrink.js';
 import { SwitchEffects } from './effects.js';
 
@@ -169,6 +170,7 @@ let defaultScenario = null;
 let compare = null;
 const grid = new GridPanel($('grid'), pool(), () => engine.request(REQ.ENCODE, { scenario: run.scenario }));
 const map = new MapPanel($('map'), pool(), () => engine.request(REQ.ENCODE, { scenario: run.scenario }));
+const survival = new SurvivalPanel($('survival'), pool(), () => engine.request(REQ.ENCODE, { scenario: run.scenario }));
 new ShrinkPanel($('shrink'), pool(), () => engine.request(REQ.ENCODE, { scenario: run.scenario }));
 
 // ---------------------------------------------------------------- state
@@ -857,10 +859,13 @@ async function start() {
     if (run.loaded) effects.check(run.scenario);
   }
   map.setKernels(info.presets.kernels);
+  survival.setKernels(info.presets.kernels);
   await openFragment(currentFragment());
   if (new URLSearchParams(location.search).has('guide')) guide.offer();
   // a link with a map (?mapx=…&mapy=…) runs it
   if (!document.documentElement.classList.contains('embed')) map.openFromUrl();
+  // and one with a survival (?survival=all&survseeds=…) runs that
+  if (!document.documentElement.classList.contains('embed')) survival.openFromUrl();
 }
 
 start().catch((err) => {

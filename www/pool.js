@@ -1,11 +1,12 @@
 // The worker pool: every feature of the page that runs more than one simulation (the switch grid,
-// the phase map, shrinking, the first divergence, compare mode's two runs) runs it here, never on
+// the phase map, survival curves, shrinking, the first divergence, compare mode's two runs) runs it here, never on
 // the main thread.
 //
 // The pool keeps N engine workers (www/worker.js, the same module as the page's own run), N =
 // the machine's cores (navigator.hardwareConcurrency), at least 1 and at most MAX_WORKERS. Jobs
 // are requests of protocol.js (`run-link`, `divergence`, `grid-plan`, `grid-report`, `map-plan`,
-// `map-report`, `shrink-start`, `shrink-probe`, `shrink-step`); they wait
+// `map-report`, `shrink-start`, `shrink-probe`, `shrink-step`, `survival-plan`, `survival-run`,
+// `survival-report`); they wait
 // in one queue and go to the first worker with room, at most IN_FLIGHT per worker so that no
 // worker idles while its next job crosses the thread boundary. Each job's result is handed over
 // as soon as it is known (`onResult`), with the batch's progress (`onProgress`).
@@ -263,10 +264,22 @@ export function runLinkJob(link) {
  * read (`{cell, seed, kind, tick, traceHash}`), goes to `onResult(result, index)` as it arrives,
  * and `onDraw(done, total)` is called at most once per `drawMs` (in an animation frame) and once
  * at the end, so that a panel redraws in batches while every core runs.
+ * A plan whose runs are other jobs (a survival's `survival-run`) gives `jobOf(run)`, the job of a
+ * run, and `resultOf(run, value)`, the result it keeps of the reply.
  * @returns {{cancel: () => void, done: Promise<{results: object[], finished: object[],
  *   failures: string[], cancelled: boolean, done: number}>}}
  */
-export function runPlan(pool, runs, { onResult = () => {}, onDraw = () => {}, drawMs = 250 } = {}) {
+export function runPlan(
+  pool,
+  runs,
+  {
+    onResult = () => {},
+    onDraw = () => {},
+    drawMs = 250,
+    jobOf = (r) => runLinkJob(r.link),
+    resultOf = (r, v) => ({ cell: r.cell, seed: r.seed, kind: v.kind, tick: v.tick, traceHash: v.traceHash }),
+  } = {},
+) {
   const results = new Array(runs.length);
   const failures = [];
   let done = 0;
@@ -276,11 +289,10 @@ export function runPlan(pool, runs, { onResult = () => {}, onDraw = () => {}, dr
     onDraw(done, runs.length);
   };
   const batch = pool.runAll(
-    runs.map((r) => runLinkJob(r.link)),
+    runs.map(jobOf),
     {
       onResult: (i, v) => {
-        const r = runs[i];
-        results[i] = { cell: r.cell, seed: r.seed, kind: v.kind, tick: v.tick, traceHash: v.traceHash };
+        results[i] = resultOf(runs[i], v);
         onResult(results[i], i);
       },
       onError: (i, err) => failures.push(`${runs[i].link}: ${err.message}`),

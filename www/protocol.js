@@ -8,7 +8,8 @@
 //
 // The worker pool (www/pool.js) runs the same worker module several times over; its jobs are the
 // requests below that do their work inside one reply (run-link, divergence, grid-plan,
-// grid-report, map-plan, map-report, shrink-start, shrink-probe, shrink-step), and compare mode's two runs are driven with the run requests (load, seek,
+// grid-report, map-plan, map-report, shrink-start, shrink-probe, shrink-step, survival-plan,
+// survival-run, survival-report), and compare mode's two runs are driven with the run requests (load, seek,
 // threads-at) of a worker leased from it.
 
 /**
@@ -154,6 +155,21 @@
  *   the outcomes of the first candidates, in order; reply.value: ShrinkNext with the step taken
  *   (or null) and the candidates still to run (none once state.done); reply.error when the
  *   scenario does not hang
+ * @typedef {{type: 'survival-plan', id: number, link: string, kernels: string[], seeds: number[],
+ *   until: string|null}} SurvivalPlanRequest
+ *   the survival of the link's workload on each of `kernels` (every kernel preset when empty),
+ *   alone, over `seeds`, for `until` (a link `until` value, `3600s`; the link's own when null)
+ *   (core/src/explore/survival.rs); reply.value: SurvivalPlan (web/src/api.d.ts): {link,
+ *   kernels, seeds, untilS, untilTick, note, runs: Array<{cell, seed, link}>} (`cell` is the
+ *   kernel's index); reply.error names a bad kernel, horizon or seeds
+ * @typedef {{type: 'survival-run', id: number, link: string, kernel: number}} SurvivalRunRequest
+ *   runs one run of a survival plan to its outcome; reply.value: SurvivalRunResult {kernel, seed,
+ *   kind, tick, cycle, traceHash} (`cycle` as cycle_text() writes it, empty when none)
+ * @typedef {{type: 'survival-report', id: number, plan: object, results: object[]}} SurvivalReportRequest
+ *   results: every SurvivalRunResult of the plan, any order; reply.value: SurvivalReport
+ *   (web/src/api.d.ts), the same as `pageout-sim survival --json`: per kernel its death ticks,
+ *   curve, hang rates at 300/1800/3600 s, median time to hang and killer; reply.error when a
+ *   run is missing or foreign
  * @typedef {{type: 'debug-trap', id?: number}} DebugTrapRequest
  *   for tests only, never sent by the page: makes the wasm instance trap as an out-of-memory
  *   does (its allocator asked for 4 GiB aborts with `unreachable`), so that the recovery below
@@ -201,6 +217,9 @@ export const REQ = Object.freeze({
   SHRINK_START: 'shrink-start',
   SHRINK_PROBE: 'shrink-probe',
   SHRINK_STEP: 'shrink-step',
+  SURVIVAL_PLAN: 'survival-plan',
+  SURVIVAL_RUN: 'survival-run',
+  SURVIVAL_REPORT: 'survival-report',
 });
 
 export const MSG = Object.freeze({

@@ -490,6 +490,15 @@ function handleNow(msg) {
     case REQ.SHRINK_STEP:
       guarded(msg.id, () => engine.shrinkStep(msg.state, msg.outcomes));
       break;
+    case REQ.SURVIVAL_PLAN:
+      guarded(msg.id, () => engine.survivalPlan(msg.link, msg.kernels, msg.seeds, msg.until ?? null));
+      break;
+    case REQ.SURVIVAL_RUN:
+      guarded(msg.id, () => engine.survivalRun(msg.link, msg.kernel));
+      break;
+    case REQ.SURVIVAL_REPORT:
+      guarded(msg.id, () => engine.survivalReport(msg.plan, msg.results));
+      break;
     case REQ.DEBUG_TRAP:
       // For tests: a trap the way an out-of-memory ends, the allocator asked for 4 GiB.
       raw.__wbindgen_malloc(0xfffffff0, 8);

@@ -1037,3 +1037,147 @@ fn shrinking_a_scenario_that_does_not_hang_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("does not hang"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_survival_prints_every_kernel_and_its_json_holds_each_seeds_death() {
+    let args = [
+        "survival",
+        "--kernels",
+        "dfly-2008-06-30,dfly-2008-07-08",
+        "--seeds",
+        "1..=2",
+        "--until",
+        "30s",
+    ];
+    let table = ok(&args);
+    assert!(table.contains("hang@300s"), "{table}");
+    for k in ["dfly-2008-06-30", "dfly-2008-07-08"] {
+        assert!(table.lines().any(|l| l.starts_with(k)), "{table}");
+    }
+    let doc = json(&refs(&with(&args, &["--json"])));
+    let kernels = doc["kernels"].as_array().unwrap();
+    assert_eq!(kernels.len(), 2);
+    for k in kernels {
+        assert_eq!(k["deathTicks"].as_array().unwrap().len(), 2);
+        // 300 s and beyond lie past a 30 s horizon: unknown, not 0
+        assert_eq!(k["hangRate"], serde_json::json!([null, null, null]));
+    }
+    assert_eq!(doc["seeds"], serde_json::json!([1, 2]));
+    // the same survival as a sweep of every kernel
+    let sweep = json(&[
+        "sweep",
+        "--survival",
+        "--seeds",
+        "1..=2",
+        "--until",
+        "30s",
+        "--json",
+    ]);
+    assert_eq!(
+        sweep["kernels"].as_array().unwrap().len(),
+        KernelPreset::ALL.len()
+    );
+    let md = ok(&refs(&with(&args, &["--markdown"])));
+    assert!(
+        md.starts_with("| kernel | hang rate at 300 s / 1800 s / 3600 s |"),
+        "{md}"
+    );
+    let csv = ok(&refs(&with(&args, &["--csv"])));
+    assert!(
+        csv.starts_with("kernel,t_s,alive\ndfly-2008-06-30,0,"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn a_survival_writes_its_curves_as_svg() {
+    let dir = std::env::temp_dir().join(format!("pageout-survival-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("curve.svg");
+    let f = file.to_str().unwrap();
+    ok(&[
+        "survival",
+        "--kernels",
+        "dfly-2008-06-29",
+        "--seeds",
+        "1..=2",
+        "--until",
+        "20s",
+        "--svg",
+        f,
+    ]);
+    let svg = std::fs::read_to_string(&file).unwrap();
+    assert!(svg.starts_with("<svg"));
+    assert!(svg.contains("<title>dfly-2008-06-29</title>"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_survival_input_exits_2_with_a_message() {
+    for (args, says) in [
+        (
+            vec!["survival", "--kernels", "dfly-1999", "--seeds", "1..=2"],
+            "\"dfly-1999\" is not a kernel preset",
+        ),
+        (
+            vec![
+                "survival",
+                "--kernel",
+                "dfly-2008-06-30",
+                "--seeds",
+                "1..=2",
+            ],
+            "--kernel is not used in a survival",
+        ),
+        (
+            vec![
+                "survival",
+                "--kernels",
+                "dfly-2008-06-30,dfly-2008-06-30",
+                "--seeds",
+                "1..=2",
+            ],
+            "dfly-2008-06-30 is given twice",
+        ),
+        (vec!["sweep", "--seeds", "1..=2", "--csv"], "add --survival"),
+        (
+            vec!["survival", "--seeds", "1..=2", "--set", "seed=3"],
+            "--set seed=",
+        ),
+    ] {
+        let o = sim(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_survival_in_shards_merges_to_the_whole_survival() {
+    let args = [
+        "survival",
+        "--kernels",
+        "dfly-2008-06-29,dfly-2008-07-08",
+        "--seeds",
+        "1..=3",
+        "--until",
+        "20s",
+    ];
+    let whole = ok(&refs(&with(&args, &["--json"])));
+    let dir = std::env::temp_dir().join(format!("pageout-survival-shards-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for k in 1..=2 {
+        let part = ok(&refs(&with(&args, &["--shard", &format!("{k}/2")])));
+        assert!(part.starts_with("{\"pageoutShard\":1"), "{part}");
+        let f = dir.join(format!("part-{k}.jsonl"));
+        std::fs::write(&f, part).unwrap();
+        files.push(f.to_str().unwrap().to_string());
+    }
+    let merged = ok(&refs(&with(&["merge"], &[&files[0], &files[1], "--json"])));
+    assert_eq!(merged, whole);
+    // one part alone is refused, naming the runs it lacks
+    let o = sim(&["merge", &files[0]]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("runs are missing"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

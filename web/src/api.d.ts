@@ -568,6 +568,65 @@ export interface MapReport {
   cells: MapCellReport[];
 }
 
+/**
+ * What a survival runs (`survivalPlan(link, kernels, seeds, until)`): the workload on each
+ * kernel alone, each with every seed, kernel by kernel; a run's `cell` is its kernel's index.
+ */
+export interface SurvivalPlan {
+  /** The workload's link (first kernel, first seed, no overrides). */
+  link: string;
+  kernels: string[];
+  seeds: number[];
+  untilS: number;
+  untilTick: number;
+  /** What the plan changed about the scenario (its mechanism keys are not used), if anything. */
+  note: string | null;
+  runs: GridRun[];
+}
+
+/** How one run of a survival ended (`survivalRun(link, kernel)`). */
+export interface SurvivalRunResult {
+  kernel: number;
+  seed: number;
+  kind: OutcomeKind | null;
+  tick: number;
+  /** The wait-for cycle as `cycle_text()` writes it; empty when there is none. */
+  cycle: string;
+  traceHash: string;
+}
+
+/** One kernel of a survival report. */
+export interface KernelSurvival {
+  kernel: string;
+  description: string;
+  runs: number;
+  /** Runs dead by the horizon (deadlock, stall, out-of-memory). */
+  dead: number;
+  counts: Record<OutcomeKind | "none", number>;
+  /** Each seed's death tick in seed order; null: alive at the horizon. */
+  deathTicks: Array<number | null>;
+  /** From `tS` on, `alive` of the runs are alive: 1 at 0, a step per death tick, the horizon last. */
+  curve: Array<{ tS: number; alive: number }>;
+  /** The hang rate at each of `checkpointsS`; null past the horizon. */
+  hangRate: Array<number | null>;
+  /** The first time half the runs or more are dead; null when fewer than half die. */
+  medianS: number | null;
+  /** The most frequent cause of death among the dead runs; null when none died. */
+  killer: { outcome: string; cause: string; count: number; seed: number; link: string } | null;
+}
+
+/** What a survival found (`survivalReport(plan, results)`), as `pageout-sim survival --json`. */
+export interface SurvivalReport {
+  engineVersion: string;
+  link: string;
+  seeds: number[];
+  untilS: number;
+  checkpointsS: number[];
+  note: string | null;
+  rule: string;
+  kernels: KernelSurvival[];
+}
+
 /** How one candidate of a shrink ended (`shrinkProbe(link)`). */
 export interface ShrinkProbe {
   kind: OutcomeKind | null;

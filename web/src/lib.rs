@@ -15,7 +15,7 @@
 use std::fmt::Display;
 
 use js_sys::{Object, Reflect, Uint32Array};
-use pageout_core::explore::{diverge, grid, map, shrink};
+use pageout_core::explore::{diverge, grid, map, shrink, survival};
 use pageout_core::export::{self, Export};
 use pageout_core::fingerprint::Fingerprint;
 use pageout_core::policy::{Mechanism, MECHANISMS};
@@ -668,6 +668,61 @@ pub fn map_report(
     let plan: map::MapPlan = plain_from_js("plan", plan)?;
     let results: Vec<grid::RunResult> = plain_from_js("results", results)?;
     to_js(&map::report(&plan, &results).map_err(js_error)?)
+}
+
+/// Plans the survival of a solo link's scenario's workload: `kernels` (an array of kernel
+/// names; every kernel preset when empty), each alone over `seeds` (as for `gridPlan`), for
+/// `until` (a link `until` value such as `3600s`; the link's own when null). The same plan as
+/// `pageout-sim survival`. Throws on a bad link, kernel, horizon or seeds, naming which.
+#[wasm_bindgen(js_name = survivalPlan, unchecked_return_type = "SurvivalPlan")]
+pub fn survival_plan(
+    #[wasm_bindgen(unchecked_param_type = "string")] link: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string[]")] kernels: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number[]")] seeds: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | null")] until: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    let mut scenario = link_arg("link", &link)?;
+    if !until.is_null() && !until.is_undefined() {
+        let u = string_arg("until", &until)?;
+        scenario = link::apply(&scenario, &[("until", u.as_str())])
+            .map_err(|e| js_error(format_args!("until: {e}")))?;
+    }
+    let names: Vec<String> = plain_from_js("kernels", kernels)?;
+    let mut list = Vec::new();
+    for n in &names {
+        list.push(KernelPreset::from_name(n).ok_or_else(|| {
+            js_error(format_args!(
+                "kernels: {n:?} is not a kernel preset; allowed are {}",
+                KernelPreset::ALL.map(KernelPreset::name).join(", ")
+            ))
+        })?);
+    }
+    let seeds = seeds_arg(&seeds)?;
+    to_js(&survival::plan(&scenario, &list, &seeds).map_err(js_error)?)
+}
+
+/// Runs one run of a survival plan (`link`, its kernel's index `kernel`) to its outcome: its
+/// kind, tick, wait-for cycle and trace hash. Long: call it in a worker.
+#[wasm_bindgen(js_name = survivalRun, unchecked_return_type = "SurvivalRunResult")]
+pub fn survival_run(
+    #[wasm_bindgen(unchecked_param_type = "string")] link: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] kernel: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    let scenario = link_arg("link", &link)?;
+    let k = whole_arg("kernel", &kernel)?;
+    to_js(&survival::run_one(k as usize, &scenario, true).map_err(js_error)?)
+}
+
+/// Reports a survival: `plan` as `survivalPlan` gave it, `results` one per run (every run of
+/// the plan, any order). The same report as `pageout-sim survival --json`.
+#[wasm_bindgen(js_name = survivalReport, unchecked_return_type = "SurvivalReport")]
+pub fn survival_report(
+    #[wasm_bindgen(unchecked_param_type = "SurvivalPlan")] plan: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "SurvivalRunResult[]")] results: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    let plan: survival::SurvivalPlan = plain_from_js("plan", plan)?;
+    let results: Vec<survival::RunResult> = plain_from_js("results", results)?;
+    to_js(&survival::report(&plan, &results).map_err(js_error)?)
 }
 
 /// What a search does next: its state and the candidates to run, in order.

@@ -10,7 +10,7 @@ use js_sys::{Array, Reflect, Uint32Array, JSON};
 use pageout_web::{
     columns, decode_compare_link, decode_link, default_scenario, divergence, encode_compare_link,
     encode_link, grid_plan, grid_report, limits, map_plan, map_report, presets, shrink_probe,
-    shrink_start, shrink_step, Simulation,
+    shrink_start, shrink_step, survival_plan, survival_report, survival_run, Simulation,
 };
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
@@ -826,6 +826,69 @@ fn a_grid_plan_and_its_report_come_from_the_engine() {
     ));
     assert!(e.starts_with("seeds[0]:"), "{e}");
     let e = error_message(grid_report(plan, JsValue::from(3)));
+    assert!(e.starts_with("results:"), "{e}");
+}
+
+#[wasm_bindgen_test]
+fn a_survival_plan_its_runs_and_its_report_come_from_the_engine() {
+    let link = JsValue::from("v=1&preset=dfly-2008-07-01&ram=64M&seed=19&systhread=off");
+    let kernels = Array::of2(&"dfly-2008-06-30".into(), &"dfly-2008-07-08".into());
+    let seeds = Array::of2(&JsValue::from(1), &JsValue::from(2));
+    let plan = survival_plan(
+        link.clone(),
+        kernels.clone().into(),
+        seeds.clone().into(),
+        "20s".into(),
+    )
+    .unwrap();
+    let p = json(&plan);
+    assert_eq!(
+        p["kernels"],
+        serde_json::json!(["dfly-2008-06-30", "dfly-2008-07-08"])
+    );
+    assert_eq!(p["untilS"], 20.0);
+    assert_eq!(p["runs"].as_array().unwrap().len(), 4);
+    assert!(p["note"].as_str().unwrap().contains("systhread=off"));
+    let results = Array::new();
+    for run in p["runs"].as_array().unwrap() {
+        let r = survival_run(
+            run["link"].as_str().unwrap().into(),
+            JsValue::from(run["cell"].as_f64().unwrap()),
+        )
+        .unwrap();
+        assert_eq!(json(&r)["seed"], run["seed"]);
+        results.push(&r);
+    }
+    let report = json(&survival_report(plan.clone(), results.into()).unwrap());
+    assert_eq!(report["kernels"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        report["kernels"][1]["deathTicks"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        report["kernels"][0]["hangRate"],
+        serde_json::json!([null, null, null])
+    );
+    // bad input is an Error naming the argument
+    let bad = Array::of1(&"dfly-1999".into());
+    let e = error_message(survival_plan(
+        link.clone(),
+        bad.into(),
+        seeds.clone().into(),
+        JsValue::NULL,
+    ));
+    assert!(
+        e.starts_with("kernels: \"dfly-1999\" is not a kernel preset"),
+        "{e}"
+    );
+    let e = error_message(survival_plan(
+        link.clone(),
+        kernels.into(),
+        seeds.into(),
+        "forever".into(),
+    ));
+    assert!(e.starts_with("until:"), "{e}");
+    let e = error_message(survival_report(plan, JsValue::from(3)));
     assert!(e.starts_with("results:"), "{e}");
 }
 

@@ -12,9 +12,13 @@
 //! pageout-sim map   [--preset NAME | --link '#v=1&…' | --scenario FILE.json] [--kernel NAME]
 //!                   --x KEY=A..B:N --y KEY=A..B:N [--seeds A..B] [--until 300s]
 //!                   [--set KEY=VALUE]... [--jobs N] [--json | --csv]
-//!                   (sweep, grid and map also take --shard K/N or --runs A..B: one part, as
-//!                   JSON lines)
-//! pageout-sim merge FILES... [--json | --markdown | --csv]
+//! pageout-sim survival [--preset NAME | --link '#v=1&…' | --scenario FILE.json]
+//!                   [--kernels K1,K2,...] [--seeds A..B] [--until 3600s] [--set KEY=VALUE]...
+//!                   [--jobs N] [--json | --markdown | --csv] [--svg FILE.svg]
+//!                   (also `sweep --survival`: every kernel over the sweep's seeds)
+//!                   (sweep, grid, map and survival also take --shard K/N or --runs A..B: one
+//!                   part, as JSON lines)
+//! pageout-sim merge FILES... [--json | --markdown | --csv] [--svg FILE.svg]
 //! pageout-sim shrink LINK [--jobs N] [--json]
 //! pageout-sim diff  LINK_A LINK_B [--json]      (or one compare link: LINK_A&b.KEY=VALUE…)
 //! pageout-sim presets
@@ -41,7 +45,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use pageout_core::events::Event;
-use pageout_core::explore::{diverge, grid, map, shard, shrink, sweep, ExploreError};
+use pageout_core::explore::{diverge, grid, map, shard, shrink, survival, sweep, ExploreError};
 use pageout_core::fingerprint::Fingerprint;
 use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::{intervention, link};
@@ -100,6 +104,12 @@ enum Cmd {
         /// Print one JSON document instead of a table.
         #[arg(long)]
         json: bool,
+        /// Run the scenario's workload on every kernel over the seeds and print their survival
+        /// instead, as `pageout-sim survival` does (with --json, --markdown, --csv, --svg).
+        #[arg(long, conflicts_with = "kernel")]
+        survival: bool,
+        #[command(flatten)]
+        out: SurvivalOut,
     },
     /// Run every on/off combination of the fix's switches over a range of seeds and print
     /// which cure the scenario (exit 0 whatever they find).
@@ -144,7 +154,32 @@ enum Cmd {
         #[arg(long)]
         csv: bool,
     },
-    /// Merge the parts of a sweep, grid or map (written with --shard or --runs) and print what
+    /// Run one workload on every kernel over a range of seeds and print each kernel's survival:
+    /// the hang rate at 300 s, 1800 s and 3600 s, the median time to hang and the cycle that
+    /// kills it (a run dies in a deadlock, a stall or out of memory, at the outcome's tick).
+    ///
+    /// The horizon is the scenario's duration: --until, a link's or a scenario file's; 3600s
+    /// when none of them gives one. Each kernel runs as its preset alone (the scenario's own
+    /// mechanism keys are not used, and a note says so). Progress goes to stderr when it is a
+    /// terminal.
+    Survival {
+        #[command(flatten)]
+        source: Source,
+        /// The kernels, comma-separated (default: every kernel preset, oldest first).
+        #[arg(long, value_name = "K1,K2,...", value_delimiter = ',')]
+        kernels: Vec<String>,
+        /// Seeds each kernel runs: `A..B` (B excluded) or `A..=B` (B included).
+        #[arg(long, value_name = "A..B", value_parser = parse_seeds, default_value = "1..=20")]
+        seeds: Seeds,
+        #[command(flatten)]
+        many: ManyArgs,
+        /// Print one JSON document (every kernel's death ticks, curve, rates, killer).
+        #[arg(long, conflicts_with_all = ["markdown", "csv"])]
+        json: bool,
+        #[command(flatten)]
+        out: SurvivalOut,
+    },
+    /// Merge the parts of a sweep, grid, map or survival (written with --shard or --runs) and print what
     /// the unsharded command prints.
     Merge {
         /// The parts, JSON lines as the commands wrote them (in any order).
@@ -156,9 +191,12 @@ enum Cmd {
         /// Print a grid's table as Markdown.
         #[arg(long, conflicts_with = "csv")]
         markdown: bool,
-        /// Print a map as CSV.
+        /// Print a map as CSV (a survival: its curves).
         #[arg(long)]
         csv: bool,
+        /// A survival's parts: also write the curves as an SVG picture to FILE.
+        #[arg(long, value_name = "FILE.svg")]
+        svg: Option<PathBuf>,
     },
     /// Run two scenarios side by side and print the first tick at which they differ and how
     /// each ends (exit 0 when they never differ, 1 when they do, 2 for bad input).
@@ -243,6 +281,20 @@ struct Source {
     /// Run scenarios beyond the work budget too (a run may then take minutes).
     #[arg(long)]
     no_budget: bool,
+}
+
+/// How a survival prints (a table by default), and the picture it may write.
+#[derive(Args, Debug)]
+struct SurvivalOut {
+    /// Print the survival table as Markdown (core/README's table).
+    #[arg(long, conflicts_with = "csv")]
+    markdown: bool,
+    /// Print every kernel's curve as CSV: kernel,t_s,alive (one row per step).
+    #[arg(long)]
+    csv: bool,
+    /// Also write the curves, kernel after kernel, as an SVG picture to FILE.
+    #[arg(long, value_name = "FILE.svg")]
+    svg: Option<PathBuf>,
 }
 
 /// How many runs at once, and which part of the job this process does.
@@ -1231,7 +1283,7 @@ fn print_map(
     Ok(out)
 }
 
-fn cmd_merge(files: &[PathBuf], format: Format) -> Result<String, BadInput> {
+fn cmd_merge(files: &[PathBuf], format: Format, svg: Option<&PathBuf>) -> Result<String, BadInput> {
     let mut parts = Vec::new();
     let mut bad = Vec::new();
     for f in files {
@@ -1244,6 +1296,11 @@ fn cmd_merge(files: &[PathBuf], format: Format) -> Result<String, BadInput> {
         return Err(BadInput(bad));
     }
     let (p, lines) = shard::merge(&parts)?;
+    if svg.is_some() && !matches!(p.job, shard::Job::Survival { .. }) {
+        return Err(BadInput(vec![
+            "--svg draws a survival's curves; these are parts of another job".into(),
+        ]));
+    }
     match &p.job {
         shard::Job::Sweep { first, last, .. } => {
             if !matches!(format, Format::Table | Format::Json) {
@@ -1267,6 +1324,18 @@ fn cmd_merge(files: &[PathBuf], format: Format) -> Result<String, BadInput> {
             print_grid(&p, &lines, format)
         }
         shard::Job::Map { .. } => print_map(&p, &lines, format),
+        shard::Job::Survival { first, last, .. } => {
+            let seeds = Seeds {
+                first: *first,
+                last: *last,
+            };
+            let out = SurvivalOut {
+                markdown: format == Format::Markdown,
+                csv: format == Format::Csv,
+                svg: svg.cloned(),
+            };
+            print_survival(&p, &lines, seeds, format == Format::Json, &out)
+        }
     }
 }
 
@@ -1439,6 +1508,324 @@ fn cmd_diff(
     Ok(Done { text: out, code })
 }
 
+/// Refuses the survival's printing flags on a sweep that is not one.
+fn survival_flags_unused(out: &SurvivalOut) -> Result<(), BadInput> {
+    if out.markdown || out.csv || out.svg.is_some() {
+        return Err(BadInput(vec![
+            "--markdown, --csv and --svg print a survival: add --survival, or use \
+             `pageout-sim survival`"
+                .into(),
+        ]));
+    }
+    Ok(())
+}
+
+/// The kernels named on the command line (every kernel preset when none is).
+fn kernels_of(names: &[String]) -> Result<Vec<KernelPreset>, BadInput> {
+    let mut bad = Vec::new();
+    let mut ks = Vec::new();
+    for n in names {
+        match KernelPreset::from_name(n.trim()) {
+            Some(k) => ks.push(k),
+            None => bad.push(format!(
+                "--kernels: {n:?} is not a kernel preset; allowed are {}",
+                KernelPreset::ALL.map(KernelPreset::name).join(", ")
+            )),
+        }
+    }
+    if bad.is_empty() {
+        Ok(ks)
+    } else {
+        Err(BadInput(bad))
+    }
+}
+
+fn cmd_survival(
+    source: &Source,
+    kernels: &[String],
+    seeds: Seeds,
+    how: &Many,
+    as_json: bool,
+    out: &SurvivalOut,
+) -> Result<String, BadInput> {
+    no_seed_set(source, "survival")?;
+    if source.kernel.is_some() {
+        return Err(BadInput(vec![
+            "--kernel is not used in a survival: every kernel runs (--kernels picks some)".into(),
+        ]));
+    }
+    if how.part.is_some() && (out.svg.is_some() || out.markdown || out.csv || as_json) {
+        return Err(BadInput(vec![
+            "a part (--shard, --runs) prints JSON lines for `pageout-sim merge`: give --json, \
+             --markdown, --csv or --svg to the merge instead"
+                .into(),
+        ]));
+    }
+    seeds_at_most(seeds, survival::MAX_SEEDS, "survival")?;
+    let mut ks = kernels_of(kernels)?;
+    if ks.is_empty() {
+        ks = KernelPreset::ALL.to_vec();
+    }
+    let mut base = scenario_of(source, None)?;
+    if source.until.is_none() && source.link.is_none() && source.scenario.is_none() {
+        base = link::apply(&base, &[("until", "3600s")])?;
+    }
+    // the job names its kernels, so that its parts keep their meaning as presets are added
+    let job = shard::Job::Survival {
+        link: link::encode(&Scenario {
+            seed: seeds.first,
+            ..base
+        }),
+        kernels: ks.iter().map(|k| k.name().to_string()).collect(),
+        first: seeds.first,
+        last: seeds.last,
+    };
+    match run_job(job, how)? {
+        Ran::Whole(p, lines) => print_survival(&p, &lines, seeds, as_json, out),
+        Ran::Part(lines) => Ok(lines),
+    }
+}
+
+/// What `survival` prints, from every run of a survival (and writes, with --svg).
+fn print_survival(
+    p: &shard::Prepared,
+    lines: &[shard::RunLine],
+    seeds: Seeds,
+    as_json: bool,
+    out: &SurvivalOut,
+) -> Result<String, BadInput> {
+    let Some(plan) = &p.survival else {
+        return Err(BadInput(vec!["not a survival".into()]));
+    };
+    let results: Vec<survival::RunResult> =
+        lines.iter().map(shard::RunLine::survival_result).collect();
+    let report = survival::report(plan, &results)?;
+    if let Some(path) = &out.svg {
+        std::fs::write(path, survival_svg(&report)).map_err(|e| {
+            BadInput(vec![format!(
+                "--svg {}: cannot write it: {e}",
+                path.display()
+            )])
+        })?;
+    }
+    if as_json {
+        return Ok(format!("{:#}\n", json!(report)));
+    }
+    if out.csv {
+        let mut text = String::from("kernel,t_s,alive\n");
+        for k in &report.kernels {
+            for p in &k.curve {
+                text += &format!("{},{},{}\n", k.kernel, p.t_s, p.alive);
+            }
+        }
+        return Ok(text);
+    }
+    Ok(survival_table(&report, seeds, out.markdown))
+}
+
+/// A rate as a percentage, `—` when it is unknown (beyond the horizon).
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or("—".into(), |r| format!("{:.0}%", r * 100.0))
+}
+
+/// The survival table, as text or as Markdown.
+fn survival_table(r: &survival::SurvivalReport, seeds: Seeds, markdown: bool) -> String {
+    let median =
+        |k: &survival::KernelSurvival| k.median_s.map_or("—".into(), |m| format!("{m:.0} s"));
+    let killer = |k: &survival::KernelSurvival| match &k.killer {
+        Some(kl) if kl.cause == kl.outcome => {
+            format!("{} ({}/{} dead)", kl.cause, kl.count, k.dead)
+        }
+        Some(kl) => format!(
+            "{}: {} ({}/{} dead)",
+            kl.outcome, kl.cause, kl.count, k.dead
+        ),
+        None => "—".into(),
+    };
+    let cps: Vec<String> = r.checkpoints_s.iter().map(|c| format!("{c} s")).collect();
+    let mut out = String::new();
+    let range = format!("{}..={}", seeds.first, seeds.last);
+    if markdown {
+        out += &format!(
+            "| kernel | hang rate at {} | median time to hang | the cycle that kills it |\n",
+            cps.join(" / ")
+        );
+        out += "|---|---|---|---|\n";
+        for k in &r.kernels {
+            let rates: Vec<String> = k.hang_rate.iter().map(|&x| percent(x)).collect();
+            out += &format!(
+                "| `{}` | {} | {} | {} |\n",
+                k.kernel,
+                rates.join(" / "),
+                median(k),
+                killer(k).replace('|', "\\|")
+            );
+        }
+        out += &format!(
+            "\n{} seeds ({range}) per kernel, {} s horizon, the workload of `#{}` (its link on \
+             the first kernel). {}.\n",
+            r.seeds.len(),
+            r.until_s,
+            r.link,
+            upper_first(&r.rule)
+        );
+        if let Some(n) = &r.note {
+            out += &format!("Note: {n}.\n");
+        }
+        return out;
+    }
+    out += &format!(
+        "workload: #{}\nseeds: {range} ({} runs per kernel), horizon {} s\n\n",
+        r.link,
+        r.seeds.len(),
+        r.until_s
+    );
+    let width = r
+        .kernels
+        .iter()
+        .map(|k| k.kernel.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    out += &format!("{:<width$}  {:>4}  {:>4}", "kernel", "runs", "dead");
+    for c in &cps {
+        out += &format!("  {:>10}", format!("hang@{}", c.replace(' ', "")));
+    }
+    out += &format!("  {:>8}  killer\n", "median");
+    for k in &r.kernels {
+        out += &format!("{:<width$}  {:>4}  {:>4}", k.kernel, k.runs, k.dead);
+        for &x in &k.hang_rate {
+            out += &format!("  {:>10}", percent(x));
+        }
+        out += &format!("  {:>8}  {}\n", median(k), killer(k));
+    }
+    out += &format!("\nrule: {}\n", r.rule);
+    if let Some(n) = &r.note {
+        out += &format!("note: {n}\n");
+    }
+    out
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or(String::new(), |f| {
+        f.to_uppercase().collect::<String>() + c.as_str()
+    })
+}
+
+/// The curves as an SVG picture: the fraction of runs alive against time, one stepped line per
+/// kernel, a legend with the kernels' names.
+fn survival_svg(r: &survival::SurvivalReport) -> String {
+    // a palette that stays apart for a dozen kernels; past it the lines dash
+    const COLOURS: [&str; 12] = [
+        "#d62728", "#ff7f0e", "#bcbd22", "#2ca02c", "#17becf", "#1f77b4", "#9467bd", "#e377c2",
+        "#8c564b", "#7f7f7f", "#393b79", "#637939",
+    ];
+    let (w, h) = (900.0, 480.0);
+    let (left, right, top, bottom) = (60.0, 250.0, 40.0, 50.0);
+    let pw = w - left - right;
+    let ph = h - top - bottom;
+    let until = r.until_s.max(1.0);
+    let x = |t: f64| left + pw * (t / until);
+    let y = |a: f64| top + ph * (1.0 - a);
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
+         viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n"
+    );
+    s += &format!(
+        "<text x=\"{left}\" y=\"22\" font-size=\"14\">Runs still alive, of {} seeds per kernel \
+         (one workload, {} s)</text>\n",
+        r.seeds.len(),
+        r.until_s
+    );
+    // y grid: 0..100 %
+    for i in 0..=4 {
+        let a = f64::from(i) / 4.0;
+        s += &format!(
+            "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#dddddd\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}%</text>\n",
+            left + pw,
+            y(a),
+            y(a),
+            left - 6.0,
+            y(a) + 4.0,
+            i * 25
+        );
+    }
+    // x grid: a round step giving 4 to 10 lines
+    let step = [
+        60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0,
+    ]
+    .into_iter()
+    .find(|st| until / st <= 8.0)
+    .unwrap_or(until / 4.0);
+    let mut t = 0.0;
+    while t <= until + 1e-9 {
+        s += &format!(
+            "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{top}\" y2=\"{:.1}\" stroke=\"#eeeeee\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n",
+            x(t),
+            x(t),
+            top + ph,
+            x(t),
+            top + ph + 16.0,
+            t
+        );
+        t += step;
+    }
+    s += &format!(
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">simulated time (s)</text>\n",
+        left + pw / 2.0,
+        h - 12.0
+    );
+    s += &format!(
+        "<rect x=\"{left}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" \
+         stroke=\"#888888\"/>\n"
+    );
+    for (i, k) in r.kernels.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        let dash = if i >= COLOURS.len() {
+            " stroke-dasharray=\"6 3\""
+        } else {
+            ""
+        };
+        // a step down at each death: horizontal to the next point, then vertical
+        let mut d = String::new();
+        for (j, p) in k.curve.iter().enumerate() {
+            if j == 0 {
+                d += &format!("M{:.1},{:.1}", x(p.t_s), y(p.alive));
+            } else {
+                d += &format!(" H{:.1} V{:.1}", x(p.t_s), y(p.alive));
+            }
+        }
+        s += &format!(
+            "<path d=\"{d}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"{dash}>\
+             <title>{}</title></path>\n",
+            esc(&k.kernel)
+        );
+        let ly = top + 8.0 + 20.0 * i as f64;
+        let lx = left + pw + 16.0;
+        s += &format!(
+            "<line x1=\"{lx:.1}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\" stroke=\"{colour}\" \
+             stroke-width=\"3\"{dash}/><text x=\"{:.1}\" y=\"{:.1}\">{} ({}/{} dead)</text>\n",
+            lx + 22.0,
+            lx + 28.0,
+            ly + 4.0,
+            esc(&k.kernel),
+            k.dead,
+            k.runs
+        );
+    }
+    s += "</svg>\n";
+    s
+}
+
 fn cmd_presets() -> String {
     let mut out = String::from("scenario presets (--preset NAME):\n");
     for p in ScenarioPreset::ALL {
@@ -1479,7 +1866,43 @@ fn main() -> ExitCode {
             seeds,
             many,
             json,
-        } => cmd_sweep(source, *seeds, &many.how(!source.no_budget), *json).map(Done::from),
+            survival: true,
+            out,
+        } => cmd_survival(
+            source,
+            &[],
+            *seeds,
+            &many.how(!source.no_budget),
+            *json,
+            out,
+        )
+        .map(Done::from),
+        Cmd::Sweep {
+            source,
+            seeds,
+            many,
+            json,
+            survival: false,
+            out,
+        } => survival_flags_unused(out)
+            .and_then(|()| cmd_sweep(source, *seeds, &many.how(!source.no_budget), *json))
+            .map(Done::from),
+        Cmd::Survival {
+            source,
+            kernels,
+            seeds,
+            many,
+            json,
+            out,
+        } => cmd_survival(
+            source,
+            kernels,
+            *seeds,
+            &many.how(!source.no_budget),
+            *json,
+            out,
+        )
+        .map(Done::from),
         Cmd::Grid {
             source,
             seeds,
@@ -1514,7 +1937,8 @@ fn main() -> ExitCode {
             json,
             markdown,
             csv,
-        } => cmd_merge(files, format_of(*json, *markdown, *csv)).map(Done::from),
+            svg,
+        } => cmd_merge(files, format_of(*json, *markdown, *csv), svg.as_ref()).map(Done::from),
         Cmd::Diff {
             link_a,
             link_b,

@@ -8,6 +8,7 @@
 //! - [`map`]: a phase map: the hang rate and the time to hang over two numeric keys.
 //! - [`shard`]: a sweep, grid or map split into parts (JSON lines) and merged back.
 //! - [`shrink`]: the smallest scenario that still hangs the same way as a given one.
+//! - [`survival`]: the fraction of runs alive against time, kernel by kernel, over many seeds.
 //! - [`sweep`]: many independent runs in parallel, in a stable order (under `sweep` and `grid`).
 //!
 //! The command line (`pageout-sim diff`, `pageout-sim grid`) and the wasm facade call these
@@ -22,6 +23,7 @@ pub mod grid;
 pub mod map;
 pub mod shard;
 pub mod shrink;
+pub mod survival;
 pub mod sweep;
 
 /// A problem that stops an exploration before it runs: one message per problem, each naming

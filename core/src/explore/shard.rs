@@ -1,9 +1,11 @@
-//! Shards and merge: one sweep, grid or map split over many machines, and put back together.
+//! Shards and merge: one sweep, grid, map or survival split over many machines, and put back
+//! together.
 //!
-//! **A job** is what a sweep, a grid or a map runs, as its command line gives it: the scenario's
-//! link, the seeds, and for a map its axes. Its runs have indices 0..total in the order of the
-//! unsharded run: a sweep's run i is seed first + i; a grid's and a map's are their plans' runs,
-//! cell by cell and seed by seed within a cell.
+//! **A job** is what a sweep, a grid, a map or a survival runs, as its command line gives it: the
+//! scenario's link, the seeds, for a map its axes, for a survival its kernels by name. Its runs
+//! have indices 0..total in the order of the unsharded run: a sweep's run i is seed first + i; a
+//! grid's, a map's and a survival's are their plans' runs, cell (kernel) by cell and seed by seed
+//! within a cell.
 //!
 //! **A part** is the runs one machine does, either
 //!
@@ -16,7 +18,8 @@
 //!
 //! **A part's output** is JSON lines: a header `{"pageoutShard":1, "engineVersion", "job",
 //! "runs", "part"}`, then one line per run `{"run", "cell", "seed", "outcome", "tick",
-//! "traceHash"}` (seeds as decimal strings, exact beyond 2^53). [`merge`] reads any number of
+//! "traceHash"}` (seeds as decimal strings, exact beyond 2^53; a survival's runs add `"cycle"`,
+//! the wait-for cycle at the outcome, when there is one). [`merge`] reads any number of
 //! them, checks that they are parts of one job run by one engine version, that no run is given
 //! twice and none is missing, and gives the job and every result in run order: exactly what the
 //! unsharded run had, so its report is the unsharded one.
@@ -24,9 +27,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::grid::{self, PlanRun, RunResult};
-use super::{hex, map, sweep, ExploreError};
+use super::{hex, map, survival, sweep, ExploreError};
 use crate::scenario::link;
-use crate::{OutcomeKind, Scenario};
+use crate::{KernelPreset, OutcomeKind, Scenario};
 
 /// The version of the part format, the header's `pageoutShard`.
 pub const FORMAT: u32 = 1;
@@ -61,6 +64,16 @@ pub enum Job {
         #[serde(with = "seed_text")]
         last: u64,
     },
+    /// `pageout-sim survival`: a workload on each of the kernels (named: a part keeps its
+    /// meaning when kernel presets are added).
+    Survival {
+        link: String,
+        kernels: Vec<String>,
+        #[serde(with = "seed_text")]
+        first: u64,
+        #[serde(with = "seed_text")]
+        last: u64,
+    },
 }
 
 mod seed_text {
@@ -87,6 +100,8 @@ pub struct Prepared {
     pub grid: Option<grid::GridPlan>,
     /// A map's plan.
     pub map: Option<map::MapPlan>,
+    /// A survival's plan.
+    pub survival: Option<survival::SurvivalPlan>,
 }
 
 impl Prepared {
@@ -115,6 +130,7 @@ impl Prepared {
                     base: decode(link)?,
                     grid: None,
                     map: None,
+                    survival: None,
                     job: job.clone(),
                 }
             }
@@ -125,6 +141,7 @@ impl Prepared {
                     base,
                     grid: Some(plan),
                     map: None,
+                    survival: None,
                     job: job.clone(),
                 }
             }
@@ -142,12 +159,49 @@ impl Prepared {
                     base,
                     grid: None,
                     map: Some(plan),
+                    survival: None,
+                    job: job.clone(),
+                }
+            }
+            Job::Survival {
+                link,
+                kernels,
+                first,
+                last,
+            } => {
+                let base = decode(link)?;
+                if last < first || last - first >= survival::MAX_SEEDS as u64 {
+                    return Err(ExploreError(vec![format!(
+                        "seeds {first}..={last}: allowed are 1 to {} seeds",
+                        survival::MAX_SEEDS
+                    )]));
+                }
+                let ks = kernels
+                    .iter()
+                    .map(|k| {
+                        KernelPreset::from_name(k).ok_or_else(|| {
+                            ExploreError(vec![format!(
+                                "the job's kernel {k:?} is not a kernel preset of this engine"
+                            )])
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let seeds: Vec<u64> = (*first..=*last).collect();
+                let plan = survival::plan(&base, &ks, &seeds)?;
+                Prepared {
+                    base,
+                    grid: None,
+                    map: None,
+                    survival: Some(plan),
                     job: job.clone(),
                 }
             }
         };
         let first = match &p.job {
-            Job::Sweep { first, .. } | Job::Grid { first, .. } | Job::Map { first, .. } => *first,
+            Job::Sweep { first, .. }
+            | Job::Grid { first, .. }
+            | Job::Map { first, .. }
+            | Job::Survival { first, .. } => *first,
         };
         p.base.seed = first;
         Ok(p)
@@ -159,6 +213,7 @@ impl Prepared {
             .as_ref()
             .map(|g| g.runs.as_slice())
             .or(self.map.as_ref().map(|m| m.runs.as_slice()))
+            .or(self.survival.as_ref().map(|p| p.runs.as_slice()))
     }
 
     /// How many runs the job has.
@@ -216,6 +271,30 @@ impl Prepared {
                 ..self.base.clone()
             },
         };
+        if self.survival.is_some() {
+            // a survival keeps each run's wait-for cycle too: its killer is the commonest
+            // (the kernel's index is the run's cell, taken from the plan below)
+            let results =
+                sweep::run_each(which.len(), &scenario, jobs, budget, progress, &|s, b| {
+                    survival::run_one(0, s, b)
+                })?;
+            return Ok(which
+                .iter()
+                .zip(results)
+                .map(|(&i, r)| {
+                    let (cell, seed) = self.run_at(i);
+                    RunLine {
+                        run: i,
+                        cell,
+                        seed,
+                        outcome: r.kind,
+                        tick: r.tick,
+                        trace_hash: r.trace_hash,
+                        cycle: r.cycle,
+                    }
+                })
+                .collect());
+        }
         let ends = sweep::run_all(which.len(), &scenario, jobs, budget, progress)?;
         Ok(which
             .iter()
@@ -229,6 +308,7 @@ impl Prepared {
                     outcome: end.kind,
                     tick: end.tick,
                     trace_hash: hex(end.trace_hash),
+                    cycle: String::new(),
                 }
             })
             .collect())
@@ -340,6 +420,10 @@ pub struct RunLine {
     pub tick: u64,
     /// The trace hash, 16 hex digits.
     pub trace_hash: String,
+    /// The wait-for cycle at the outcome (a survival's runs only; empty otherwise, and then
+    /// not written).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cycle: String,
 }
 
 impl RunLine {
@@ -355,6 +439,18 @@ impl RunLine {
             seed: self.seed,
             kind: self.outcome,
             tick: self.tick,
+            trace_hash: self.trace_hash.clone(),
+        }
+    }
+
+    /// As a survival's run result.
+    pub fn survival_result(&self) -> survival::RunResult {
+        survival::RunResult {
+            kernel: self.cell,
+            seed: self.seed,
+            kind: self.outcome,
+            tick: self.tick,
+            cycle: self.cycle.clone(),
             trace_hash: self.trace_hash.clone(),
         }
     }
@@ -384,7 +480,7 @@ pub fn merge(parts: &[(String, String)]) -> Result<(Prepared, Vec<RunLine>), Exp
     let mut got_parts = Vec::new();
     if parts.is_empty() {
         return Err(ExploreError(vec![
-            "no parts given: merge reads the JSON lines that sweep, grid or map write with \
+            "no parts given: merge reads the JSON lines that sweep, grid, map or survival write with \
              --shard K/N or --runs A..B"
                 .into(),
         ]));
