@@ -7,12 +7,10 @@
 // agree by construction; while the runs come in, the cells show a tally of what has finished.
 
 import { REQ } from './protocol.js';
-import { runPlan } from './pool.js';
+import { BatchPanel } from './batch.js';
 
 export const DEFAULT_SEEDS = 10;
 export const MAX_SEEDS = 100;
-/** The progress bar and the cells are redrawn at most this often while runs come in. */
-const DRAW_MS = 250;
 
 /** Outcome kinds, from the best to the worst (the engine's order of a worst run, reversed). */
 export const KINDS = ['survived', 'starved', 'out-of-memory', 'stall', 'deadlock'];
@@ -23,8 +21,6 @@ const KIND_WORD = {
   'out-of-memory': 'out of memory',
   deadlock: 'deadlock',
 };
-
-const fmtMs = (ms) => (ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
 
 /** The most common kind of a cell's counts (the worse one on a tie), and its count. */
 function dominant(counts) {
@@ -63,36 +59,23 @@ function paint(tile, counts, total, rate) {
 
 const setName = (on) => (on.length ? on.join(' + ') : 'no switch on');
 
-export class GridPanel {
+export class GridPanel extends BatchPanel {
   /**
    * @param {HTMLElement} root  the grid section (index.html #grid)
    * @param {import('./pool.js').WorkerPool} pool
    * @param {() => Promise<string>} currentLink  the link of the scenario on screen
    */
   constructor(root, pool, currentLink) {
-    this.root = root;
-    this.pool = pool;
-    this.currentLink = currentLink;
-    const $ = (id) => root.querySelector(`#${id}`);
-    this.ui = {
-      seeds: $('grid-seeds'),
-      start: $('grid-start'),
-      cancel: $('grid-cancel'),
-      progress: $('grid-progress'),
-      bar: $('grid-bar'),
-      count: $('grid-count'),
-      status: $('grid-status'),
-      of: $('grid-of'),
-      cells: $('grid-cells'),
-      detail: $('grid-detail'),
-      cures: $('grid-cures'),
-      rule: $('grid-rule'),
-    };
-    this.job = null;
-    this.generation = 0;
+    super(root, pool, currentLink, 'grid', 'grid');
+    Object.assign(this.ui, {
+      seeds: this.$('seeds'),
+      cells: this.$('cells'),
+      detail: this.$('detail'),
+      cures: this.$('cures'),
+      rule: this.$('rule'),
+    });
     this.ui.seeds.value = String(DEFAULT_SEEDS);
     this.ui.start.addEventListener('click', () => this.start());
-    this.ui.cancel.addEventListener('click', () => this.cancel());
     this.ui.seeds.addEventListener('input', () => this.checkSeeds());
     const show = (e) => {
       const cell = e.target.closest('.cell');
@@ -103,12 +86,8 @@ export class GridPanel {
     this.setState('idle');
   }
 
-  setState(state) {
-    this.root.dataset.state = state;
-    const running = state === 'running' || state === 'planning';
-    this.ui.cancel.hidden = !running;
-    this.ui.start.disabled = running || Boolean(this.checkSeeds());
-    this.ui.progress.hidden = !running;
+  ready() {
+    return !this.checkSeeds();
   }
 
   /** The seed count as a number, or a sentence saying what is wrong with it (and marks it). */
@@ -118,109 +97,53 @@ export class GridPanel {
     const bad = !/^\d+$/.test(v) || n < 1 || n > MAX_SEEDS ? `Seeds: a whole number from 1 to ${MAX_SEEDS}` : '';
     this.ui.seeds.setAttribute('aria-invalid', String(Boolean(bad)));
     this.ui.start.title = bad;
-    if (this.root.dataset.state !== 'running' && this.root.dataset.state !== 'planning') this.ui.start.disabled = Boolean(bad);
+    if (!this.busy) this.ui.start.disabled = Boolean(bad);
     return bad;
-  }
-
-  cancel() {
-    if (!this.job) return;
-    this.job.cancel();
   }
 
   /** Plans the grid of the scenario on screen, runs it in the pool, then asks for the report. */
   async start() {
     if (this.checkSeeds()) return;
-    if (this.job) this.job.cancel();
-    const gen = ++this.generation;
     const n = Number(this.ui.seeds.value);
     const seeds = Array.from({ length: n }, (_, i) => i + 1);
-    this.setState('planning');
-    this.ui.status.textContent = 'Planning the grid…';
     this.ui.cures.textContent = '';
     this.ui.rule.textContent = '';
     this.ui.detail.textContent = '';
-    let link;
-    let plan;
-    try {
-      link = String(await this.currentLink()).replace(/^#/, '');
-      plan = await this.pool.request(REQ.GRID_PLAN, { link, seeds });
-    } catch (err) {
-      if (gen !== this.generation) return;
-      this.setState('idle');
-      this.ui.status.textContent = `The grid cannot be planned: ${err.message}`;
-      return;
-    }
-    if (gen !== this.generation) return;
-    this.plan = plan;
-    this.link = link;
-    this.ui.of.textContent = `#${link}`;
-    this.buildCells(plan, seeds.length);
-    const total = plan.runs.length;
-    const tally = plan.cells.map(() => ({}));
+    let tally = [];
     const dirty = new Set();
-    const t0 = performance.now();
-    this.ui.bar.max = total;
-    this.ui.bar.value = 0;
-    this.ui.count.textContent = `0 of ${total}`;
-    this.setState('running');
-    this.ui.status.textContent = `Running ${total.toLocaleString('en-US')} runs (${plan.cells.length} cells × ${seeds.length} seeds) in ${this.pool.size} worker${this.pool.size === 1 ? '' : 's'}…`;
-    let done = 0;
-    this.job = runPlan(this.pool, plan.runs, {
-      onResult: (r) => {
-        tally[r.cell][r.kind] = (tally[r.cell][r.kind] || 0) + 1;
-        dirty.add(r.cell);
+    const report = await this.runBatch({
+      plan: (link) => {
+        this.link = link;
+        return this.pool.request(REQ.GRID_PLAN, { link, seeds });
       },
-      onDraw: (d) => {
-        done = d;
-        if (gen !== this.generation) return;
-        this.ui.bar.value = done;
-        this.ui.count.textContent = `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`;
+      planned: (plan) => {
+        this.plan = plan;
+        this.ui.of.textContent = `#${this.link}`;
+        this.buildCells(plan, n);
+        tally = plan.cells.map(() => ({}));
+      },
+      what: (plan) => `${plan.cells.length} cells × ${n} seeds`,
+      runs: {
+        onResult: (r) => {
+          tally[r.cell][r.kind] = (tally[r.cell][r.kind] || 0) + 1;
+          dirty.add(r.cell);
+        },
+      },
+      draw: () => {
         for (const c of dirty) this.paintTally(c, tally[c]);
         dirty.clear();
       },
-      drawMs: DRAW_MS,
-    });
-    const { finished, failures, cancelled } = await this.job.done;
-    this.job = null;
-    if (gen !== this.generation) return;
-    const ms = performance.now() - t0;
-    if (cancelled) {
-      this.setState('cancelled');
-      this.ui.status.textContent = `Cancelled after ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} runs.`;
+      report: (plan, results) => this.pool.request(REQ.GRID_REPORT, { plan, results }),
       // what finished still says something: each cell's worst run so far (no cell cures with
       // runs missing, so no cure is named)
-      if (finished.length === 0) return;
-      try {
-        const partial = await this.pool.request(REQ.GRID_REPORT, { plan, results: finished });
-        if (gen !== this.generation) return;
-        this.showReport(partial, seeds.length);
-        this.ui.cures.textContent = '';
-        this.ui.status.textContent += ' The cells show the runs that finished; each opens its worst run so far.';
-      } catch {
-        // the tallies stay
-      }
-      return;
-    }
-    if (failures.length) {
-      this.setState('failed');
-      this.ui.status.textContent = `${failures.length} run${failures.length === 1 ? '' : 's'} failed: ${failures[0]}`;
-      return;
-    }
-    let report;
-    try {
-      report = await this.pool.request(REQ.GRID_REPORT, { plan, results: finished });
-    } catch (err) {
-      if (gen !== this.generation) return;
-      this.setState('failed');
-      this.ui.status.textContent = `The grid's report failed: ${err.message}`;
-      return;
-    }
-    if (gen !== this.generation) return;
-    this.report = report;
-    this.showReport(report, seeds.length);
-    this.root.dataset.ms = String(Math.round(ms));
-    this.setState('done');
-    this.ui.status.textContent = `${total.toLocaleString('en-US')} runs in ${fmtMs(ms)} (${this.pool.size} worker${this.pool.size === 1 ? '' : 's'}).`;
+      partial: true,
+      cancelled: 'The cells show the runs that finished; each opens its worst run so far.',
+      show: (report, partial) => {
+        this.showReport(report, n);
+        if (partial) this.ui.cures.textContent = '';
+      },
+    });
+    if (report) this.report = report;
   }
 
   /** One tile per cell, grouped by how many switches are on. */

@@ -9,12 +9,10 @@
 // `mapkernel=` when it is not the scenario's), so a shared link opens the same map and runs it.
 
 import { REQ } from './protocol.js';
-import { runPlan } from './pool.js';
+import { BatchPanel } from './batch.js';
 
 export const DEFAULT_SEEDS = 5;
 export const MAX_SEEDS = 100;
-/** The cells and the bar are redrawn at most this often while runs come in. */
-const DRAW_MS = 250;
 
 /** The keys offered, with a range that says something about the lockup, as the form starts. */
 export const KEYS = {
@@ -33,7 +31,6 @@ export const KEYS = {
 };
 
 const fmtS = (s) => `${s.toFixed(1)} s`;
-const fmtMs = (ms) => (ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
 const HANGS = ['deadlock', 'stall'];
 
 /** The scenario's link on another kernel (every link names its kernel: `preset=`). */
@@ -42,34 +39,25 @@ export function onKernel(link, kernel) {
   return link.replace(/(^|&)preset=[^&]*/, `$1preset=${kernel}`);
 }
 
-export class MapPanel {
+export class MapPanel extends BatchPanel {
   /**
    * @param {HTMLElement} root  the map section (index.html #map)
    * @param {import('./pool.js').WorkerPool} pool
    * @param {() => Promise<string>} currentLink  the link of the scenario on screen
    */
   constructor(root, pool, currentLink) {
-    this.root = root;
-    this.pool = pool;
-    this.currentLink = currentLink;
-    const $ = (id) => root.querySelector(`#${id}`);
-    this.ui = {
-      form: $('map-form'),
-      kernel: $('map-kernel'),
-      seeds: $('map-seeds'),
-      start: $('map-start'),
-      cancel: $('map-cancel'),
-      progress: $('map-progress'),
-      bar: $('map-bar'),
-      count: $('map-count'),
-      status: $('map-status'),
-      of: $('map-of'),
-      cells: $('map-cells'),
-      detail: $('map-detail'),
-    };
+    super(root, pool, currentLink, 'map', 'map');
+    const $ = this.$;
+    Object.assign(this.ui, {
+      form: $('form'),
+      kernel: $('kernel'),
+      seeds: $('seeds'),
+      cells: $('cells'),
+      detail: $('detail'),
+    });
     this.axes = {};
     for (const a of ['x', 'y']) {
-      this.axes[a] = { key: $(`map-${a}-key`), from: $(`map-${a}-from`), to: $(`map-${a}-to`), steps: $(`map-${a}-steps`) };
+      this.axes[a] = { key: $(`${a}-key`), from: $(`${a}-from`), to: $(`${a}-to`), steps: $(`${a}-steps`) };
       const ax = this.axes[a];
       for (const [k, d] of Object.entries(KEYS)) ax.key.append(new Option(d.label, k));
       ax.key.addEventListener('change', () => this.fillRange(a));
@@ -79,13 +67,10 @@ export class MapPanel {
     this.fillRange('x');
     this.fillRange('y');
     this.ui.seeds.value = String(DEFAULT_SEEDS);
-    this.job = null;
-    this.generation = 0;
     this.ui.form.addEventListener('submit', (e) => {
       e.preventDefault();
       this.start();
     });
-    this.ui.cancel.addEventListener('click', () => this.cancel());
     const show = (e) => {
       const cell = e.target.closest('.map-cell');
       if (cell) this.ui.detail.textContent = cell.getAttribute('aria-label');
@@ -93,17 +78,6 @@ export class MapPanel {
     this.ui.cells.addEventListener('pointerover', show);
     this.ui.cells.addEventListener('focusin', show);
     this.setState('idle');
-  }
-
-  /** Stops the runs under way; while the map is being planned, drops the plan to come. */
-  cancel() {
-    if (this.job) {
-      this.job.cancel();
-    } else if (this.root.dataset.state === 'planning') {
-      this.generation++;
-      this.setState('cancelled');
-      this.ui.status.textContent = 'Cancelled before the first run.';
-    }
   }
 
   /** The kernels the map may run on, after the engine has said them. */
@@ -124,14 +98,6 @@ export class MapPanel {
     const from = ax.from.value.trim();
     if (from.includes(',')) return `${ax.key.value}=${from}`;
     return `${ax.key.value}=${from}..${ax.to.value.trim()}:${ax.steps.value.trim()}`;
-  }
-
-  setState(state) {
-    this.root.dataset.state = state;
-    const running = state === 'running' || state === 'planning';
-    this.ui.cancel.hidden = !running;
-    this.ui.start.disabled = running;
-    this.ui.progress.hidden = !running;
   }
 
   seedCount() {
@@ -191,95 +157,39 @@ export class MapPanel {
       this.ui.status.textContent = `Seeds: a whole number from 1 to ${MAX_SEEDS}.`;
       return;
     }
-    if (this.job) this.job.cancel();
-    const gen = ++this.generation;
     const seeds = Array.from({ length: n }, (_, i) => i + 1);
     const x = this.axisText('x');
     const y = this.axisText('y');
     const kernel = this.ui.kernel.value;
-    this.setState('planning');
-    this.ui.status.textContent = 'Planning the map…';
     this.ui.detail.textContent = '';
-    let link;
-    let plan;
-    try {
-      link = onKernel(String(await this.currentLink()).replace(/^#/, ''), kernel);
-      plan = await this.pool.request(REQ.MAP_PLAN, { link, x, y, seeds });
-    } catch (err) {
-      if (gen !== this.generation) return;
-      this.setState('idle');
-      this.ui.status.textContent = `The map cannot be planned: ${err.message}`;
-      return;
-    }
-    if (gen !== this.generation) return;
-    this.writeUrl(plan.x.spec, plan.y.spec, n, kernel);
-    this.plan = plan;
-    this.ui.of.textContent = `#${plan.link}`;
-    this.buildCells(plan, n);
-    const total = plan.runs.length;
-    const tally = plan.cells.map(() => ({ runs: 0, hangs: 0 }));
+    let tally = [];
     const dirty = new Set();
-    const t0 = performance.now();
-    this.ui.bar.max = total;
-    this.ui.bar.value = 0;
-    this.ui.count.textContent = `0 of ${total}`;
-    this.setState('running');
-    this.ui.status.textContent = `Running ${total.toLocaleString('en-US')} runs (${plan.cells.length} cells × ${n} seeds) in ${this.pool.size} worker${this.pool.size === 1 ? '' : 's'}…`;
-    let done = 0;
-    this.job = runPlan(this.pool, plan.runs, {
-      onResult: (r) => {
-        tally[r.cell].runs++;
-        if (HANGS.includes(r.kind)) tally[r.cell].hangs++;
-        dirty.add(r.cell);
+    const report = await this.runBatch({
+      plan: (link) => this.pool.request(REQ.MAP_PLAN, { link: onKernel(link, kernel), x, y, seeds }),
+      planned: (plan) => {
+        this.writeUrl(plan.x.spec, plan.y.spec, n, kernel);
+        this.plan = plan;
+        this.buildCells(plan, n);
+        tally = plan.cells.map(() => ({ runs: 0, hangs: 0 }));
       },
-      onDraw: (d) => {
-        done = d;
-        if (gen !== this.generation) return;
-        this.ui.bar.value = done;
-        this.ui.count.textContent = `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`;
+      what: (plan) => `${plan.cells.length} cells × ${n} seeds`,
+      runs: {
+        onResult: (r) => {
+          tally[r.cell].runs++;
+          if (HANGS.includes(r.kind)) tally[r.cell].hangs++;
+          dirty.add(r.cell);
+        },
+      },
+      draw: () => {
         for (const c of dirty) this.paintTally(c, tally[c]);
         dirty.clear();
       },
-      drawMs: DRAW_MS,
+      report: (plan, results) => this.pool.request(REQ.MAP_REPORT, { plan, results }),
+      partial: true,
+      cancelled: 'The cells show the runs that finished.',
+      show: (report) => this.showReport(report, n),
     });
-    const { finished, failures, cancelled } = await this.job.done;
-    this.job = null;
-    if (gen !== this.generation) return;
-    const ms = performance.now() - t0;
-    if (cancelled) {
-      this.setState('cancelled');
-      this.ui.status.textContent = `Cancelled after ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} runs.`;
-      if (finished.length === 0) return;
-      try {
-        const partial = await this.pool.request(REQ.MAP_REPORT, { plan, results: finished });
-        if (gen !== this.generation) return;
-        this.showReport(partial, n);
-        this.ui.status.textContent += ' The cells show the runs that finished.';
-      } catch {
-        // the tallies stay
-      }
-      return;
-    }
-    if (failures.length) {
-      this.setState('failed');
-      this.ui.status.textContent = `${failures.length} run${failures.length === 1 ? '' : 's'} failed: ${failures[0]}`;
-      return;
-    }
-    let report;
-    try {
-      report = await this.pool.request(REQ.MAP_REPORT, { plan, results: finished });
-    } catch (err) {
-      if (gen !== this.generation) return;
-      this.setState('failed');
-      this.ui.status.textContent = `The map's report failed: ${err.message}`;
-      return;
-    }
-    if (gen !== this.generation) return;
-    this.report = report;
-    this.showReport(report, n);
-    this.root.dataset.ms = String(Math.round(ms));
-    this.setState('done');
-    this.ui.status.textContent = `${total.toLocaleString('en-US')} runs in ${fmtMs(ms)} (${this.pool.size} worker${this.pool.size === 1 ? '' : 's'}).`;
+    if (report) this.report = report;
   }
 
   /** The heatmap's frame: y down the side (largest at the top), x along the bottom. */

@@ -11,22 +11,18 @@
 
 import uPlot from './vendor/uPlot.esm.js';
 import { REQ } from './protocol.js';
-import { runPlan } from './pool.js';
+import { BatchPanel } from './batch.js';
 
 export const DEFAULT_SEEDS = 10;
 export const MAX_SEEDS = 1000;
 export const DEFAULT_UNTIL = '3600s';
-/** The bar is redrawn at most this often while runs come in. */
-const DRAW_MS = 250;
 /** One colour per kernel, as the command line's SVG picture has them; past twelve, lines dash. */
 export const COLOURS = [
   '#d62728', '#ff7f0e', '#bcbd22', '#2ca02c', '#17becf', '#1f77b4',
   '#9467bd', '#e377c2', '#8c564b', '#7f7f7f', '#393b79', '#637939',
 ];
 
-const fmtMs = (ms) => (ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
 const pct = (r) => (r == null ? '—' : `${Math.round(r * 100)}%`);
-const count = (n) => n.toLocaleString('en-US');
 
 function cssVar(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -51,49 +47,38 @@ export function chartData(report) {
   return [xs, ...report.kernels.map((k) => xs.map((t) => aliveAt(k.curve, t)))];
 }
 
-export class SurvivalPanel {
+export class SurvivalPanel extends BatchPanel {
   /**
    * @param {HTMLElement} root  the survival section (index.html #survival)
    * @param {import('./pool.js').WorkerPool} pool
    * @param {() => Promise<string>} currentLink  the link of the scenario on screen
    */
   constructor(root, pool, currentLink) {
-    this.root = root;
-    this.pool = pool;
-    this.currentLink = currentLink;
-    const $ = (id) => root.querySelector(`#${id}`);
-    this.ui = {
-      form: $('survival-form'),
-      kernels: $('survival-kernels'),
-      seeds: $('survival-seeds'),
-      until: $('survival-until'),
-      start: $('survival-start'),
-      cancel: $('survival-cancel'),
-      progress: $('survival-progress'),
-      bar: $('survival-bar'),
-      count: $('survival-count'),
-      status: $('survival-status'),
-      of: $('survival-of'),
-      chart: $('survival-chart'),
-      table: $('survival-table'),
-      rule: $('survival-rule'),
-    };
+    super(root, pool, currentLink, 'survival', 'survival');
+    const $ = this.$;
+    Object.assign(this.ui, {
+      form: $('form'),
+      kernels: $('kernels'),
+      seeds: $('seeds'),
+      until: $('until'),
+      chart: $('chart'),
+      table: $('table'),
+      rule: $('rule'),
+    });
     this.ui.seeds.value = String(DEFAULT_SEEDS);
     this.ui.until.value = DEFAULT_UNTIL;
-    this.job = null;
-    this.generation = 0;
     this.plot = null;
     this.report = null;
     this.ui.form.addEventListener('submit', (e) => {
       e.preventDefault();
       this.start();
     });
-    this.ui.cancel.addEventListener('click', () => this.cancel());
     this.setState('idle');
   }
 
   /** The kernels, after the engine has said them: one box each, all ticked. */
   setKernels(kernels) {
+    this.order = kernels.map((k) => k.name || k);
     this.ui.kernels.replaceChildren();
     for (const k of kernels) {
       const name = k.name || k;
@@ -109,6 +94,17 @@ export class SurvivalPanel {
     }
   }
 
+  /** A kernel's place among all of them (its `i`-th line when the list is not known), so a
+   * kernel keeps its colour whichever others are ticked, as in the command line's picture. */
+  colourIndex(kernel, i) {
+    const at = (this.order || []).indexOf(kernel);
+    return at < 0 ? i : at;
+  }
+
+  colour(kernel, i) {
+    return COLOURS[this.colourIndex(kernel, i) % COLOURS.length];
+  }
+
   boxes() {
     return [...this.ui.kernels.querySelectorAll('input[type=checkbox]')];
   }
@@ -120,31 +116,12 @@ export class SurvivalPanel {
     return on.length === boxes.length ? [] : on;
   }
 
-  setState(state) {
-    this.root.dataset.state = state;
-    const running = state === 'running' || state === 'planning';
-    this.ui.cancel.hidden = !running;
-    this.ui.start.disabled = running;
-    this.ui.progress.hidden = !running;
-  }
-
   seedCount() {
     const v = this.ui.seeds.value.trim();
     const n = Number(v);
     const ok = /^\d+$/.test(v) && n >= 1 && n <= MAX_SEEDS;
     this.ui.seeds.setAttribute('aria-invalid', String(!ok));
     return ok ? n : null;
-  }
-
-  /** Stops the runs under way; while the survival is being planned, drops the plan to come. */
-  cancel() {
-    if (this.job) {
-      this.job.cancel();
-    } else if (this.root.dataset.state === 'planning') {
-      this.generation++;
-      this.setState('cancelled');
-      this.ui.status.textContent = 'Cancelled before the first run.';
-    }
   }
 
   /** Fills the form from the URL's query and runs the survival, when the URL holds one. */
@@ -186,78 +163,27 @@ export class SurvivalPanel {
       return;
     }
     const until = this.ui.until.value.trim();
-    if (this.job) this.job.cancel();
-    const gen = ++this.generation;
     const seeds = Array.from({ length: n }, (_, i) => i + 1);
-    this.setState('planning');
-    this.ui.status.textContent = 'Planning the survival…';
-    let plan;
-    try {
-      const link = String(await this.currentLink()).replace(/^#/, '');
-      plan = await this.pool.request(REQ.SURVIVAL_PLAN, { link, kernels, seeds, until: until || null });
-    } catch (err) {
-      if (gen !== this.generation) return;
-      this.setState('idle');
-      this.ui.status.textContent = `The survival cannot be planned: ${err.message}`;
-      return;
-    }
-    if (gen !== this.generation) return;
-    this.writeUrl(kernels, n, until || `${plan.untilS}s`);
-    this.ui.of.textContent = `#${plan.link}`;
-    const total = plan.runs.length;
-    const t0 = performance.now();
-    this.ui.bar.max = total;
-    this.ui.bar.value = 0;
-    this.ui.count.textContent = `0 of ${count(total)}`;
-    this.setState('running');
-    this.ui.status.textContent = `Running ${count(total)} runs (${plan.kernels.length} kernels × ${n} seeds, ${plan.untilS} s each) in ${this.pool.size} worker${this.pool.size === 1 ? '' : 's'}…`;
-    let done = 0;
-    this.job = runPlan(this.pool, plan.runs, {
-      jobOf: (r) => ({ type: REQ.SURVIVAL_RUN, fields: { link: r.link, kernel: r.cell } }),
-      resultOf: (r, v) => v,
-      onDraw: (d) => {
-        done = d;
-        if (gen !== this.generation) return;
-        this.ui.bar.value = done;
-        this.ui.count.textContent = `${count(done)} of ${count(total)}`;
+    const report = await this.runBatch({
+      plan: (link) => this.pool.request(REQ.SURVIVAL_PLAN, { link, kernels, seeds, until: until || null }),
+      planned: (plan) => this.writeUrl(kernels, n, until || `${plan.untilS}s`),
+      what: (plan) => `${plan.kernels.length} kernels × ${n} seeds, ${plan.untilS} s each`,
+      runs: {
+        jobOf: (r) => ({ type: REQ.SURVIVAL_RUN, fields: { link: r.link, kernel: r.cell } }),
+        resultOf: (r, v) => v,
       },
-      drawMs: DRAW_MS,
+      report: (plan, results) => this.pool.request(REQ.SURVIVAL_REPORT, { plan, results }),
+      cancelled: 'A curve needs every seed of its kernel, so none is drawn.',
+      show: (report) => this.show(report),
     });
-    const { finished, failures, cancelled } = await this.job.done;
-    this.job = null;
-    if (gen !== this.generation) return;
-    const ms = performance.now() - t0;
-    if (cancelled) {
-      this.setState('cancelled');
-      this.ui.status.textContent = `Cancelled after ${count(done)} of ${count(total)} runs: a curve needs every seed of its kernel, so none is drawn.`;
-      return;
-    }
-    if (failures.length) {
-      this.setState('failed');
-      this.ui.status.textContent = `${failures.length} run${failures.length === 1 ? '' : 's'} failed: ${failures[0]}`;
-      return;
-    }
-    let report;
-    try {
-      report = await this.pool.request(REQ.SURVIVAL_REPORT, { plan, results: finished });
-    } catch (err) {
-      if (gen !== this.generation) return;
-      this.setState('failed');
-      this.ui.status.textContent = `The survival's report failed: ${err.message}`;
-      return;
-    }
-    if (gen !== this.generation) return;
-    this.report = report;
-    this.show(report);
-    this.root.dataset.ms = String(Math.round(ms));
-    this.setState('done');
-    this.ui.status.textContent = `${count(total)} runs in ${fmtMs(ms)} (${this.pool.size} worker${this.pool.size === 1 ? '' : 's'}).`;
+    if (report) this.report = report;
   }
 
   show(report) {
     this.drawChart(report);
     this.fillTable(report);
-    this.ui.rule.textContent = `A run dies: ${report.rule}.${report.note ? ` Note: ${report.note}.` : ''}`;
+    const rule = String(report.rule).replace(/^./, (c) => c.toUpperCase());
+    this.ui.rule.textContent = `${rule}.${report.note ? ` Note: ${report.note}.` : ''}`;
   }
 
   /** One stepped line per kernel, the legend naming them. */
@@ -292,8 +218,8 @@ export class SurvivalPanel {
         { label: 'time', value: (u, v) => (v == null ? '–' : `${v.toFixed(1)} s`) },
         ...report.kernels.map((k, i) => ({
           label: k.kernel,
-          stroke: COLOURS[i % COLOURS.length],
-          dash: i >= COLOURS.length ? [6, 3] : undefined,
+          stroke: this.colour(k.kernel, i),
+          dash: this.colourIndex(k.kernel, i) >= COLOURS.length ? [6, 3] : undefined,
           width: 2,
           points: { show: false },
           paths: uPlot.paths.stepped({ align: 1 }),
@@ -333,7 +259,7 @@ export class SurvivalPanel {
       name.scope = 'row';
       const key = document.createElement('span');
       key.className = 'key';
-      key.style.background = COLOURS[i % COLOURS.length];
+      key.style.background = this.colour(k.kernel, i);
       name.append(key, ` ${k.kernel}`);
       name.title = k.description;
       tr.append(name);
