@@ -156,11 +156,23 @@ export class Controls {
 
     this.kernelSelect = r.querySelector('#kernel');
     this.kernelHint = r.querySelector('#kernel-hint');
+    // The what-if kernels are the 2008-06-30 kernel with another system's answer switched on,
+    // not those systems: they get a group of their own that says so.
+    let whatifs = null;
     for (const k of this.presets.kernels) {
       const o = document.createElement('option');
       o.value = k.name;
       o.textContent = k.name;
-      this.kernelSelect.append(o);
+      if (k.name.startsWith('whatif-')) {
+        if (!whatifs) {
+          whatifs = document.createElement('optgroup');
+          whatifs.label = 'what if DragonFly 2008-06-30 had done what Linux / FreeBSD do';
+          this.kernelSelect.append(whatifs);
+        }
+        whatifs.append(o);
+      } else {
+        this.kernelSelect.append(o);
+      }
     }
     this.kernelSelect.addEventListener('change', () => {
       const next = structuredClone(this.scenario);

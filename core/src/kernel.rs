@@ -12,7 +12,7 @@ use crate::disk::Disk;
 use crate::events::{EventKind, Events};
 use crate::fs::Vnode;
 use crate::kmalloc::{hammer_flusher, SlabZones};
-use crate::pageout::vm_pageout;
+use crate::pageout::{vm_launder, vm_pageout};
 use crate::policy::Policy;
 use crate::sched::{Kc, Sched, TKind, TState, ThreadFuture, Tid, EV_ACT, EV_DISK, TICK_US};
 use crate::trace::{Col, Console, Samples, ThreadSamples, NCOLS, SAMPLE_EVERY};
@@ -72,6 +72,11 @@ pub struct Kernel {
     /// Counters for the run summary (`events` is filled in from the scheduler when read).
     pub stats: Stats,
     pub pagedaemon: Tid,
+    /// What-if (Linux mempool): the pages set aside for buffer-cache allocations, wired.
+    pub mempool: Vec<u32>,
+    /// What-if (flusher, laundry): dirty file pages the pageout daemon handed over, as
+    /// (vnode, page index), oldest first.
+    pub launder_q: std::collections::VecDeque<(u16, u32)>,
 }
 
 impl Kernel {
@@ -231,6 +236,8 @@ impl Machine {
                 ..Stats::default()
             },
             pagedaemon: 0,
+            mempool: Vec::new(),
+            launder_q: std::collections::VecDeque::new(),
         };
         let k: Kc = Rc::new(RefCell::new(kernel));
         let mut futs: Vec<Option<ThreadFuture>> = Vec::new();
@@ -253,6 +260,11 @@ impl Machine {
                 u64::from(f0) * 4096,
                 u64::from(f0) * 4096 / (1024 * 1024)
             ));
+            // what-if, Linux mempool_create: the pool's pages are set aside at boot
+            let pool = kk.policy.mempool.pages();
+            while (kk.mempool.len() as u32) < pool {
+                kk.mempool_refill_one();
+            }
             kk.pagedaemon = kk.sched.spawn("pagedaemon".into(), TKind::PageDaemon);
             kk.sched.spawn("bufdaemon".into(), TKind::BufDaemon);
             kk.sched.spawn("bufdaemon_hw".into(), TKind::BufDaemonHw);
@@ -266,6 +278,22 @@ impl Machine {
                 .spawn("hammer_flusher".into(), TKind::Flusher);
             let period = s.hammer.flush_ms / crate::scenario::MS_PER_TICK;
             futs.push(Some(Box::pin(hammer_flusher(Rc::clone(&k), period))));
+        }
+        // what-if: the thread the pageout daemon hands dirty file pages to (the laundry thread
+        // when both are switched on)
+        let launder = {
+            let p = k.borrow().policy;
+            if p.laundry {
+                Some(("laundry", TKind::Laundry))
+            } else if p.flusher {
+                Some(("flush", TKind::Flush))
+            } else {
+                None
+            }
+        };
+        if let Some((name, kind)) = launder {
+            k.borrow_mut().sched.spawn(name.into(), kind);
+            futs.push(Some(Box::pin(vm_launder(Rc::clone(&k)))));
         }
         // where each writer is in its file; a warm machine has been writing for a while
         let starts = if s.warm {

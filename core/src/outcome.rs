@@ -15,11 +15,19 @@ fn wakers(wmesg: &str) -> (&'static str, &'static [TKind]) {
     match wmesg {
         "VMWait" => (
             "free+cache >= v_pageout_free_min (34 pages)",
-            &[PageDaemon, BufDaemon, BufDaemonHw],
+            &[PageDaemon, BufDaemon, BufDaemonHw, Flush, Laundry],
         ),
         "vmwait" | "pfault" => (
             "free+cache >= v_free_min",
-            &[PageDaemon, BufDaemon, BufDaemonHw],
+            &[PageDaemon, BufDaemon, BufDaemonHw, Flush, Laundry],
+        ),
+        "pageprocwait" => (
+            "a free page (it retries every tick)",
+            &[PageDaemon, BufDaemon, BufDaemonHw, Flush, Laundry],
+        ),
+        "mempool" => (
+            "a page returned to the mempool by buffer I/O completion",
+            &[BufDaemon, BufDaemonHw, Flush, Laundry],
         ),
         "flstik" => (
             "dirty buffer space to drain below the high-water mark",
@@ -40,6 +48,8 @@ fn describe(kind: TKind) -> &'static str {
         TKind::BufDaemonHw => {
             "writes heavy (HAMMER) dirty buffers, whose pages are released on completion"
         }
+        TKind::Flush => "writes the dirty file pages the pageout daemon handed it",
+        TKind::Laundry => "launders the dirty file pages the pageout daemon set aside",
         _ => "",
     }
 }
@@ -299,7 +309,13 @@ impl Kernel {
         let nodes = &graph.nodes;
         let mut stuck: Vec<bool> = nodes
             .iter()
-            .map(|w| !(w.timed && matches!(w.wmesg.as_str(), "VMWait" | "vmwait" | "pfault")))
+            .map(|w| {
+                !(w.timed
+                    && matches!(
+                        w.wmesg.as_str(),
+                        "VMWait" | "vmwait" | "pfault" | "pageprocwait" | "mempool"
+                    ))
+            })
             .collect();
         loop {
             let mut changed = false;

@@ -7,12 +7,64 @@ use crate::kernel::Kernel;
 use crate::sched::{tsleep, Chan, Kc, TKind, Wake};
 use crate::vm::{
     TailRun, ACT_ADVANCE, ACT_MAX, MARKER_SCAN, NONE, OBJ_ANON, OBJ_KERNEL, OBJ_VNODE0, PG_BUSY,
-    PG_DIRTY, PG_MARKER, PG_REFERENCED, PG_VALID, PG_WINATCFLS, PQ_ACTIVE, PQ_CACHE, PQ_INACTIVE,
+    PG_DIRTY, PG_LAUNDER, PG_MARKER, PG_REFERENCED, PG_VALID, PG_WINATCFLS, PQ_ACTIVE, PQ_CACHE,
+    PQ_INACTIVE,
 };
 use crate::HZ;
 
 /// `vm_max_launder`.
 const VM_MAX_LAUNDER: i64 = 32;
+
+/// What-if: the most pages waiting for the flush or laundry thread at once.
+const LAUNDER_QUEUE: usize = 256;
+
+/// What-if: the flush thread (Linux) or the laundry thread (FreeBSD) — the one that writes the
+/// dirty file pages the pageout daemon handed over, through the same `vm_pageout_clean` and
+/// UIO_NOCOPY VOP_WRITE the daemon used, so that when it sleeps in the filesystem or the
+/// allocator the daemon goes on scanning. It locks the vnode as the daemon does (LK_TIMELOCK
+/// with f043c4c79c); a page that changed meanwhile is skipped.
+pub async fn vm_launder(k: Kc) {
+    loop {
+        let next = k.borrow_mut().launder_q.pop_front();
+        let Some((vp, pi)) = next else {
+            tsleep(&k, Chan::Launder, "psleep", 0).await;
+            continue;
+        };
+        let (p, timo) = {
+            let mut kk = k.borrow_mut();
+            let p = kk.vm.lookup(OBJ_VNODE0 + vp as u8, pi);
+            if p != NONE {
+                kk.vm.pages[p as usize].flags &= !PG_LAUNDER;
+            }
+            let timo = if kk.policy.vnode_lock_timeout {
+                HZ / 10
+            } else {
+                0
+            };
+            (p, timo)
+        };
+        if p == NONE {
+            continue;
+        }
+        if vn_lock(&k, vp, timo).await {
+            let still = {
+                let kk = k.borrow();
+                let pg = kk.vm.pages[p as usize];
+                pg.queue == PQ_INACTIVE
+                    && pg.obj() == OBJ_VNODE0 + vp as u8
+                    && pg.pindex() == pi
+                    && pg.flags & (PG_BUSY | PG_DIRTY) == PG_DIRTY
+                    && pg.busy == 0
+            };
+            if still {
+                vm_pageout_clean(&k, p, vp).await;
+            }
+            vn_unlock(&k, vp);
+        } else {
+            k.borrow_mut().stats.pageout_lock_miss += 1;
+        }
+    }
+}
 
 /// `vm_pageout()`: the daemon's main loop (§3.1).
 pub async fn vm_pageout(k: Kc) {
@@ -240,7 +292,27 @@ impl Kernel {
             self.vm.requeue(m, PQ_INACTIVE);
             return Step::Next(next);
         }
-        Step::Launder(m, u16::from(pg.obj() - OBJ_VNODE0))
+        let vp = u16::from(pg.obj() - OBJ_VNODE0);
+        if self.policy.laundry || self.policy.flusher {
+            // what-if: the daemon writes no file pages itself; it hands the page over and moves on
+            self.launder_handoff(m, vp);
+            return Step::Next(next);
+        }
+        Step::Launder(m, vp)
+    }
+
+    /// What-if (Linux: reclaim marks the folio and wakes the flusher threads; FreeBSD: the page
+    /// goes to the laundry): a dirty file page found by the inactive scan is marked, queued for
+    /// the flush or laundry thread, which is woken, and stays on the inactive queue. A page
+    /// already handed over, or one that finds the queue full, just goes to the tail.
+    fn launder_handoff(&mut self, m: u32, vp: u16) {
+        let pg = self.vm.pages[m as usize];
+        if pg.flags & PG_LAUNDER == 0 && self.launder_q.len() < LAUNDER_QUEUE {
+            self.vm.pages[m as usize].flags |= PG_LAUNDER;
+            self.launder_q.push_back((vp, pg.pindex()));
+            self.sched.wakeup(Chan::Launder);
+        }
+        self.vm.requeue(m, PQ_INACTIVE);
     }
 
     /// `vm_pageout_clean` for anonymous memory: `m` and the dirty anonymous pages after it on the

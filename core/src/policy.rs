@@ -44,6 +44,39 @@ pub enum BdSpeedup {
     Fixed0707,
 }
 
+/// What if `allocbuf` had a Linux-style mempool for buffer-cache pages (`mm/mempool.c`): how
+/// many pages are set aside at boot. `off` is DragonFly as it was.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Mempool {
+    /// No pool: DragonFly as it was.
+    #[default]
+    #[serde(rename = "off")]
+    Off,
+    /// `MAXBSIZE/PAGE_SIZE` pages: one 64 KB buffer.
+    #[serde(rename = "16")]
+    P16,
+    /// `2*MAXBSIZE/PAGE_SIZE` pages, the size of `v_pageout_free_min`'s buffer term: two 64 KB
+    /// buffers (the what-if preset's size).
+    #[serde(rename = "32")]
+    P32,
+    /// `4*MAXBSIZE/PAGE_SIZE` pages.
+    #[serde(rename = "64")]
+    P64,
+}
+
+impl Mempool {
+    /// Pages in the pool.
+    pub fn pages(self) -> u32 {
+        let per_buf = crate::buf::MAXBSIZE / crate::buf::PAGE_SIZE;
+        match self {
+            Mempool::Off => 0,
+            Mempool::P16 => per_buf,
+            Mempool::P32 => 2 * per_buf,
+            Mempool::P64 => 4 * per_buf,
+        }
+    }
+}
+
 /// Every mechanism the June/July 2008 commits switched, one field each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -70,6 +103,27 @@ pub struct Policy {
     pub bd_speedup: BdSpeedup,
     /// f043c4c79c: vnode locks time out after hz/10, so the pageout daemon's LK_TIMELOCK works.
     pub vnode_lock_timeout: bool,
+    // ---- what-ifs: how Linux and FreeBSD answer the same load (kernel-2008.md §7) ----------
+    /// What if (Linux `PF_MEMALLOC`, `mm/page_alloc.c` ALLOC_NO_WATERMARKS): the pageout daemon
+    /// may take free pages down to the last one, the whole reserve below `v_free_reserved`.
+    #[serde(default)]
+    pub pf_memalloc: bool,
+    /// What if (Linux `mm/mempool.c`): buffer-cache pages come from a preallocated pool when the
+    /// allocator says no; buffer I/O completion refills it; the wait for it is at most 5 s.
+    #[serde(default)]
+    pub mempool: Mempool,
+    /// What if (Linux `mm/vmscan.c`, no filesystem writeback from reclaim): the pageout daemon
+    /// hands dirty file pages to a "flush" thread and moves on instead of writing them itself.
+    #[serde(default)]
+    pub flusher: bool,
+    /// What if (FreeBSD `vm_wait_doms()`, "pageprocwait"): the pageout daemon's `vm_wait`
+    /// sleeps one tick and retries, never longer.
+    #[serde(default)]
+    pub pageprocwait: bool,
+    /// What if (FreeBSD 12's laundry thread): a "laundry" thread of the pageout daemon writes
+    /// the dirty file pages; the daemon itself only frees and caches clean ones.
+    #[serde(default)]
+    pub laundry: bool,
 }
 
 impl Policy {
@@ -109,15 +163,23 @@ pub enum KernelPreset {
     /// A week later: count-based dirty limit, bd_speedup fixed, quieter warning.
     #[serde(rename = "dfly-2008-07-08")]
     Dfly20080708,
+    /// What if DragonFly 2008-06-30 had done what Linux does (not Linux itself).
+    #[serde(rename = "whatif-linux")]
+    WhatifLinux,
+    /// What if DragonFly 2008-06-30 had done what FreeBSD does (not FreeBSD itself).
+    #[serde(rename = "whatif-freebsd")]
+    WhatifFreebsd,
 }
 
 impl KernelPreset {
     /// All presets, oldest first.
-    pub const ALL: [KernelPreset; 4] = [
+    pub const ALL: [KernelPreset; 6] = [
         KernelPreset::Dfly20080629,
         KernelPreset::Dfly20080630,
         KernelPreset::Dfly20080701,
         KernelPreset::Dfly20080708,
+        KernelPreset::WhatifLinux,
+        KernelPreset::WhatifFreebsd,
     ];
 
     /// The name used in links and on the command line.
@@ -127,6 +189,8 @@ impl KernelPreset {
             KernelPreset::Dfly20080630 => "dfly-2008-06-30",
             KernelPreset::Dfly20080701 => "dfly-2008-07-01",
             KernelPreset::Dfly20080708 => "dfly-2008-07-08",
+            KernelPreset::WhatifLinux => "whatif-linux",
+            KernelPreset::WhatifFreebsd => "whatif-freebsd",
         }
     }
 
@@ -150,6 +214,17 @@ impl KernelPreset {
             KernelPreset::Dfly20080708 => {
                 "a week later: dirty count limit, bd_speedup fixed, warning only when severe"
             }
+            KernelPreset::WhatifLinux => {
+                "what if DragonFly 2008-06-30 had done what Linux does: the pageout daemon may use \
+                 the whole reserve (PF_MEMALLOC), buffer pages from a mempool refilled by I/O \
+                 completion, a flush thread writes dirty file pages instead of the daemon; \
+                 a what-if on the 2008 kernel, not Linux"
+            }
+            KernelPreset::WhatifFreebsd => {
+                "what if DragonFly 2008-06-30 had done what FreeBSD does: the pageout daemon's \
+                 vm_wait sleeps one tick (pageprocwait) and a laundry thread writes dirty file \
+                 pages; a what-if on the 2008 kernel, not FreeBSD"
+            }
         }
     }
 
@@ -167,6 +242,11 @@ impl KernelPreset {
             dirty_limit: DirtyLimit::Bytes0628,
             bd_speedup: BdSpeedup::Any0628,
             vnode_lock_timeout: false,
+            pf_memalloc: false,
+            mempool: Mempool::Off,
+            flusher: false,
+            pageprocwait: false,
+            laundry: false,
         };
         let fix = Policy {
             bio: BioVariant::Fix0701,
@@ -180,6 +260,7 @@ impl KernelPreset {
             dirty_limit: DirtyLimit::Bytes0628,
             bd_speedup: BdSpeedup::Inverted0630,
             vnode_lock_timeout: true,
+            ..pre
         };
         match self {
             KernelPreset::Dfly20080629 => pre,
@@ -194,6 +275,17 @@ impl KernelPreset {
                 dirty_limit: DirtyLimit::BytesCount0707,
                 bd_speedup: BdSpeedup::Fixed0707,
                 ..fix
+            },
+            KernelPreset::WhatifLinux => Policy {
+                pf_memalloc: true,
+                mempool: Mempool::P32,
+                flusher: true,
+                ..KernelPreset::Dfly20080630.policy()
+            },
+            KernelPreset::WhatifFreebsd => Policy {
+                pageprocwait: true,
+                laundry: true,
+                ..KernelPreset::Dfly20080630.policy()
             },
         }
     }
@@ -225,6 +317,16 @@ pub struct PolicyOverrides {
     pub bd_speedup: Option<BdSpeedup>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vnode_lock_timeout: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pf_memalloc: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mempool: Option<Mempool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flusher: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pageprocwait: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub laundry: Option<bool>,
 }
 
 impl PolicyOverrides {
@@ -246,6 +348,11 @@ impl PolicyOverrides {
             dirty_limit: self.dirty_limit.unwrap_or(base.dirty_limit),
             bd_speedup: self.bd_speedup.unwrap_or(base.bd_speedup),
             vnode_lock_timeout: self.vnode_lock_timeout.unwrap_or(base.vnode_lock_timeout),
+            pf_memalloc: self.pf_memalloc.unwrap_or(base.pf_memalloc),
+            mempool: self.mempool.unwrap_or(base.mempool),
+            flusher: self.flusher.unwrap_or(base.flusher),
+            pageprocwait: self.pageprocwait.unwrap_or(base.pageprocwait),
+            laundry: self.laundry.unwrap_or(base.laundry),
         }
     }
 
@@ -334,7 +441,7 @@ pub struct Mechanism {
 }
 
 /// Every mechanism, in link-key order.
-pub const MECHANISMS: [Mechanism; 11] = [
+pub const MECHANISMS: [Mechanism; 16] = [
     Mechanism {
         key: "bio",
         field: "bio",
@@ -423,6 +530,47 @@ pub const MECHANISMS: [Mechanism; 11] = [
         commit: "f043c4c79c",
         values: &["off", "on"],
     },
+    // ---- what-ifs (kernel-2008.md §7): not in any DragonFly kernel; off in every dfly preset --
+    Mechanism {
+        key: "memalloc",
+        field: "pfMemalloc",
+        label: "what if: PF_MEMALLOC (Linux)",
+        explain: "what if the pageout daemon could take free pages down to the last one, the whole reserve below v_free_reserved, as Linux's kswapd may (ALLOC_NO_WATERMARKS), not just the 2-page interrupt reserve; DragonFly never did this",
+        commit: "what-if: Linux mm/page_alloc.c",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "mempool",
+        field: "mempool",
+        label: "what if: buffer-page mempool (Linux)",
+        explain: "what if allocbuf drew from a pool of pages set aside at boot (16 = MAXBSIZE/PAGE_SIZE pages, 32, 64) when the allocator says no, the pool refilled as buffer I/O completes, waiting at most 5 s for it instead of in vm_wait, like Linux's mempool_alloc; DragonFly never did this",
+        commit: "what-if: Linux mm/mempool.c",
+        values: &["off", "16", "32", "64"],
+    },
+    Mechanism {
+        key: "flusher",
+        field: "flusher",
+        label: "what if: a flusher writes, not the daemon (Linux)",
+        explain: "what if the pageout daemon never wrote file pages itself: it marks a dirty file page, hands it to a flush thread and moves on, as Linux reclaim wakes the flusher threads; DragonFly never did this",
+        commit: "what-if: Linux mm/vmscan.c",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "pageprocwait",
+        field: "pageprocwait",
+        label: "what if: pageprocwait (FreeBSD)",
+        explain: "what if the pageout daemon's vm_wait slept one tick and retried (\"pageprocwait\"), as FreeBSD's vm_wait_doms does, instead of sleeping in VMWait until 34 pages are free; DragonFly never did this",
+        commit: "what-if: FreeBSD sys/vm/vm_page.c",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "laundry",
+        field: "laundry",
+        label: "what if: a laundry thread (FreeBSD)",
+        explain: "what if a laundry thread of the pageout daemon (with its VM_ALLOC_SYSTEM) wrote the dirty file pages and the daemon itself only freed and cached clean ones, as in FreeBSD 12; DragonFly never did this",
+        commit: "what-if: FreeBSD sys/vm/vm_pageout.c",
+        values: &["off", "on"],
+    },
 ];
 
 fn onoff(v: bool) -> &'static str {
@@ -459,6 +607,16 @@ impl Policy {
                 BdSpeedup::Fixed0707 => "fixed",
             },
             "vlocktimo" => onoff(self.vnode_lock_timeout),
+            "memalloc" => onoff(self.pf_memalloc),
+            "mempool" => match self.mempool {
+                Mempool::Off => "off",
+                Mempool::P16 => "16",
+                Mempool::P32 => "32",
+                Mempool::P64 => "64",
+            },
+            "flusher" => onoff(self.flusher),
+            "pageprocwait" => onoff(self.pageprocwait),
+            "laundry" => onoff(self.laundry),
             _ => return None,
         })
     }
@@ -480,6 +638,11 @@ impl PolicyOverrides {
             "dirtylimit" => self.dirty_limit.is_some(),
             "bdspeedup" => self.bd_speedup.is_some(),
             "vlocktimo" => self.vnode_lock_timeout.is_some(),
+            "memalloc" => self.pf_memalloc.is_some(),
+            "mempool" => self.mempool.is_some(),
+            "flusher" => self.flusher.is_some(),
+            "pageprocwait" => self.pageprocwait.is_some(),
+            "laundry" => self.laundry.is_some(),
             _ => false,
         };
         if set {
@@ -528,7 +691,19 @@ impl PolicyOverrides {
                     _ => BdSpeedup::Fixed0707,
                 })
             }
-            _ => self.vnode_lock_timeout = Some(on),
+            "vlocktimo" => self.vnode_lock_timeout = Some(on),
+            "memalloc" => self.pf_memalloc = Some(on),
+            "mempool" => {
+                self.mempool = Some(match value {
+                    "16" => Mempool::P16,
+                    "32" => Mempool::P32,
+                    "64" => Mempool::P64,
+                    _ => Mempool::Off,
+                })
+            }
+            "flusher" => self.flusher = Some(on),
+            "pageprocwait" => self.pageprocwait = Some(on),
+            _ => self.laundry = Some(on),
         }
         Ok(())
     }

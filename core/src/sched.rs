@@ -55,6 +55,10 @@ pub enum Chan {
     Io(u32),
     /// The HAMMER flusher's idle sleep ("hmrwwa").
     Flusher,
+    /// What-if: the buffer-page mempool's wait queue ("mempool", `pool->wait` in Linux).
+    Mempool,
+    /// What-if: the flush or laundry thread's work queue (its idle "psleep").
+    Launder,
 }
 
 /// Why a sleep ended.
@@ -85,6 +89,10 @@ pub enum TKind {
     Flusher,
     /// A process an intervention starts to call sync(2).
     Sync,
+    /// What-if (Linux): the flusher the pageout daemon hands dirty file pages to ("flush").
+    Flush,
+    /// What-if (FreeBSD): the pageout daemon's laundry thread ("laundry").
+    Laundry,
 }
 
 /// Thread state.
@@ -159,6 +167,8 @@ pub fn starvable(wmesg: &str) -> bool {
             | "vnlock"
             | "getblk"
             | "pgtblk"
+            | "mempool"
+            | "pageprocwait"
     )
 }
 

@@ -398,3 +398,156 @@ fn a_writer_in_bd_wait_wakes_once_its_share_of_dirty_data_has_retired() {
     assert_eq!(k.borrow().sched.threads[t].state, TState::Runnable);
     k.borrow_mut().bc.dirtybufspace = 0;
 }
+
+// ---- what-ifs: how Linux and FreeBSD answer the same load (kernel-2008.md §7) ----------------
+
+/// The thread the boot spawned with `kind`.
+fn thread_of(k: &crate::sched::Kc, kind: crate::sched::TKind) -> usize {
+    let kk = k.borrow();
+    let t = kk.sched.threads.iter().position(|th| th.kind == kind);
+    t.unwrap_or_else(|| panic!("no {kind:?} thread"))
+}
+
+#[test]
+fn what_if_pf_memalloc_the_pageout_daemon_takes_the_last_free_page() {
+    for (kernel, last) in [
+        (KernelPreset::Dfly20080630, 2),
+        (KernelPreset::WhatifLinux, 0),
+    ] {
+        let m = machine(128, kernel);
+        let k = &m.k;
+        let t = user_thread(k);
+        let _held = squeeze_to(k, 2);
+        let mut kk = k.borrow_mut();
+        kk.sched.cur = t;
+        assert_eq!(
+            kk.vm_page_alloc(OBJ_KERNEL, 0, N | S),
+            NONE,
+            "{kernel:?}: nobody else"
+        );
+        kk.sched.cur = PD;
+        while kk.vm_page_alloc(OBJ_KERNEL, 0, N) != NONE {}
+        assert_eq!(kk.vm.fc(), last, "{kernel:?}");
+    }
+}
+
+#[test]
+fn what_if_mempool_allocbuf_draws_on_the_pool_sleeps_on_it_and_io_completion_refills_it() {
+    let m = machine(128, KernelPreset::WhatifLinux);
+    let k = &m.k;
+    let t = user_thread(k);
+    let size = crate::buf::MAXBSIZE / PAGE_SIZE * 2;
+    assert_eq!(k.borrow().mempool.len() as u32, size, "set aside at boot");
+    let mut held = squeeze_to(k, 0);
+    for i in 0..size {
+        let mut f = Box::pin(bio_page_alloc(k, OBJ_VNODE0, i, 1));
+        let Poll::Ready(p) = poll_as(k, t, f.as_mut()) else {
+            panic!("the pool has pages")
+        };
+        assert_ne!(p, NONE);
+        let kk = k.borrow();
+        assert_eq!(kk.vm.lookup(OBJ_VNODE0, i), p, "the page is in the object");
+    }
+    assert!(k.borrow().mempool.is_empty());
+    k.borrow().check_invariants().unwrap();
+    // the pool is empty: sleep on it, 5 s at most, not in vm_wait
+    let mut f = Box::pin(bio_page_alloc(k, OBJ_VNODE0, size, 1));
+    assert!(poll_as(k, t, f.as_mut()).is_pending());
+    {
+        let kk = k.borrow();
+        let th = &kk.sched.threads[t];
+        assert_eq!(
+            (th.wmesg, th.path, th.timed),
+            ("mempool", "mempool_alloc", true)
+        );
+    }
+    // an I/O completion that gives pages back refills the pool and wakes the sleeper
+    release(k, &mut held, 3);
+    k.borrow_mut().mempool_free(3);
+    assert_eq!(k.borrow().mempool.len(), 3);
+    assert_eq!(k.borrow().sched.threads[t].state, TState::Runnable);
+    assert_eq!(
+        poll_as(k, t, f.as_mut()),
+        Poll::Ready(NONE),
+        "allocbuf retries"
+    );
+    // below v_free_reserved only the pages a completion gave back go in
+    k.borrow_mut().mempool_free(0);
+    assert_eq!(k.borrow().mempool.len(), 3);
+    k.borrow().check_invariants().unwrap();
+}
+
+#[test]
+fn what_if_pageprocwait_the_pageout_daemon_and_its_laundry_thread_sleep_one_tick() {
+    let m = machine(128, KernelPreset::WhatifFreebsd);
+    let k = &m.k;
+    let laundry = thread_of(k, crate::sched::TKind::Laundry);
+    let _held = squeeze_to(k, 0);
+    for t in [PD, laundry] {
+        let mut f = Box::pin(vm_wait(k, 0, "test"));
+        assert!(poll_as(k, t, f.as_mut()).is_pending());
+        let (wmesg, timed) = {
+            let kk = k.borrow();
+            (kk.sched.threads[t].wmesg, kk.sched.threads[t].timed)
+        };
+        assert_eq!((wmesg, timed), ("pageprocwait", true), "thread {t}");
+        let seq = k.borrow().sched.threads[t].sleep_seq;
+        k.borrow_mut().sched.timeout(t, seq);
+        assert!(poll_as(k, t, f.as_mut()).is_ready());
+    }
+    // anyone else still waits for v_free_min, with no timeout
+    let u = user_thread(k);
+    let mut f = Box::pin(vm_wait(k, 0, "test"));
+    assert!(poll_as(k, u, f.as_mut()).is_pending());
+    assert_eq!(k.borrow().sched.threads[u].wmesg, "vmwait");
+}
+
+#[test]
+fn what_if_the_laundry_thread_allocates_like_the_pageout_daemon_and_the_flusher_does_not() {
+    let m = machine(128, KernelPreset::WhatifFreebsd);
+    let k = &m.k;
+    let laundry = thread_of(k, crate::sched::TKind::Laundry);
+    assert!(k.borrow().systhread(laundry), "a thread of pageproc");
+    let m = machine(128, KernelPreset::WhatifLinux);
+    let flush = thread_of(&m.k, crate::sched::TKind::Flush);
+    assert!(!m.k.borrow().systhread(flush), "an ordinary kernel thread");
+}
+
+#[test]
+fn what_if_the_pageout_daemon_hands_dirty_file_pages_over_and_moves_on() {
+    use crate::pageout::vm_pageout_scan;
+    use crate::sched::TKind;
+    use crate::vm::{PG_LAUNDER, PG_WINATCFLS};
+    for (kernel, kind) in [
+        (KernelPreset::WhatifLinux, TKind::Flush),
+        (KernelPreset::WhatifFreebsd, TKind::Laundry),
+    ] {
+        let m = machine(128, kernel);
+        let k = &m.k;
+        let worker = thread_of(k, kind);
+        // the worker idles until it is handed a page
+        let mut idle = Box::pin(crate::pageout::vm_launder(std::rc::Rc::clone(k)));
+        assert!(poll_as(k, worker, idle.as_mut()).is_pending());
+        let p = {
+            let mut kk = k.borrow_mut();
+            kk.sched.cur = PD;
+            let p = kk.vm_page_alloc(OBJ_VNODE0, 7, N);
+            kk.vm.pages[p as usize].flags = PG_VALID | PG_DIRTY | PG_WINATCFLS;
+            kk.vm.enqueue_tail(p, PQ_INACTIVE);
+            p
+        };
+        let _held = squeeze_to(k, 100);
+        let mut scan = Box::pin(vm_pageout_scan(k, 0));
+        assert!(
+            poll_as(k, PD, scan.as_mut()).is_ready(),
+            "{kernel:?}: the scan never blocks in the filesystem"
+        );
+        let kk = k.borrow();
+        let pg = kk.vm.pages[p as usize];
+        assert_eq!(pg.queue, PQ_INACTIVE, "{kernel:?}");
+        assert_eq!(pg.flags & (PG_DIRTY | PG_LAUNDER), PG_DIRTY | PG_LAUNDER);
+        assert_eq!(kk.launder_q.iter().copied().collect::<Vec<_>>(), [(0, 7)]);
+        assert_eq!(kk.sched.threads[worker].state, TState::Runnable);
+        assert_eq!(kk.stats.pageouts, 0, "the daemon wrote nothing itself");
+    }
+}

@@ -82,6 +82,46 @@ fn the_july_8_warning_rule_only_matters_when_an_emergency_allocation_leaves_memo
     }
 }
 
+/// The what-ifs of kernel-2008.md §7 — not DragonFly mechanisms but Linux's and FreeBSD's answers
+/// on the 2008-06-30 kernel — each with a value and the shipped scenario it changes.
+const WHAT_IFS: [(&str, &str, ScenarioPreset); 5] = [
+    ("memalloc", "on", ScenarioPreset::HammerLockup),
+    ("mempool", "32", ScenarioPreset::HammerLockup),
+    ("flusher", "on", ScenarioPreset::HammerLockup),
+    ("pageprocwait", "on", ScenarioPreset::Emergency),
+    ("laundry", "on", ScenarioPreset::HammerLockup),
+];
+
+#[test]
+fn every_what_if_changes_the_shipped_scenario_it_names() {
+    for (key, value, preset) in WHAT_IFS {
+        let base = preset.scenario();
+        let changed = link::apply(&base, &[(key, value)]).unwrap();
+        assert_ne!(changed.policy(), base.policy(), "{key}={value}");
+        assert_ne!(
+            hash(&changed),
+            hash(&base),
+            "{key}={value}: {}",
+            preset.name()
+        );
+    }
+    // every what-if is listed, and is off in every DragonFly kernel
+    let listed: Vec<&str> = WHAT_IFS.iter().map(|w| w.0).collect();
+    let whatifs: Vec<&str> = MECHANISMS
+        .iter()
+        .filter(|m| m.commit.starts_with("what-if"))
+        .map(|m| m.key)
+        .collect();
+    assert_eq!(listed, whatifs);
+    for k in pageout_core::KernelPreset::ALL {
+        if k.name().starts_with("dfly-") {
+            for key in &listed {
+                assert_eq!(k.policy().get(key), Some("off"), "{} {key}", k.name());
+            }
+        }
+    }
+}
+
 /// Short random scenarios within the limits.
 fn scenarios() -> impl Strategy<Value = Scenario> {
     (
@@ -90,6 +130,8 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
             "dfly-2008-06-30",
             "dfly-2008-07-01",
             "dfly-2008-07-08",
+            "whatif-linux",
+            "whatif-freebsd",
         ]),
         prop::sample::select(vec!["32M", "48M", "64M", "96M", "128M"]),
         0u32..=3,

@@ -12,7 +12,9 @@ export type KernelPresetName =
   | "dfly-2008-06-29"
   | "dfly-2008-06-30"
   | "dfly-2008-07-01"
-  | "dfly-2008-07-08";
+  | "dfly-2008-07-08"
+  | "whatif-linux"
+  | "whatif-freebsd";
 
 /** Filesystem of the workload's files. */
 export type FsKind = "hammer" | "ufs";
@@ -26,7 +28,10 @@ export type DirtyLimit = "bytes" | "bytes+count";
 /** `bd_speedup()` guard. */
 export type BdSpeedup = "any" | "inverted" | "fixed";
 
-/** Every mechanism of the July 2008 fix, one field each. */
+/** What-if buffer-page mempool size in pages (`off` = no pool). */
+export type Mempool = "off" | "16" | "32" | "64";
+
+/** Every mechanism of the July 2008 fix, one field each, then the what-ifs. */
 export interface Policy {
   bio: BioVariant;
   recoverbufpages: boolean;
@@ -39,6 +44,16 @@ export interface Policy {
   dirtyLimit: DirtyLimit;
   bdSpeedup: BdSpeedup;
   vnodeLockTimeout: boolean;
+  /** What-if (Linux PF_MEMALLOC): the pageout daemon may take free pages down to the last. */
+  pfMemalloc: boolean;
+  /** What-if (Linux mempool): pages set aside for buffer-cache allocations. */
+  mempool: Mempool;
+  /** What-if (Linux): a flush thread writes dirty file pages, not the pageout daemon. */
+  flusher: boolean;
+  /** What-if (FreeBSD): the pageout daemon's vm_wait sleeps one tick. */
+  pageprocwait: boolean;
+  /** What-if (FreeBSD): a laundry thread writes dirty file pages, not the pageout daemon. */
+  laundry: boolean;
 }
 
 /** Per-mechanism overrides on top of a kernel preset; absent = the preset's value. */

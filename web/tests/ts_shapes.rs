@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use pageout_core::account::{SleepCount, ThreadAccount};
 use pageout_core::events::{Event, EventKind};
-use pageout_core::policy::MECHANISMS;
+use pageout_core::policy::{Mempool, MECHANISMS};
 use pageout_core::scenario::intervention::{Action, Intervention};
 use pageout_core::scenario::link::LinkError;
 use pageout_core::{
@@ -210,6 +210,10 @@ fn api_string_unions_match_the_engine_enums() {
                 BdSpeedup::Inverted0630,
                 BdSpeedup::Fixed0707,
             ]),
+        ),
+        (
+            "Mempool",
+            names([Mempool::Off, Mempool::P16, Mempool::P32, Mempool::P64]),
         ),
     ];
     for (name, engine) in checks {

@@ -9,11 +9,11 @@ use crate::kernel::Kernel;
 use crate::kmalloc::hammer_alloc_mem_record;
 use crate::list::{Index, Link, Lists, NIL};
 use crate::msg;
-use crate::policy::BioVariant;
+use crate::policy::{BioVariant, Mempool};
 use crate::sched::{tsleep, Chan, Kc, Tid};
 use crate::vm::{
-    vm_wait, NONE, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_VALID, PQ_CACHE, VM_ALLOC_INTERRUPT,
-    VM_ALLOC_NORMAL, VM_ALLOC_SYSTEM,
+    vm_wait, NONE, OBJ_KERNEL, OBJ_VNODE0, PG_BUSY, PG_DIRTY, PG_VALID, PQ_CACHE, PQ_FREE,
+    PQ_WIRED, VM_ALLOC_INTERRUPT, VM_ALLOC_NORMAL, VM_ALLOC_SYSTEM,
 };
 
 pub const PAGE_SIZE: u32 = 4096;
@@ -516,6 +516,7 @@ impl Kernel {
             pg.busy -= 1;
         }
         self.bufm(b).flags &= !(B_WRITEIO | B_READIO);
+        let fc = self.vm.fc();
         if bp.has(B_ASYNC) {
             if bp.has(B_NOCACHE | B_INVAL | B_RELBUF) {
                 self.brelse(b);
@@ -526,6 +527,63 @@ impl Kernel {
             self.bufm(b).flags |= B_DONE;
             self.sched.wakeup(Chan::Io(b));
         }
+        if self.policy.mempool != Mempool::Off {
+            let released = self.vm.fc().saturating_sub(fc);
+            self.mempool_free(released);
+        }
+    }
+
+    /// What-if, Linux `mempool_alloc()`'s second step: a page from the pool, made the page
+    /// `vm_page_alloc` would have returned (hard-busy, in the object, in no queue); NONE when
+    /// the pool is empty.
+    pub fn mempool_alloc(&mut self, obj: u8, pi: u32) -> u32 {
+        let Some(p) = self.mempool.pop() else {
+            return NONE;
+        };
+        self.vm.unqueue(p);
+        self.vm.remove(p);
+        let pg = &mut self.vm.pages[p as usize];
+        pg.wire = 0;
+        pg.flags = PG_BUSY;
+        pg.busy = 0;
+        pg.set_act(0);
+        self.vm.insert(p, obj, pi);
+        p
+    }
+
+    /// What-if, Linux `mempool_free()` at buffer I/O completion: the pages the completion just
+    /// gave back (`released`) go to the pool first while it is short; so does any page a
+    /// VM_ALLOC_NORMAL allocation could take (free + cache above `v_free_reserved`). Wakes the
+    /// pool's sleepers when a page went in.
+    pub fn mempool_free(&mut self, mut released: u32) {
+        let size = self.policy.mempool.pages() as usize;
+        let mut put = false;
+        while self.mempool.len() < size
+            && self.vm.fc() > 0
+            && (released > 0 || self.vm.fc() > self.vm.t.v_free_reserved)
+        {
+            released = released.saturating_sub(1);
+            self.mempool_refill_one();
+            put = true;
+        }
+        if put {
+            self.sched.wakeup(Chan::Mempool);
+        }
+    }
+
+    /// Moves one free (or cached) page into the pool: wired, kernel memory. free + cache > 0.
+    pub(crate) fn mempool_refill_one(&mut self) {
+        if self.vm.free_count() == 0 {
+            self.vm.free_cached(self.vm.head(PQ_CACHE));
+        }
+        let p = self.vm.head(PQ_FREE);
+        self.vm.unqueue(p);
+        self.vm.insert(p, OBJ_KERNEL, 0);
+        let pg = &mut self.vm.pages[p as usize];
+        pg.flags = PG_VALID;
+        pg.wire = 1;
+        self.vm.enqueue_tail(p, PQ_WIRED);
+        self.mempool.push(p);
     }
 
     /// `vfs_busy_pages`: soft-busy the pages for I/O.
@@ -858,6 +916,22 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
         }
         kk.policy
     };
+    if policy.mempool != Mempool::Off {
+        // what-if, Linux mempool_alloc(): the allocator said no, so take a page from the pool
+        let m = k.borrow_mut().mempool_alloc(obj, pi);
+        if m != NONE {
+            return m;
+        }
+        if policy.bio == BioVariant::Pre0630 {
+            // the pool is empty: sleep on it until I/O completion returns a page, at most 5 s
+            // (io_schedule_timeout(5*HZ)), instead of in vm_wait; allocbuf then tries again
+            tsleep(k, Chan::Mempool, "mempool", 5 * crate::HZ)
+                .from("mempool_alloc")
+                .await;
+            k.borrow_mut().vm.vm_pageout_deficit += i64::from(deficit);
+            return NONE;
+        }
+    }
     if policy.bio == BioVariant::Pre0630 {
         // "must allocate system pages since blocking here could intefere with paging I/O":
         // and when even those are gone, sleep until the pageout daemon frees some — forever.

@@ -34,6 +34,9 @@ pub const PG_REFERENCED: u8 = 4;
 pub const PG_BUSY: u8 = 8;
 pub const PG_WINATCFLS: u8 = 16;
 pub const PG_MARKER: u8 = 32;
+/// What-if (flusher, laundry): the pageout daemon handed this dirty page to the flush or laundry
+/// thread, which has not written it yet (Linux's PG_reclaim plays this part).
+pub const PG_LAUNDER: u8 = 64;
 
 /// Object ids: 0 none, 1 anonymous, 2 kernel, 3.. vnodes.
 pub const OBJ_NONE: u8 = 0;
@@ -363,6 +366,8 @@ impl Kernel {
         match th.kind {
             TKind::PageDaemon => true,
             TKind::BufDaemon | TKind::BufDaemonHw => self.policy.systhread_bufdaemons,
+            // FreeBSD's laundry thread is a thread of pageproc: `curproc == pageproc` promotes it
+            TKind::Laundry => true,
             _ => false,
         }
     }
@@ -372,7 +377,11 @@ impl Kernel {
         self.sched.threads.get(t).is_some_and(|th| {
             matches!(
                 th.kind,
-                TKind::PageDaemon | TKind::BufDaemon | TKind::BufDaemonHw
+                TKind::PageDaemon
+                    | TKind::BufDaemon
+                    | TKind::BufDaemonHw
+                    | TKind::Flush
+                    | TKind::Laundry
             )
         })
     }
@@ -382,6 +391,11 @@ impl Kernel {
     pub fn vm_page_alloc(&mut self, obj: u8, pindex: u32, mut flags: u8) -> u32 {
         if self.systhread(self.sched.cur) {
             flags |= VM_ALLOC_SYSTEM;
+        }
+        if self.policy.pf_memalloc && self.sched.cur == self.pagedaemon {
+            // what-if, Linux PF_MEMALLOC: the reclaimer ignores the watermarks, down to the last
+            // free page (DragonFly's only reclaimer is the pageout daemon)
+            flags |= VM_ALLOC_INTERRUPT;
         }
         let r = self.vm.t.v_free_reserved;
         let i = self.vm.t.v_interrupt_free_min;
@@ -470,7 +484,7 @@ impl Kernel {
         if pg.queue != PQ_HELD {
             self.vm.unqueue(p);
         }
-        self.vm.pages[p as usize].flags &= !(PG_REFERENCED | PG_WINATCFLS);
+        self.vm.pages[p as usize].flags &= !(PG_REFERENCED | PG_WINATCFLS | PG_LAUNDER);
         self.vm.enqueue_tail(p, PQ_CACHE);
         self.stats.pages_freed += 1;
         self.vm_page_free_wakeup();
@@ -585,7 +599,20 @@ impl Kernel {
 /// free+cache ≥ `v_pageout_free_min`; anyone else wakes the daemon and sleeps "vmwait" until
 /// not `vm_page_count_min()`. `timo` in ticks, 0 = forever.
 /// `from` names the caller (`bio_page_alloc`, `kmem_slab_alloc`), shown with the wait.
+/// What-if (FreeBSD `vm_wait_doms()`): with `pageprocwait` the pageout daemon, and its laundry
+/// thread, sleep one tick ("pageprocwait") whatever `timo` asked for, and retry.
 pub async fn vm_wait(k: &Kc, timo: u64, from: &'static str) {
+    let pageproc = {
+        let kk = k.borrow();
+        let cur = kk.sched.cur;
+        let laundry = kk
+            .sched
+            .threads
+            .get(cur)
+            .is_some_and(|th| th.kind == TKind::Laundry);
+        kk.policy.pageprocwait && (cur == kk.pagedaemon || laundry)
+    };
+    let timo = if pageproc { 1 } else { timo };
     let (chan, wmesg) = {
         let mut kk = k.borrow_mut();
         if timo == 0 && kk.systhread_kind(kk.sched.cur) {
@@ -606,6 +633,7 @@ pub async fn vm_wait(k: &Kc, timo: u64, from: &'static str) {
             (Chan::FreeCount, "vmwait")
         }
     };
+    let wmesg = if pageproc { "pageprocwait" } else { wmesg };
     tsleep(k, chan, wmesg, timo).from(from).await;
 }
 
