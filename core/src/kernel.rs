@@ -72,6 +72,11 @@ pub struct Kernel {
     /// Counters for the run summary (`events` is filled in from the scheduler when read).
     pub stats: Stats,
     pub pagedaemon: Tid,
+    /// The rate limit of the 2012 `bio_page_alloc` warning (one a second).
+    pub biokrate: crate::buf::Krate,
+    /// `vm_pagedaemon_time` (c3feb36a35): the tick the pageout daemon last got on; the emergency
+    /// pager takes over when it is 2 s old while paging is needed.
+    pub vm_pagedaemon_time: u64,
 }
 
 impl Kernel {
@@ -231,6 +236,8 @@ impl Machine {
                 ..Stats::default()
             },
             pagedaemon: 0,
+            biokrate: crate::buf::Krate::default(),
+            vm_pagedaemon_time: 0,
         };
         let k: Kc = Rc::new(RefCell::new(kernel));
         let mut futs: Vec<Option<ThreadFuture>> = Vec::new();
@@ -266,6 +273,13 @@ impl Machine {
                 .spawn("hammer_flusher".into(), TKind::Flusher);
             let period = s.hammer.flush_ms / crate::scenario::MS_PER_TICK;
             futs.push(Some(Box::pin(hammer_flusher(Rc::clone(&k), period))));
+        }
+        if s.policy().emergency_pager {
+            // c3feb36a35: the second pageout daemon (SI_ORDER_ANY, after the first)
+            k.borrow_mut()
+                .sched
+                .spawn("emergpager".into(), TKind::EmergPager);
+            futs.push(Some(Box::pin(crate::pageout::vm_emergpager(Rc::clone(&k)))));
         }
         // where each writer is in its file; a warm machine has been writing for a while
         let starts = if s.warm {

@@ -15,11 +15,11 @@ fn wakers(wmesg: &str) -> (&'static str, &'static [TKind]) {
     match wmesg {
         "VMWait" => (
             "free+cache >= v_pageout_free_min (34 pages)",
-            &[PageDaemon, BufDaemon, BufDaemonHw],
+            &[PageDaemon, BufDaemon, BufDaemonHw, EmergPager],
         ),
         "vmwait" | "pfault" => (
             "free+cache >= v_free_min",
-            &[PageDaemon, BufDaemon, BufDaemonHw],
+            &[PageDaemon, BufDaemon, BufDaemonHw, EmergPager],
         ),
         "flstik" => (
             "dirty buffer space to drain below the high-water mark",
@@ -40,6 +40,7 @@ fn describe(kind: TKind) -> &'static str {
         TKind::BufDaemonHw => {
             "writes heavy (HAMMER) dirty buffers, whose pages are released on completion"
         }
+        TKind::EmergPager => "pages anonymous memory out to swap when the pageout daemon is stuck",
         _ => "",
     }
 }

@@ -17,6 +17,12 @@ pub enum BioVariant {
     /// 02dede15d4: the warning is printed only when memory is still severe afterwards.
     #[serde(rename = "fix-0708")]
     Fix0708,
+    /// 55b50bd522 (2012-01): three tries (normal, then the system reserve — the interrupt reserve
+    /// too for system threads —, then again after `vm_wait(hz/20+1)`), no recoverbufpages, a
+    /// warning rate-limited to one a second naming the thread, then `vm_wait(hz/20+1)` for
+    /// system threads or `vm_wait(hz/2+1)` for others, and NULL.
+    #[serde(rename = "fix-2012")]
+    Fix2012,
 }
 
 /// How the dirty-buffer limits are computed (§4.2).
@@ -70,6 +76,22 @@ pub struct Policy {
     pub bd_speedup: BdSpeedup,
     /// f043c4c79c: vnode locks time out after hz/10, so the pageout daemon's LK_TIMELOCK works.
     pub vnode_lock_timeout: bool,
+    /// 55b50bd522: brelse/bqrelse/vfs_vmio_release give a clean buffer's pages back to the VM when
+    /// `vm_page_count_min()` instead of `vm_page_count_severe()`.
+    #[serde(default)]
+    pub relbuf_min: bool,
+    /// 55b50bd522: `hammer_vop_write()` `bawrite()`s on IO_ASYNC (the pageout daemon's putpages)
+    /// instead of `bdwrite()`.
+    #[serde(default)]
+    pub hammer_pageout_bawrite: bool,
+    /// 55b50bd522: the flusher finalizes as soon as memory is severe, checked per record
+    /// (`hammer_sync_record_callback`), not only at the meta-data limits.
+    #[serde(default)]
+    pub hammer_flusher_vmcheck: bool,
+    /// c3feb36a35 (2017-08): a second pageout daemon, `emergpager`, takes over for anonymous
+    /// memory when the primary has not got on for 2 s.
+    #[serde(default)]
+    pub emergency_pager: bool,
 }
 
 impl Policy {
@@ -80,14 +102,14 @@ impl Policy {
             if self.recoverbufpages {
                 out.push((
                     "recoverbufpages",
-                    "recoverbufpages=on needs bio=fix-0701 or fix-0708",
+                    "recoverbufpages=on needs bio=fix-0701 or a later bio_page_alloc()",
                 ));
             }
             if self.interrupt_retry {
-                out.push(("interrupt", "interrupt=on needs bio=fix-0701 or fix-0708"));
+                out.push(("interrupt", "interrupt=on needs bio=fix-0701 or a later bio_page_alloc()"));
             }
             if self.timed_vm_wait {
-                out.push(("timedwait", "timedwait=on needs bio=fix-0701 or fix-0708"));
+                out.push(("timedwait", "timedwait=on needs bio=fix-0701 or a later bio_page_alloc()"));
             }
         }
         out
@@ -109,15 +131,24 @@ pub enum KernelPreset {
     /// A week later: count-based dirty limit, bd_speedup fixed, quieter warning.
     #[serde(rename = "dfly-2008-07-08")]
     Dfly20080708,
+    /// The "3:00 a.m." fix (55b50bd522): bio_page_alloc rewritten, pages freed at min, HAMMER
+    /// bawrite()s pageout data, the flusher checks memory per record.
+    #[serde(rename = "dfly-2012-01")]
+    Dfly201201,
+    /// The emergency pageout daemon (c3feb36a35) on top of the 2012 kernel.
+    #[serde(rename = "dfly-2017-08")]
+    Dfly201708,
 }
 
 impl KernelPreset {
     /// All presets, oldest first.
-    pub const ALL: [KernelPreset; 4] = [
+    pub const ALL: [KernelPreset; 6] = [
         KernelPreset::Dfly20080629,
         KernelPreset::Dfly20080630,
         KernelPreset::Dfly20080701,
         KernelPreset::Dfly20080708,
+        KernelPreset::Dfly201201,
+        KernelPreset::Dfly201708,
     ];
 
     /// The name used in links and on the command line.
@@ -127,6 +158,8 @@ impl KernelPreset {
             KernelPreset::Dfly20080630 => "dfly-2008-06-30",
             KernelPreset::Dfly20080701 => "dfly-2008-07-01",
             KernelPreset::Dfly20080708 => "dfly-2008-07-08",
+            KernelPreset::Dfly201201 => "dfly-2012-01",
+            KernelPreset::Dfly201708 => "dfly-2017-08",
         }
     }
 
@@ -150,6 +183,12 @@ impl KernelPreset {
             KernelPreset::Dfly20080708 => {
                 "a week later: dirty count limit, bd_speedup fixed, warning only when severe"
             }
+            KernelPreset::Dfly201201 => {
+                "the 3:00 a.m. fix (55b50bd522): bio_page_alloc's three tries without recoverbufpages, pages freed at min, HAMMER bawrite()s pageout data, flusher checks memory"
+            }
+            KernelPreset::Dfly201708 => {
+                "2012 plus the emergency pageout daemon (c3feb36a35): a second daemon pages out anonymous memory when the first is stuck"
+            }
         }
     }
 
@@ -167,6 +206,10 @@ impl KernelPreset {
             dirty_limit: DirtyLimit::Bytes0628,
             bd_speedup: BdSpeedup::Any0628,
             vnode_lock_timeout: false,
+            relbuf_min: false,
+            hammer_pageout_bawrite: false,
+            hammer_flusher_vmcheck: false,
+            emergency_pager: false,
         };
         let fix = Policy {
             bio: BioVariant::Fix0701,
@@ -180,6 +223,10 @@ impl KernelPreset {
             dirty_limit: DirtyLimit::Bytes0628,
             bd_speedup: BdSpeedup::Inverted0630,
             vnode_lock_timeout: true,
+            relbuf_min: false,
+            hammer_pageout_bawrite: false,
+            hammer_flusher_vmcheck: false,
+            emergency_pager: false,
         };
         match self {
             KernelPreset::Dfly20080629 => pre,
@@ -194,6 +241,25 @@ impl KernelPreset {
                 dirty_limit: DirtyLimit::BytesCount0707,
                 bd_speedup: BdSpeedup::Fixed0707,
                 ..fix
+            },
+            // base: dfly-2011-11 once merged
+            KernelPreset::Dfly201201 => Policy {
+                bio: BioVariant::Fix2012,
+                recoverbufpages: false,
+                relbuf_min: true,
+                hammer_pageout_bawrite: true,
+                hammer_flusher_vmcheck: true,
+                ..KernelPreset::Dfly20080708.policy()
+            },
+            // base: dfly-2011-11 once merged
+            KernelPreset::Dfly201708 => Policy {
+                bio: BioVariant::Fix2012,
+                recoverbufpages: false,
+                relbuf_min: true,
+                hammer_pageout_bawrite: true,
+                hammer_flusher_vmcheck: true,
+                emergency_pager: true,
+                ..KernelPreset::Dfly20080708.policy()
             },
         }
     }
@@ -225,6 +291,14 @@ pub struct PolicyOverrides {
     pub bd_speedup: Option<BdSpeedup>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vnode_lock_timeout: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relbuf_min: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hammer_pageout_bawrite: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hammer_flusher_vmcheck: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emergency_pager: Option<bool>,
 }
 
 impl PolicyOverrides {
@@ -246,6 +320,14 @@ impl PolicyOverrides {
             dirty_limit: self.dirty_limit.unwrap_or(base.dirty_limit),
             bd_speedup: self.bd_speedup.unwrap_or(base.bd_speedup),
             vnode_lock_timeout: self.vnode_lock_timeout.unwrap_or(base.vnode_lock_timeout),
+            relbuf_min: self.relbuf_min.unwrap_or(base.relbuf_min),
+            hammer_pageout_bawrite: self
+                .hammer_pageout_bawrite
+                .unwrap_or(base.hammer_pageout_bawrite),
+            hammer_flusher_vmcheck: self
+                .hammer_flusher_vmcheck
+                .unwrap_or(base.hammer_flusher_vmcheck),
+            emergency_pager: self.emergency_pager.unwrap_or(base.emergency_pager),
         }
     }
 
@@ -334,14 +416,14 @@ pub struct Mechanism {
 }
 
 /// Every mechanism, in link-key order.
-pub const MECHANISMS: [Mechanism; 11] = [
+pub const MECHANISMS: [Mechanism; 15] = [
     Mechanism {
         key: "bio",
         field: "bio",
         label: "bio_page_alloc()",
-        explain: "pre-0630: allocbuf sleeps forever in vm_wait when a page is missing; fix-0701/0708: try harder, then retry",
-        commit: "4ecf7cc9c0, 02dede15d4",
-        values: &["pre-0630", "fix-0701", "fix-0708"],
+        explain: "pre-0630: allocbuf sleeps forever in vm_wait when a page is missing; fix-0701/0708: try harder, then retry; fix-2012: three tries, a rate-limited warning, a short wait",
+        commit: "4ecf7cc9c0, 02dede15d4, 55b50bd522",
+        values: &["pre-0630", "fix-0701", "fix-0708", "fix-2012"],
     },
     Mechanism {
         key: "recoverbufpages",
@@ -423,6 +505,38 @@ pub const MECHANISMS: [Mechanism; 11] = [
         commit: "f043c4c79c",
         values: &["off", "on"],
     },
+    Mechanism {
+        key: "relbufmin",
+        field: "relbufMin",
+        label: "buffer release frees at min",
+        explain: "brelse/bqrelse give a clean buffer's pages back to the VM below v_free_min, not only below v_free_severe",
+        commit: "55b50bd522",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "hammerbawrite",
+        field: "hammerPageoutBawrite",
+        label: "HAMMER bawrite on pageout",
+        explain: "the pageout daemon's HAMMER write starts the I/O at once (bawrite) instead of leaving a dirty buffer (bdwrite)",
+        commit: "55b50bd522",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "flushervm",
+        field: "hammerFlusherVmcheck",
+        label: "HAMMER flusher checks memory",
+        explain: "the flusher finalizes per record as soon as memory is severe, so HAMMER's records do not pile up until its next pass",
+        commit: "55b50bd522",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "emergpager",
+        field: "emergencyPager",
+        label: "emergency pageout daemon",
+        explain: "a second daemon pages out anonymous memory only when the first has not got on for 2 s, skipping the vnodes it is stuck on",
+        commit: "c3feb36a35",
+        values: &["off", "on"],
+    },
 ];
 
 fn onoff(v: bool) -> &'static str {
@@ -441,6 +555,7 @@ impl Policy {
                 BioVariant::Pre0630 => "pre-0630",
                 BioVariant::Fix0701 => "fix-0701",
                 BioVariant::Fix0708 => "fix-0708",
+                BioVariant::Fix2012 => "fix-2012",
             },
             "recoverbufpages" => onoff(self.recoverbufpages),
             "interrupt" => onoff(self.interrupt_retry),
@@ -459,6 +574,10 @@ impl Policy {
                 BdSpeedup::Fixed0707 => "fixed",
             },
             "vlocktimo" => onoff(self.vnode_lock_timeout),
+            "relbufmin" => onoff(self.relbuf_min),
+            "hammerbawrite" => onoff(self.hammer_pageout_bawrite),
+            "flushervm" => onoff(self.hammer_flusher_vmcheck),
+            "emergpager" => onoff(self.emergency_pager),
             _ => return None,
         })
     }
@@ -480,6 +599,10 @@ impl PolicyOverrides {
             "dirtylimit" => self.dirty_limit.is_some(),
             "bdspeedup" => self.bd_speedup.is_some(),
             "vlocktimo" => self.vnode_lock_timeout.is_some(),
+            "relbufmin" => self.relbuf_min.is_some(),
+            "hammerbawrite" => self.hammer_pageout_bawrite.is_some(),
+            "flushervm" => self.hammer_flusher_vmcheck.is_some(),
+            "emergpager" => self.emergency_pager.is_some(),
             _ => false,
         };
         if set {
@@ -504,7 +627,8 @@ impl PolicyOverrides {
                 self.bio = Some(match value {
                     "pre-0630" => BioVariant::Pre0630,
                     "fix-0701" => BioVariant::Fix0701,
-                    _ => BioVariant::Fix0708,
+                    "fix-0708" => BioVariant::Fix0708,
+                    _ => BioVariant::Fix2012,
                 })
             }
             "recoverbufpages" => self.recoverbufpages = Some(on),
@@ -528,7 +652,11 @@ impl PolicyOverrides {
                     _ => BdSpeedup::Fixed0707,
                 })
             }
-            _ => self.vnode_lock_timeout = Some(on),
+            "vlocktimo" => self.vnode_lock_timeout = Some(on),
+            "relbufmin" => self.relbuf_min = Some(on),
+            "hammerbawrite" => self.hammer_pageout_bawrite = Some(on),
+            "flushervm" => self.hammer_flusher_vmcheck = Some(on),
+            _ => self.emergency_pager = Some(on),
         }
         Ok(())
     }

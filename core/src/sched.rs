@@ -55,6 +55,8 @@ pub enum Chan {
     Io(u32),
     /// The HAMMER flusher's idle sleep ("hmrwwa").
     Flusher,
+    /// `&vm_pagedaemon_time`: the emergency pageout daemon's "psleep" (c3feb36a35).
+    PagedaemonTime,
 }
 
 /// Why a sleep ended.
@@ -85,6 +87,8 @@ pub enum TKind {
     Flusher,
     /// A process an intervention starts to call sync(2).
     Sync,
+    /// `emergpager`: the second, emergency pageout daemon (c3feb36a35, 2017).
+    EmergPager,
 }
 
 /// Thread state.

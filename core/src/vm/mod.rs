@@ -311,7 +311,7 @@ impl Kernel {
             return false; // boot, before any thread exists
         };
         match th.kind {
-            TKind::PageDaemon => true,
+            TKind::PageDaemon | TKind::EmergPager => true,
             TKind::BufDaemon | TKind::BufDaemonHw => self.policy.systhread_bufdaemons,
             _ => false,
         }
@@ -322,7 +322,7 @@ impl Kernel {
         self.sched.threads.get(t).is_some_and(|th| {
             matches!(
                 th.kind,
-                TKind::PageDaemon | TKind::BufDaemon | TKind::BufDaemonHw
+                TKind::PageDaemon | TKind::BufDaemon | TKind::BufDaemonHw | TKind::EmergPager
             )
         })
     }
