@@ -106,10 +106,16 @@ impl Policy {
                 ));
             }
             if self.interrupt_retry {
-                out.push(("interrupt", "interrupt=on needs bio=fix-0701 or a later bio_page_alloc()"));
+                out.push((
+                    "interrupt",
+                    "interrupt=on needs bio=fix-0701 or a later bio_page_alloc()",
+                ));
             }
             if self.timed_vm_wait {
-                out.push(("timedwait", "timedwait=on needs bio=fix-0701 or a later bio_page_alloc()"));
+                out.push((
+                    "timedwait",
+                    "timedwait=on needs bio=fix-0701 or a later bio_page_alloc()",
+                ));
             }
         }
         out

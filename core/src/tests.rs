@@ -565,13 +565,12 @@ fn emergpager(k: &crate::sched::Kc) -> usize {
 fn only_the_2017_kernel_has_an_emergency_pager() {
     for kernel in KernelPreset::ALL {
         let m = machine(128, kernel);
-        let has = m
-            .k
-            .borrow()
-            .sched
-            .threads
-            .iter()
-            .any(|t| t.name == "emergpager");
+        let has =
+            m.k.borrow()
+                .sched
+                .threads
+                .iter()
+                .any(|t| t.name == "emergpager");
         assert_eq!(has, kernel.policy().emergency_pager, "{kernel:?}");
     }
 }

@@ -195,7 +195,10 @@ fn the_2012_warning_names_real_threads_at_most_once_a_second() {
         })
         .collect();
     assert!(warned.len() >= 2, "{warned:?}");
-    assert!(warned.iter().all(|(_, who)| names.contains(who)), "{warned:?}");
+    assert!(
+        warned.iter().all(|(_, who)| names.contains(who)),
+        "{warned:?}"
+    );
     assert!(warned.windows(2).all(|w| w[0].0 != w[1].0), "{warned:?}");
 }
 
@@ -229,7 +232,9 @@ fn the_emergency_pager_pages_a_hog_out_while_the_daemon_is_stuck() {
     assert!(!lines.iter().any(|t| t.starts_with("Emergency pager")));
     let (b, lines) = outcome_of(&format!("{l}&emergpager=on"));
     assert_eq!(b, OutcomeKind::Survived);
-    assert!(lines.iter().any(|t| t == pageout_core::msg::EMERG_PAGER_RUNNING));
+    assert!(lines
+        .iter()
+        .any(|t| t == pageout_core::msg::EMERG_PAGER_RUNNING));
     // without anonymous memory it has nothing to page: the report's lockup stays
     assert_eq!(
         outcome_of("v=1&preset=dfly-2008-06-30&ram=64M&seed=19&emergpager=on").0,
