@@ -26,6 +26,7 @@ const KINDS = {
   hang: ['hang', 'bad'],
   starved: ['starved', 'warn'],
   intervention: ['intervention', 'act'],
+  'emergency-pager': ['emergency pager takes over', 'warn'],
 };
 
 /**

@@ -44,11 +44,13 @@ pub enum EventKind {
     Starved,
     /// A timed intervention of the scenario took effect.
     Intervention,
+    /// The emergency pageout daemon took over from a stuck pageout daemon (c3feb36a35).
+    EmergencyPager,
 }
 
 impl EventKind {
     /// Every kind, in the order of the enum.
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 18] = [
         EventKind::BelowTarget,
         EventKind::BelowMin,
         EventKind::BelowSevere,
@@ -66,6 +68,7 @@ impl EventKind {
         EventKind::Hang,
         EventKind::Starved,
         EventKind::Intervention,
+        EventKind::EmergencyPager,
     ];
 
     /// The name the JSON and the page use (`interrupt-reserve`).
@@ -88,6 +91,7 @@ impl EventKind {
             EventKind::Hang => "hang",
             EventKind::Starved => "starved",
             EventKind::Intervention => "intervention",
+            EventKind::EmergencyPager => "emergency-pager",
         }
     }
 }

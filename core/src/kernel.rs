@@ -72,6 +72,11 @@ pub struct Kernel {
     /// Counters for the run summary (`events` is filled in from the scheduler when read).
     pub stats: Stats,
     pub pagedaemon: Tid,
+    /// The rate limit of the 2012 `bio_page_alloc` warning (one a second).
+    pub biokrate: crate::buf::Krate,
+    /// `vm_pagedaemon_time` (c3feb36a35): the tick the pageout daemon last got on; the emergency
+    /// pager takes over when it is 2 s old while paging is needed.
+    pub vm_pagedaemon_time: u64,
     /// What-if (Linux mempool): the pages set aside for buffer-cache allocations, wired.
     pub mempool: Vec<u32>,
     /// What-if (flusher, laundry): dirty file pages the pageout daemon handed over, as
@@ -236,6 +241,8 @@ impl Machine {
                 ..Stats::default()
             },
             pagedaemon: 0,
+            biokrate: crate::buf::Krate::default(),
+            vm_pagedaemon_time: 0,
             mempool: Vec::new(),
             launder_q: std::collections::VecDeque::new(),
         };
@@ -278,6 +285,13 @@ impl Machine {
                 .spawn("hammer_flusher".into(), TKind::Flusher);
             let period = s.hammer.flush_ms / crate::scenario::MS_PER_TICK;
             futs.push(Some(Box::pin(hammer_flusher(Rc::clone(&k), period))));
+        }
+        if s.policy().emergency_pager {
+            // c3feb36a35: the second pageout daemon (SI_ORDER_ANY, after the first)
+            k.borrow_mut()
+                .sched
+                .spawn("emergpager".into(), TKind::EmergPager);
+            futs.push(Some(Box::pin(crate::pageout::vm_emergpager(Rc::clone(&k)))));
         }
         // what-if: the thread the pageout daemon hands dirty file pages to (the laundry thread
         // when both are switched on)

@@ -109,9 +109,16 @@ async fn kmem_slab_alloc(k: &Kc) {
 }
 
 impl Kernel {
-    /// A HAMMER write completed: its record waits for the flusher.
+    /// A HAMMER write completed: its record waits for the flusher. With `flushervm`
+    /// (55b50bd522) the flusher finalizes as soon as memory is severe: in the kernel
+    /// `hammer_sync_record_callback()` calls `hammer_flusher_finalize()` after any record when
+    /// `vm_page_count_severe()`; the model's flusher has no records of its own to walk, so the
+    /// finished record wakes it now instead of at its next pass.
     pub fn hammer_record_done(&mut self) {
         self.hammer.finished += 1;
+        if self.policy.hammer_flusher_vmcheck && self.vm.count_severe() {
+            self.sched.wakeup(Chan::Flusher);
+        }
     }
 
     /// The flusher finalized every finished record: free them, and give wholly free zones back

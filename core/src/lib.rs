@@ -53,6 +53,14 @@ pub mod msg {
     pub const EMERG: &str = "bio_page_alloc: WARNING emergency page allocation";
     /// It failed; the caller sleeps up to 5 s and retries.
     pub const EMERG_FAIL: &str = "bio_page_alloc: WARNING emergency page allocation failed";
+    /// 55b50bd522 (2012-01): three tries failed; followed by the thread's name (`td_comm`),
+    /// at most once a second (`krateprintf`).
+    pub const EXHAUSTED_2012: &str =
+        "Warning: bio_page_alloc: memory exhausted during bufcache page allocation from ";
+    /// c3feb36a35 (2017-08): the emergency pageout daemon takes over.
+    pub const EMERG_PAGER_RUNNING: &str = "Emergency pager running";
+    /// The primary pageout daemon got on again.
+    pub const EMERG_PAGER_FINISHED: &str = "Emergency pager finished";
 }
 
 /// Where a run stands after a call to `advance`.

@@ -15,11 +15,25 @@ fn wakers(wmesg: &str) -> (&'static str, &'static [TKind]) {
     match wmesg {
         "VMWait" => (
             "free+cache >= v_pageout_free_min (34 pages)",
-            &[PageDaemon, BufDaemon, BufDaemonHw, Flush, Laundry],
+            &[
+                PageDaemon,
+                BufDaemon,
+                BufDaemonHw,
+                Flush,
+                Laundry,
+                EmergPager,
+            ],
         ),
         "vmwait" | "pfault" => (
             "free+cache >= v_free_min",
-            &[PageDaemon, BufDaemon, BufDaemonHw, Flush, Laundry],
+            &[
+                PageDaemon,
+                BufDaemon,
+                BufDaemonHw,
+                Flush,
+                Laundry,
+                EmergPager,
+            ],
         ),
         "pageprocwait" => (
             "a free page (it retries every tick)",
@@ -50,6 +64,7 @@ fn describe(kind: TKind) -> &'static str {
         }
         TKind::Flush => "writes the dirty file pages the pageout daemon handed it",
         TKind::Laundry => "launders the dirty file pages the pageout daemon set aside",
+        TKind::EmergPager => "pages anonymous memory out to swap when the pageout daemon is stuck",
         _ => "",
     }
 }

@@ -93,9 +93,77 @@ pub async fn vm_pageout(k: Kc) {
                 k.borrow_mut().vm_pageout_page_stats(&mut fullintervalcount);
                 continue;
             }
+            // c3feb36a35: wake the emergency pager so it can monitor us (no-op without one)
+            k.borrow_mut().sched.wakeup(Chan::PagedaemonTime);
         }
         vm_pageout_scan(&k, pass).await;
         k.borrow_mut().vm.vm_pageout_deficit = 0;
+    }
+}
+
+/// `vm_pageout_thread()` as the emergency pageout daemon `emergpager` (c3feb36a35, 2017): while
+/// paging is needed it looks every second at `vm_pagedaemon_time`; when the pageout daemon has
+/// not stamped it for 2 s ("Emergency pager running") it runs the same scan, skipping every
+/// vnode-backed page, so that it only pages anonymous memory out to swap and never takes the VFS
+/// locks or buffers the daemon is stuck on; it never kills for want of swap. When the daemon
+/// stamps the time again: "Emergency pager finished".
+pub async fn vm_emergpager(k: Kc) {
+    let mut pass: u32 = 0;
+    let mut emrunning = false;
+    loop {
+        let needed = k.borrow().vm.vm_pages_needed;
+        let timo = if needed { HZ } else { 10 * HZ };
+        tsleep(&k, Chan::PagedaemonTime, "psleep", timo).await;
+        {
+            let mut kk = k.borrow_mut();
+            if !kk.vm.vm_pages_needed {
+                pass = 0;
+                continue;
+            }
+            if kk.sched.tick().saturating_sub(kk.vm_pagedaemon_time) < 2 * HZ {
+                if emrunning {
+                    emrunning = false;
+                    kk.printf(crate::msg::EMERG_PAGER_FINISHED);
+                }
+                pass = 0;
+                continue;
+            }
+            if !emrunning {
+                emrunning = true;
+                kk.printf(crate::msg::EMERG_PAGER_RUNNING);
+                let since = kk.vm_pagedaemon_time;
+                let fc = kk.vm.fc();
+                kk.event(
+                    EventKind::EmergencyPager,
+                    format!(
+                        "the pageout daemon has not got on since {}.{:02} s, free+cache {fc}",
+                        since / HZ,
+                        since % HZ
+                    ),
+                );
+            }
+        }
+        vm_pageout_scan(&k, pass).await;
+        if k.borrow().vm.paging_target() > 0 {
+            pass += 1;
+        }
+    }
+}
+
+impl Kernel {
+    /// Whether the running thread is the emergency pageout daemon (`curthread == emergpager`).
+    fn isep(&self) -> bool {
+        self.sched
+            .threads
+            .get(self.sched.cur)
+            .is_some_and(|t| t.kind == TKind::EmergPager)
+    }
+
+    /// The pageout daemon stamps `vm_pagedaemon_time` as it gets on through a pass.
+    fn stamp_pagedaemon_time(&mut self) {
+        if !self.isep() {
+            self.vm_pagedaemon_time = self.sched.tick();
+        }
     }
 }
 
@@ -111,6 +179,7 @@ enum Step {
 pub async fn vm_pageout_scan(k: &Kc, pass: u32) {
     let (mut page_shortage, mut maxscan, mut m) = {
         let mut kk = k.borrow_mut();
+        kk.stamp_pagedaemon_time();
         let shortage = kk.vm.paging_target() + kk.vm.vm_pageout_deficit;
         kk.vm.vm_pageout_deficit = 0;
         let maxscan = kk.vm.count[PQ_INACTIVE as usize];
@@ -169,6 +238,7 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) {
     }
 
     let mut kk = k.borrow_mut();
+    kk.stamp_pagedaemon_time();
     kk.active_scan(pass, addl_page_shortage);
     // free-reserve top-up: move CACHE pages to FREE while free < reserved
     while kk.vm.free_count() < kk.vm.t.v_free_reserved {
@@ -252,6 +322,10 @@ impl Kernel {
         }
         if pg.flags & PG_BUSY != 0 || pg.busy != 0 {
             *addl += 1;
+            return Step::Next(next);
+        }
+        if pg.obj() >= OBJ_VNODE0 && self.isep() {
+            // the emergency pager skips vnode-backed pages: they bricked the daemon
             return Step::Next(next);
         }
         if pg.flags & PG_REFERENCED != 0 {
@@ -352,7 +426,8 @@ impl Kernel {
     /// The last resort of `vm_pageout_scan` (§3.2): still short of memory with (almost) no swap
     /// left, kill the largest process, "out of swap space". Here that ends the run.
     fn vm_pageout_oom(&mut self) {
-        if self.oom_kill.is_some() || self.vm.paging_target() <= 0 {
+        // "THE EMERGENCY PAGER (isep) DOES NOT HANDLE SWAP FULL SITUATIONS"
+        if self.oom_kill.is_some() || self.vm.paging_target() <= 0 || self.isep() {
             return;
         }
         let out_of_swap = (self.swap.free() < 64 && self.vm.count_min()) || self.swap.full;
@@ -426,10 +501,14 @@ impl Kernel {
         let mut n = self.vm.count[PQ_ACTIVE as usize];
         let mut back = TailRun::new(PQ_ACTIVE);
         let mut m = self.vm.head(PQ_ACTIVE);
+        let isep = self.isep();
         while m != NONE && n > 0 && shortage > 0 {
             n -= 1;
             let next = self.vm.pages[m as usize].next;
-            if self.active_busy_or_referenced(m) {
+            if isep && self.vm.pages[m as usize].obj() >= OBJ_VNODE0 {
+                // the emergency pager moves vnode-backed pages to the tail and leaves them
+                back.push(&mut self.vm, m);
+            } else if self.active_busy_or_referenced(m) {
                 back.push(&mut self.vm, m);
             } else {
                 let p = &mut self.vm.pages[m as usize];

@@ -17,6 +17,12 @@ pub enum BioVariant {
     /// 02dede15d4: the warning is printed only when memory is still severe afterwards.
     #[serde(rename = "fix-0708")]
     Fix0708,
+    /// 55b50bd522 (2012-01): three tries (normal, then the system reserve — the interrupt reserve
+    /// too for system threads —, then again after `vm_wait(hz/20+1)`), no recoverbufpages, a
+    /// warning rate-limited to one a second naming the thread, then `vm_wait(hz/20+1)` for
+    /// system threads or `vm_wait(hz/2+1)` for others, and NULL.
+    #[serde(rename = "fix-2012")]
+    Fix2012,
 }
 
 /// How the dirty-buffer limits are computed (§4.2).
@@ -103,6 +109,22 @@ pub struct Policy {
     pub bd_speedup: BdSpeedup,
     /// f043c4c79c: vnode locks time out after hz/10, so the pageout daemon's LK_TIMELOCK works.
     pub vnode_lock_timeout: bool,
+    /// 55b50bd522: brelse/bqrelse/vfs_vmio_release give a clean buffer's pages back to the VM when
+    /// `vm_page_count_min()` instead of `vm_page_count_severe()`.
+    #[serde(default)]
+    pub relbuf_min: bool,
+    /// 55b50bd522: `hammer_vop_write()` `bawrite()`s on IO_ASYNC (the pageout daemon's putpages)
+    /// instead of `bdwrite()`.
+    #[serde(default)]
+    pub hammer_pageout_bawrite: bool,
+    /// 55b50bd522: the flusher finalizes as soon as memory is severe, checked per record
+    /// (`hammer_sync_record_callback`), not only at the meta-data limits.
+    #[serde(default)]
+    pub hammer_flusher_vmcheck: bool,
+    /// c3feb36a35 (2017-08): a second pageout daemon, `emergpager`, takes over for anonymous
+    /// memory when the primary has not got on for 2 s.
+    #[serde(default)]
+    pub emergency_pager: bool,
     // ---- what-ifs: how Linux and FreeBSD answer the same load (kernel-2008.md §7) ----------
     /// What if (Linux `PF_MEMALLOC`, `mm/page_alloc.c` ALLOC_NO_WATERMARKS): the pageout daemon
     /// may take free pages down to the last one, the whole reserve below `v_free_reserved`.
@@ -134,14 +156,20 @@ impl Policy {
             if self.recoverbufpages {
                 out.push((
                     "recoverbufpages",
-                    "recoverbufpages=on needs bio=fix-0701 or fix-0708",
+                    "recoverbufpages=on needs bio=fix-0701 or a later bio_page_alloc()",
                 ));
             }
             if self.interrupt_retry {
-                out.push(("interrupt", "interrupt=on needs bio=fix-0701 or fix-0708"));
+                out.push((
+                    "interrupt",
+                    "interrupt=on needs bio=fix-0701 or a later bio_page_alloc()",
+                ));
             }
             if self.timed_vm_wait {
-                out.push(("timedwait", "timedwait=on needs bio=fix-0701 or fix-0708"));
+                out.push((
+                    "timedwait",
+                    "timedwait=on needs bio=fix-0701 or a later bio_page_alloc()",
+                ));
             }
         }
         out
@@ -163,6 +191,13 @@ pub enum KernelPreset {
     /// A week later: count-based dirty limit, bd_speedup fixed, quieter warning.
     #[serde(rename = "dfly-2008-07-08")]
     Dfly20080708,
+    /// The "3:00 a.m." fix (55b50bd522): bio_page_alloc rewritten, pages freed at min, HAMMER
+    /// bawrite()s pageout data, the flusher checks memory per record.
+    #[serde(rename = "dfly-2012-01")]
+    Dfly201201,
+    /// The emergency pageout daemon (c3feb36a35) on top of the 2012 kernel.
+    #[serde(rename = "dfly-2017-08")]
+    Dfly201708,
     /// What if DragonFly 2008-06-30 had done what Linux does (not Linux itself).
     #[serde(rename = "whatif-linux")]
     WhatifLinux,
@@ -173,11 +208,13 @@ pub enum KernelPreset {
 
 impl KernelPreset {
     /// All presets, oldest first.
-    pub const ALL: [KernelPreset; 6] = [
+    pub const ALL: [KernelPreset; 8] = [
         KernelPreset::Dfly20080629,
         KernelPreset::Dfly20080630,
         KernelPreset::Dfly20080701,
         KernelPreset::Dfly20080708,
+        KernelPreset::Dfly201201,
+        KernelPreset::Dfly201708,
         KernelPreset::WhatifLinux,
         KernelPreset::WhatifFreebsd,
     ];
@@ -189,6 +226,8 @@ impl KernelPreset {
             KernelPreset::Dfly20080630 => "dfly-2008-06-30",
             KernelPreset::Dfly20080701 => "dfly-2008-07-01",
             KernelPreset::Dfly20080708 => "dfly-2008-07-08",
+            KernelPreset::Dfly201201 => "dfly-2012-01",
+            KernelPreset::Dfly201708 => "dfly-2017-08",
             KernelPreset::WhatifLinux => "whatif-linux",
             KernelPreset::WhatifFreebsd => "whatif-freebsd",
         }
@@ -213,6 +252,12 @@ impl KernelPreset {
             }
             KernelPreset::Dfly20080708 => {
                 "a week later: dirty count limit, bd_speedup fixed, warning only when severe"
+            }
+            KernelPreset::Dfly201201 => {
+                "the 3:00 a.m. fix (55b50bd522): bio_page_alloc's three tries without recoverbufpages, pages freed at min, HAMMER bawrite()s pageout data, flusher checks memory"
+            }
+            KernelPreset::Dfly201708 => {
+                "2012 plus the emergency pageout daemon (c3feb36a35): a second daemon pages out anonymous memory when the first is stuck"
             }
             KernelPreset::WhatifLinux => {
                 "what if DragonFly 2008-06-30 had done what Linux does: the pageout daemon may use \
@@ -242,6 +287,10 @@ impl KernelPreset {
             dirty_limit: DirtyLimit::Bytes0628,
             bd_speedup: BdSpeedup::Any0628,
             vnode_lock_timeout: false,
+            relbuf_min: false,
+            hammer_pageout_bawrite: false,
+            hammer_flusher_vmcheck: false,
+            emergency_pager: false,
             pf_memalloc: false,
             mempool: Mempool::Off,
             flusher: false,
@@ -275,6 +324,25 @@ impl KernelPreset {
                 dirty_limit: DirtyLimit::BytesCount0707,
                 bd_speedup: BdSpeedup::Fixed0707,
                 ..fix
+            },
+            // base: dfly-2011-11 once merged
+            KernelPreset::Dfly201201 => Policy {
+                bio: BioVariant::Fix2012,
+                recoverbufpages: false,
+                relbuf_min: true,
+                hammer_pageout_bawrite: true,
+                hammer_flusher_vmcheck: true,
+                ..KernelPreset::Dfly20080708.policy()
+            },
+            // base: dfly-2011-11 once merged
+            KernelPreset::Dfly201708 => Policy {
+                bio: BioVariant::Fix2012,
+                recoverbufpages: false,
+                relbuf_min: true,
+                hammer_pageout_bawrite: true,
+                hammer_flusher_vmcheck: true,
+                emergency_pager: true,
+                ..KernelPreset::Dfly20080708.policy()
             },
             KernelPreset::WhatifLinux => Policy {
                 pf_memalloc: true,
@@ -318,6 +386,13 @@ pub struct PolicyOverrides {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vnode_lock_timeout: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub relbuf_min: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hammer_pageout_bawrite: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hammer_flusher_vmcheck: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emergency_pager: Option<bool>,
     pub pf_memalloc: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mempool: Option<Mempool>,
@@ -348,6 +423,14 @@ impl PolicyOverrides {
             dirty_limit: self.dirty_limit.unwrap_or(base.dirty_limit),
             bd_speedup: self.bd_speedup.unwrap_or(base.bd_speedup),
             vnode_lock_timeout: self.vnode_lock_timeout.unwrap_or(base.vnode_lock_timeout),
+            relbuf_min: self.relbuf_min.unwrap_or(base.relbuf_min),
+            hammer_pageout_bawrite: self
+                .hammer_pageout_bawrite
+                .unwrap_or(base.hammer_pageout_bawrite),
+            hammer_flusher_vmcheck: self
+                .hammer_flusher_vmcheck
+                .unwrap_or(base.hammer_flusher_vmcheck),
+            emergency_pager: self.emergency_pager.unwrap_or(base.emergency_pager),
             pf_memalloc: self.pf_memalloc.unwrap_or(base.pf_memalloc),
             mempool: self.mempool.unwrap_or(base.mempool),
             flusher: self.flusher.unwrap_or(base.flusher),
@@ -441,14 +524,14 @@ pub struct Mechanism {
 }
 
 /// Every mechanism, in link-key order.
-pub const MECHANISMS: [Mechanism; 16] = [
+pub const MECHANISMS: [Mechanism; 20] = [
     Mechanism {
         key: "bio",
         field: "bio",
         label: "bio_page_alloc()",
-        explain: "pre-0630: allocbuf sleeps forever in vm_wait when a page is missing; fix-0701/0708: try harder, then retry",
-        commit: "4ecf7cc9c0, 02dede15d4",
-        values: &["pre-0630", "fix-0701", "fix-0708"],
+        explain: "pre-0630: allocbuf sleeps forever in vm_wait when a page is missing; fix-0701/0708: try harder, then retry; fix-2012: three tries, a rate-limited warning, a short wait",
+        commit: "4ecf7cc9c0, 02dede15d4, 55b50bd522",
+        values: &["pre-0630", "fix-0701", "fix-0708", "fix-2012"],
     },
     Mechanism {
         key: "recoverbufpages",
@@ -530,6 +613,38 @@ pub const MECHANISMS: [Mechanism; 16] = [
         commit: "f043c4c79c",
         values: &["off", "on"],
     },
+    Mechanism {
+        key: "relbufmin",
+        field: "relbufMin",
+        label: "buffer release frees at min",
+        explain: "brelse/bqrelse give a clean buffer's pages back to the VM below v_free_min, not only below v_free_severe",
+        commit: "55b50bd522",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "hammerbawrite",
+        field: "hammerPageoutBawrite",
+        label: "HAMMER bawrite on pageout",
+        explain: "the pageout daemon's HAMMER write starts the I/O at once (bawrite) instead of leaving a dirty buffer (bdwrite)",
+        commit: "55b50bd522",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "flushervm",
+        field: "hammerFlusherVmcheck",
+        label: "HAMMER flusher checks memory",
+        explain: "the flusher finalizes per record as soon as memory is severe, so HAMMER's records do not pile up until its next pass",
+        commit: "55b50bd522",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "emergpager",
+        field: "emergencyPager",
+        label: "emergency pageout daemon",
+        explain: "a second daemon pages out anonymous memory only when the first has not got on for 2 s, skipping the vnodes it is stuck on",
+        commit: "c3feb36a35",
+        values: &["off", "on"],
+    },
     // ---- what-ifs (kernel-2008.md §7): not in any DragonFly kernel; off in every dfly preset --
     Mechanism {
         key: "memalloc",
@@ -589,6 +704,7 @@ impl Policy {
                 BioVariant::Pre0630 => "pre-0630",
                 BioVariant::Fix0701 => "fix-0701",
                 BioVariant::Fix0708 => "fix-0708",
+                BioVariant::Fix2012 => "fix-2012",
             },
             "recoverbufpages" => onoff(self.recoverbufpages),
             "interrupt" => onoff(self.interrupt_retry),
@@ -607,6 +723,10 @@ impl Policy {
                 BdSpeedup::Fixed0707 => "fixed",
             },
             "vlocktimo" => onoff(self.vnode_lock_timeout),
+            "relbufmin" => onoff(self.relbuf_min),
+            "hammerbawrite" => onoff(self.hammer_pageout_bawrite),
+            "flushervm" => onoff(self.hammer_flusher_vmcheck),
+            "emergpager" => onoff(self.emergency_pager),
             "memalloc" => onoff(self.pf_memalloc),
             "mempool" => match self.mempool {
                 Mempool::Off => "off",
@@ -638,6 +758,10 @@ impl PolicyOverrides {
             "dirtylimit" => self.dirty_limit.is_some(),
             "bdspeedup" => self.bd_speedup.is_some(),
             "vlocktimo" => self.vnode_lock_timeout.is_some(),
+            "relbufmin" => self.relbuf_min.is_some(),
+            "hammerbawrite" => self.hammer_pageout_bawrite.is_some(),
+            "flushervm" => self.hammer_flusher_vmcheck.is_some(),
+            "emergpager" => self.emergency_pager.is_some(),
             "memalloc" => self.pf_memalloc.is_some(),
             "mempool" => self.mempool.is_some(),
             "flusher" => self.flusher.is_some(),
@@ -667,7 +791,8 @@ impl PolicyOverrides {
                 self.bio = Some(match value {
                     "pre-0630" => BioVariant::Pre0630,
                     "fix-0701" => BioVariant::Fix0701,
-                    _ => BioVariant::Fix0708,
+                    "fix-0708" => BioVariant::Fix0708,
+                    _ => BioVariant::Fix2012,
                 })
             }
             "recoverbufpages" => self.recoverbufpages = Some(on),
@@ -692,6 +817,10 @@ impl PolicyOverrides {
                 })
             }
             "vlocktimo" => self.vnode_lock_timeout = Some(on),
+            "relbufmin" => self.relbuf_min = Some(on),
+            "hammerbawrite" => self.hammer_pageout_bawrite = Some(on),
+            "flushervm" => self.hammer_flusher_vmcheck = Some(on),
+            "emergpager" => self.emergency_pager = Some(on),
             "memalloc" => self.pf_memalloc = Some(on),
             "mempool" => {
                 self.mempool = Some(match value {

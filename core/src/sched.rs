@@ -55,6 +55,8 @@ pub enum Chan {
     Io(u32),
     /// The HAMMER flusher's idle sleep ("hmrwwa").
     Flusher,
+    /// `&vm_pagedaemon_time`: the emergency pageout daemon's "psleep" (c3feb36a35).
+    PagedaemonTime,
     /// What-if: the buffer-page mempool's wait queue ("mempool", `pool->wait` in Linux).
     Mempool,
     /// What-if: the flush or laundry thread's work queue (its idle "psleep").
@@ -89,6 +91,8 @@ pub enum TKind {
     Flusher,
     /// A process an intervention starts to call sync(2).
     Sync,
+    /// `emergpager`: the second, emergency pageout daemon (c3feb36a35, 2017).
+    EmergPager,
     /// What-if (Linux): the flusher the pageout daemon hands dirty file pages to ("flush").
     Flush,
     /// What-if (FreeBSD): the pageout daemon's laundry thread ("laundry").

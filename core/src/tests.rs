@@ -399,6 +399,256 @@ fn a_writer_in_bd_wait_wakes_once_its_share_of_dirty_data_has_retired() {
     k.borrow_mut().bc.dirtybufspace = 0;
 }
 
+// ---- 2012 (55b50bd522) and 2017 (c3feb36a35) ------------------------------------------------
+
+/// Fires the pending timeout of thread `t`'s sleep.
+fn time_out(k: &crate::sched::Kc, t: usize) {
+    let seq = k.borrow().sched.threads[t].sleep_seq;
+    k.borrow_mut().sched.timeout(t, seq);
+}
+
+/// When thread `t`'s pending timeout fires, in µs from now.
+fn timeout_in(k: &crate::sched::Kc, t: usize) -> u64 {
+    let kk = k.borrow();
+    let seq = kk.sched.threads[t].sleep_seq;
+    let e = kk
+        .sched
+        .events
+        .iter()
+        .find(|e| e.0 .3 as usize == t && e.0 .4 == seq)
+        .expect("a timeout");
+    e.0 .0 - kk.sched.now
+}
+
+#[test]
+fn the_2012_bio_page_alloc_tries_three_times_then_warns_naming_the_thread() {
+    let m = machine(128, KernelPreset::Dfly201201);
+    let k = &m.k;
+    let _held = squeeze_to(k, 0);
+    let t = user_thread(k);
+    let mut f = Box::pin(bio_page_alloc(k, OBJ_VNODE0, 0, 16));
+    // two tries failed: vm_wait(hz/20 + 1), no warning yet, no recoverbufpages
+    assert!(poll_as(k, t, f.as_mut()).is_pending());
+    assert_eq!(k.borrow().sched.threads[t].wmesg, "vmwait");
+    assert_eq!(timeout_in(k, t), (HZ / 20 + 1) * 10_000);
+    assert_eq!(k.borrow().console.lines().len(), 2, "only the boot lines");
+    assert_eq!(k.borrow().stats.recoverbufcalls, 0);
+    time_out(k, t);
+    // the third try failed: the rate-limited warning with the thread's name, vm_wait(hz/2 + 1)
+    assert!(poll_as(k, t, f.as_mut()).is_pending());
+    {
+        let kk = k.borrow();
+        assert_eq!(
+            kk.console.lines().last().unwrap().text,
+            "Warning: bio_page_alloc: memory exhausted during bufcache page allocation from test"
+        );
+        assert_eq!(kk.stats.emerg_fails, 1);
+    }
+    assert_eq!(timeout_in(k, t), (HZ / 2 + 1) * 10_000);
+    time_out(k, t);
+    // then NULL: allocbuf loops
+    assert_eq!(poll_as(k, t, f.as_mut()), Poll::Ready(NONE));
+}
+
+#[test]
+fn the_2012_bio_page_alloc_gives_system_threads_the_interrupt_reserve_at_once() {
+    let m = machine(128, KernelPreset::Dfly201201);
+    let k = &m.k;
+    let _held = squeeze_to(k, 2);
+    let mut f = Box::pin(bio_page_alloc(k, OBJ_VNODE0, 0, 16));
+    // the second try, with VM_ALLOC_INTERRUPT, succeeds: no pause, no message
+    let Poll::Ready(p) = poll_as(k, PD, f.as_mut()) else {
+        panic!("the daemon got a page without sleeping")
+    };
+    assert_ne!(p, NONE);
+    let kk = k.borrow();
+    assert_eq!(kk.stats.emerg_allocs, 1);
+    assert_eq!(kk.console.lines().len(), 2);
+}
+
+#[test]
+fn the_2012_warning_is_printed_at_most_once_a_second() {
+    let mut r = crate::buf::Krate::default();
+    assert!(r.allow(0));
+    assert!(!r.allow(99), "same second");
+    assert!(r.allow(100));
+    assert!(!r.allow(150));
+    assert!(r.allow(1000));
+}
+
+#[test]
+fn from_2012_a_released_buffer_gives_its_pages_back_below_min() {
+    for (kernel, back) in [
+        (KernelPreset::Dfly20080708, false),
+        (KernelPreset::Dfly201201, true),
+    ] {
+        let m = machine(128, kernel);
+        let k = &m.k;
+        let b = clean_buffer(k);
+        // below v_free_min, above v_free_severe
+        let t = k.borrow().vm.t;
+        let _held = squeeze_to(k, t.v_free_min - 1);
+        assert!(!k.borrow().vm.count_severe());
+        let mut kk = k.borrow_mut();
+        kk.bc.bremfree(b);
+        kk.bc.bufs[b as usize].lock = 0;
+        kk.bqrelse(b);
+        assert_eq!(kk.bc.bufs[b as usize].npages == 0, back, "{kernel:?}");
+    }
+}
+
+#[test]
+fn from_2012_hammer_starts_the_write_of_pageout_data_at_once() {
+    for (kernel, writing) in [
+        (KernelPreset::Dfly20080708, false),
+        (KernelPreset::Dfly201201, true),
+    ] {
+        let m = machine(128, kernel);
+        let k = &m.k;
+        k.borrow_mut()
+            .vnodes
+            .push(crate::fs::Vnode::new(crate::FsKind::Hammer, 1024, 4));
+        // two pages of the 64 KB block at 1 MB, as an asynchronous (IO_ASYNC) putpages
+        let mut f = Box::pin(crate::fs::putpages(k, 0, 256, 2, false));
+        assert!(poll_as(k, PD, f.as_mut()).is_ready(), "{kernel:?}");
+        let kk = k.borrow();
+        let b = kk.bc.findblk(0, 256);
+        let bp = kk.bc.bufs[b as usize];
+        assert_eq!(bp.has(crate::buf::B_WRITEIO), writing, "{kernel:?}");
+        assert_eq!(bp.has(B_DELWRI), !writing, "{kernel:?}");
+        assert_eq!(kk.bc.runningbufspace, if writing { 65536 } else { 0 });
+    }
+}
+
+#[test]
+fn from_2012_a_finished_record_wakes_the_flusher_when_memory_is_severe() {
+    for (kernel, woken) in [
+        (KernelPreset::Dfly20080708, false),
+        (KernelPreset::Dfly201201, true),
+    ] {
+        let mut m = machine(128, kernel);
+        m.run_until(1); // the kernel threads go to sleep
+        let k = &m.k;
+        let fl = k
+            .borrow()
+            .sched
+            .threads
+            .iter()
+            .position(|t| t.name == "hammer_flusher")
+            .unwrap();
+        assert_eq!(k.borrow().sched.threads[fl].wmesg, "hmrwwa");
+        k.borrow_mut().hammer_record_done();
+        assert_eq!(
+            k.borrow().sched.threads[fl].state,
+            TState::Sleeping,
+            "memory is plentiful"
+        );
+        let severe = k.borrow().vm.t.v_free_severe;
+        let _held = squeeze_to(k, severe - 1);
+        k.borrow_mut().hammer_record_done();
+        let state = k.borrow().sched.threads[fl].state;
+        assert_eq!(state == TState::Runnable, woken, "{kernel:?}");
+    }
+}
+
+/// The emergency pager's thread id.
+fn emergpager(k: &crate::sched::Kc) -> usize {
+    k.borrow()
+        .sched
+        .threads
+        .iter()
+        .position(|t| t.name == "emergpager")
+        .expect("an emergpager thread")
+}
+
+#[test]
+fn only_the_2017_kernel_has_an_emergency_pager() {
+    for kernel in KernelPreset::ALL {
+        let m = machine(128, kernel);
+        let has =
+            m.k.borrow()
+                .sched
+                .threads
+                .iter()
+                .any(|t| t.name == "emergpager");
+        assert_eq!(has, kernel.policy().emergency_pager, "{kernel:?}");
+    }
+}
+
+#[test]
+fn the_emergency_pager_takes_over_when_the_daemon_has_not_got_on_for_two_seconds() {
+    let m = machine(128, KernelPreset::Dfly201708);
+    let k = &m.k;
+    let ep = emergpager(k);
+    let mut f = Box::pin(crate::pageout::vm_emergpager(k.clone()));
+    let running = |k: &crate::sched::Kc| {
+        k.borrow()
+            .console
+            .lines()
+            .iter()
+            .filter(|l| l.text == msg::EMERG_PAGER_RUNNING)
+            .count()
+    };
+    // nothing needed: a 10 s sleep
+    assert!(poll_as(k, ep, f.as_mut()).is_pending());
+    assert_eq!(timeout_in(k, ep), 10 * HZ * 10_000);
+    {
+        let mut kk = k.borrow_mut();
+        kk.vm.vm_pages_needed = true;
+        kk.sched.now = 100 * 10_000;
+        kk.vm_pagedaemon_time = 100;
+    }
+    time_out(k, ep);
+    // paging is needed, but the daemon stamped its time just now: it only watches, every second
+    assert!(poll_as(k, ep, f.as_mut()).is_pending());
+    assert_eq!(timeout_in(k, ep), HZ * 10_000);
+    assert_eq!(running(k), 0);
+    k.borrow_mut().sched.now = 301 * 10_000;
+    time_out(k, ep);
+    assert!(poll_as(k, ep, f.as_mut()).is_pending());
+    assert_eq!(running(k), 1, "2.01 s without the daemon getting on");
+    k.borrow_mut().vm_pagedaemon_time = 301;
+    time_out(k, ep);
+    assert!(poll_as(k, ep, f.as_mut()).is_pending());
+    assert_eq!(
+        k.borrow().console.lines().last().unwrap().text,
+        msg::EMERG_PAGER_FINISHED
+    );
+}
+
+#[test]
+fn the_emergency_pager_pages_out_anonymous_memory_and_leaves_vnode_pages_alone() {
+    let m = machine(128, KernelPreset::Dfly201708);
+    let k = &m.k;
+    let ep = emergpager(k);
+    let (anon, file) = {
+        let mut kk = k.borrow_mut();
+        kk.sched.cur = ep;
+        let mut page = |obj| {
+            let p = kk.vm_page_alloc(obj, 0, N);
+            kk.vm.pages[p as usize].flags = PG_VALID | PG_DIRTY;
+            kk.vm_page_deactivate(p);
+            p
+        };
+        (page(crate::vm::OBJ_ANON), page(OBJ_VNODE0))
+    };
+    let target = k.borrow().vm.t.v_free_target;
+    let _held = squeeze_to(k, target / 2);
+    // pass 1: dirty pages are laundered at once
+    let mut f = Box::pin(crate::pageout::vm_pageout_scan(k, 1));
+    assert!(
+        poll_as(k, ep, f.as_mut()).is_ready(),
+        "it never blocks on a vnode"
+    );
+    let kk = k.borrow();
+    assert_eq!(kk.vm.pages[anon as usize].busy, 1, "on its way to swap");
+    assert_eq!(kk.swap.used, 1);
+    let pg = kk.vm.pages[file as usize];
+    assert_eq!((pg.queue, pg.busy), (PQ_INACTIVE, 0));
+    assert_ne!(pg.flags & PG_DIRTY, 0);
+    assert_eq!(kk.sched.threads[ep].acct.pageouts, 1);
+}
+
 // ---- what-ifs: how Linux and FreeBSD answer the same load (kernel-2008.md §7) ----------------
 
 /// The thread the boot spawned with `kind`.

@@ -130,6 +130,8 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
             "dfly-2008-06-30",
             "dfly-2008-07-01",
             "dfly-2008-07-08",
+            "dfly-2012-01",
+            "dfly-2017-08",
             "whatif-linux",
             "whatif-freebsd",
         ]),
@@ -177,4 +179,107 @@ proptest! {
         prop_assert!(o.graph.edges.iter().all(|e| e.from < n && e.to < n), "{:?}", o.graph);
         let _ = o.graph.cycle_text();
     }
+}
+
+#[test]
+fn each_2012_and_2017_mechanism_changes_the_lockup_scenario() {
+    // the shipped scenario of the report, on its own kernel (dfly-2008-06-30): each switch of
+    // 55b50bd522 and c3feb36a35 alone changes the run
+    let base = ScenarioPreset::HammerLockup.scenario();
+    for (key, value) in [
+        ("bio", "fix-2012"),
+        ("relbufmin", "on"),
+        ("hammerbawrite", "on"),
+        ("flushervm", "on"),
+        ("emergpager", "on"),
+    ] {
+        let changed = link::apply(&base, &[(key, value)]).unwrap();
+        assert_ne!(changed.policy(), base.policy(), "{key}={value}");
+        assert_ne!(hash(&changed), hash(&base), "{key}={value}");
+    }
+}
+
+fn outcome_of(link: &str) -> (OutcomeKind, Vec<String>) {
+    let s = link::decode(link).unwrap_or_else(|e| panic!("{link}: {e}"));
+    let mut sim = Simulation::new(&s).unwrap();
+    sim.run();
+    let lines = sim.log().into_iter().map(|l| l.text).collect();
+    (sim.outcome().unwrap().kind, lines)
+}
+
+#[test]
+fn the_2012_kernel_survives_the_report_s_load_where_the_2008_fix_starves() {
+    let (a, _) = outcome_of("v=1&preset=dfly-2008-07-08&seed=19");
+    let (b, _) = outcome_of("v=1&preset=dfly-2012-01&seed=19");
+    assert_eq!((a, b), (OutcomeKind::Starved, OutcomeKind::Survived));
+}
+
+#[test]
+fn releasing_buffers_at_min_is_what_keeps_the_2012_kernel_alive() {
+    let (a, _) = outcome_of("v=1&preset=dfly-2012-01&seed=0");
+    let (b, _) = outcome_of("v=1&preset=dfly-2012-01&seed=0&relbufmin=off");
+    assert_eq!((a, b), (OutcomeKind::Survived, OutcomeKind::Starved));
+}
+
+#[test]
+fn the_2012_warning_names_real_threads_at_most_once_a_second() {
+    let s = link::decode("v=1&preset=dfly-2012-01&ram=48M&seed=0").unwrap();
+    let mut sim = Simulation::new(&s).unwrap();
+    sim.run();
+    let names: Vec<String> = sim.threads().into_iter().map(|t| t.name).collect();
+    let warned: Vec<_> = sim
+        .log()
+        .into_iter()
+        .filter_map(|l| {
+            l.text
+                .strip_prefix(pageout_core::msg::EXHAUSTED_2012)
+                .map(|who| (l.tick / 100, who.to_string()))
+        })
+        .collect();
+    assert!(warned.len() >= 2, "{warned:?}");
+    assert!(
+        warned.iter().all(|(_, who)| names.contains(who)),
+        "{warned:?}"
+    );
+    assert!(warned.windows(2).all(|w| w[0].0 != w[1].0), "{warned:?}");
+}
+
+#[test]
+fn hammer_bawrite_of_pageout_data_breaks_the_lockup_of_seed_6_and_11() {
+    for seed in [6, 11] {
+        let l = format!("v=1&preset=dfly-2008-06-30&ram=64M&seed={seed}");
+        assert_eq!(outcome_of(&l).0, OutcomeKind::Deadlock, "{l}");
+        let l = format!("{l}&hammerbawrite=on");
+        assert_eq!(outcome_of(&l).0, OutcomeKind::Survived, "{l}");
+    }
+}
+
+#[test]
+fn the_flusher_s_memory_check_breaks_the_lockup_of_the_report() {
+    assert_eq!(
+        outcome_of("v=1&preset=dfly-2008-06-30&ram=64M&seed=19").0,
+        OutcomeKind::Deadlock
+    );
+    assert_eq!(
+        outcome_of("v=1&preset=dfly-2008-06-30&ram=64M&seed=19&flushervm=on").0,
+        OutcomeKind::Survived
+    );
+}
+
+#[test]
+fn the_emergency_pager_pages_a_hog_out_while_the_daemon_is_stuck() {
+    let l = "v=1&preset=dfly-2008-06-30&ram=64M&hogs=1&hog=32M&seed=3";
+    let (a, lines) = outcome_of(l);
+    assert_eq!(a, OutcomeKind::Deadlock);
+    assert!(!lines.iter().any(|t| t.starts_with("Emergency pager")));
+    let (b, lines) = outcome_of(&format!("{l}&emergpager=on"));
+    assert_eq!(b, OutcomeKind::Survived);
+    assert!(lines
+        .iter()
+        .any(|t| t == pageout_core::msg::EMERG_PAGER_RUNNING));
+    // without anonymous memory it has nothing to page: the report's lockup stays
+    assert_eq!(
+        outcome_of("v=1&preset=dfly-2008-06-30&ram=64M&seed=19&emergpager=on").0,
+        OutcomeKind::Deadlock
+    );
 }

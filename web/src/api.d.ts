@@ -13,6 +13,8 @@ export type KernelPresetName =
   | "dfly-2008-06-30"
   | "dfly-2008-07-01"
   | "dfly-2008-07-08"
+  | "dfly-2012-01"
+  | "dfly-2017-08";
   | "whatif-linux"
   | "whatif-freebsd";
 
@@ -20,7 +22,7 @@ export type KernelPresetName =
 export type FsKind = "hammer" | "ufs";
 
 /** `bio_page_alloc()` variant. */
-export type BioVariant = "pre-0630" | "fix-0701" | "fix-0708";
+export type BioVariant = "pre-0630" | "fix-0701" | "fix-0708" | "fix-2012";
 
 /** Dirty-buffer limit rule. */
 export type DirtyLimit = "bytes" | "bytes+count";
@@ -44,6 +46,10 @@ export interface Policy {
   dirtyLimit: DirtyLimit;
   bdSpeedup: BdSpeedup;
   vnodeLockTimeout: boolean;
+  relbufMin: boolean;
+  hammerPageoutBawrite: boolean;
+  hammerFlusherVmcheck: boolean;
+  emergencyPager: boolean;
   /** What-if (Linux PF_MEMALLOC): the pageout daemon may take free pages down to the last. */
   pfMemalloc: boolean;
   /** What-if (Linux mempool): pages set aside for buffer-cache allocations. */
@@ -210,7 +216,7 @@ export type EventKind =
   | "below-target" | "below-min" | "below-severe" | "below-reserved" | "reserve-gone"
   | "first-pageout" | "system-reserve" | "interrupt-reserve" | "reserve-empty" | "zone-refill"
   | "waits-for-memory" | "emergency-alloc" | "emergency-fail" | "oom-kill" | "hang" | "starved"
-  | "intervention";
+  | "intervention" | "emergency-pager";
 
 /** One key moment of a run. */
 export interface KeyEvent {

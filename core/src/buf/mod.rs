@@ -320,7 +320,7 @@ impl Kernel {
     }
 
     /// `vfs_vmio_release(bp)` (§4.5): unwire every page; free, try-to-free (B_DIRECT) or cache
-    /// (when memory is severe) the ones nobody else holds. Returns pages freed or cached.
+    /// (when memory is low, [`Self::low_mem_test`]) the ones nobody else holds. Returns pages freed or cached.
     pub fn vfs_vmio_release(&mut self, b: u32) -> u32 {
         let bp = *self.buf(b);
         let mut released = 0;
@@ -351,9 +351,14 @@ impl Kernel {
         released
     }
 
-    /// The memory test buffer release uses (2008: severe).
+    /// The memory test buffer release uses: `vm_page_count_severe()` in 2008,
+    /// `vm_page_count_min()` from 55b50bd522 (`relbufmin`).
     pub fn low_mem_test(&self) -> bool {
-        self.vm.count_severe()
+        if self.policy.relbuf_min {
+            self.vm.count_min()
+        } else {
+            self.vm.count_severe()
+        }
     }
 
     /// `bdirty()`: B_DELWRI and its accounting, then `bd_heatup()`.
@@ -391,7 +396,7 @@ impl Kernel {
     /// `brelse(bp)` (§4.1, §4.5).
     pub fn brelse(&mut self, b: u32) {
         let bp = *self.buf(b);
-        if !bp.has(B_DELWRI | B_LOCKED) && self.vm.count_severe() {
+        if !bp.has(B_DELWRI | B_LOCKED) && self.low_mem_test() {
             self.bufm(b).flags |= B_RELBUF;
         }
         if bp.has(B_INVAL | B_NOCACHE) && bp.has(B_DELWRI) {
@@ -437,7 +442,7 @@ impl Kernel {
         }
     }
 
-    /// `bqrelse(bp)`: like brelse, but keeps the pages unless memory is severe.
+    /// `bqrelse(bp)`: like brelse, but keeps the pages unless memory is low ([`Self::low_mem_test`]).
     pub fn bqrelse(&mut self, b: u32) {
         let bp = *self.buf(b);
         if bp.has(B_LOCKED) {
@@ -452,7 +457,7 @@ impl Kernel {
                 },
                 false,
             );
-        } else if self.vm.count_severe() {
+        } else if self.low_mem_test() {
             // to free the wired pages
             self.brelse(b);
             return;
@@ -908,6 +913,9 @@ impl Kernel {
 /// `bio_page_alloc(obj, pindex, deficit)` (§1.2, §9.5), or before the fix the bare
 /// `vm_page_alloc` + `vm_wait(0)` that `allocbuf` did.
 pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
+    if k.borrow().policy.bio == BioVariant::Fix2012 {
+        return bio_page_alloc_2012(k, obj, pi, deficit).await;
+    }
     let policy = {
         let mut kk = k.borrow_mut();
         let m = kk.vm_page_alloc(obj, pi, VM_ALLOC_NORMAL | VM_ALLOC_SYSTEM);
@@ -992,6 +1000,120 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
         vm_wait(k, timo, "bio_page_alloc").await;
     }
     m
+}
+
+/// `krateprintf`'s `struct krate` with `.freq = 1`: at most one line per second of uptime.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Krate {
+    /// The second (`time_second`) the count is for.
+    second: u64,
+    /// Lines printed in that second.
+    count: u32,
+}
+
+impl Krate {
+    /// Whether a line may be printed at `tick` (and counts it if so).
+    pub fn allow(&mut self, tick: u64) -> bool {
+        let second = tick / crate::HZ;
+        if self.second != second {
+            self.second = second;
+            self.count = 0;
+        }
+        if self.count < 1 {
+            self.count += 1;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// One `vm_page_alloc()` of the 2012 `bio_page_alloc`: the page, `Some(NONE)` when the page now
+/// exists (the caller re-looks it up), `None` when it must try harder.
+fn try_2012(kk: &mut Kernel, obj: u8, pi: u32, flags: u8) -> Option<u32> {
+    let f = kk.vm.free_count();
+    let m = kk.vm_page_alloc(obj, pi, flags);
+    if m != NONE {
+        if f <= kk.vm.t.v_free_reserved {
+            kk.stats.emerg_allocs += 1;
+            if kk.events.first_emergency() {
+                let band = if f <= kk.vm.t.v_interrupt_free_min {
+                    "interrupt"
+                } else {
+                    "system"
+                };
+                let fc = kk.vm.fc();
+                kk.event(
+                    EventKind::EmergencyAlloc,
+                    format!("bio_page_alloc took a page from the {band} reserve, free+cache {fc}"),
+                );
+            }
+        }
+        return Some(m);
+    }
+    if kk.vm.lookup(obj, pi) != NONE {
+        return Some(NONE);
+    }
+    None
+}
+
+/// `bio_page_alloc()` of 55b50bd522 (2012-01, §1.5): a normal try; a second digging into the
+/// system reserve (and the interrupt reserve for `TDF_SYSTHREAD` threads); `vm_wait(hz/20+1)`
+/// and a third; then "really in trouble": a warning rate-limited to one a second naming the
+/// thread, `vm_wait(hz/20+1)` for system threads or `vm_wait(hz/2+1)` for others, and NULL —
+/// `allocbuf` loops. `recoverbufpages()` is no longer called (it could deadlock); low memory is
+/// left to brelse/bqrelse (`relbufmin`). The `recoverbufpages`, `interrupt` and `timedwait`
+/// switches still apply: the 2008 call before the second try, the interrupt reserve, and
+/// (off) waits with no timeout.
+async fn bio_page_alloc_2012(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
+    let (policy, sys) = {
+        let mut kk = k.borrow_mut();
+        let m = kk.vm_page_alloc(obj, pi, VM_ALLOC_NORMAL);
+        if m != NONE {
+            return m;
+        }
+        if kk.vm.lookup(obj, pi) != NONE {
+            return NONE;
+        }
+        kk.vm.vm_pageout_deficit += i64::from(deficit);
+        let cur = kk.sched.cur;
+        (kk.policy, kk.systhread(cur))
+    };
+    if policy.recoverbufpages {
+        recoverbufpages(k).await;
+    }
+    let mut flags = VM_ALLOC_NORMAL | VM_ALLOC_SYSTEM;
+    if sys && policy.interrupt_retry {
+        flags |= VM_ALLOC_INTERRUPT;
+    }
+    if let Some(m) = try_2012(&mut k.borrow_mut(), obj, pi, flags) {
+        return m;
+    }
+    let timo = |t: u64| if policy.timed_vm_wait { t } else { 0 };
+    vm_wait(k, timo(crate::HZ / 20 + 1), "bio_page_alloc").await;
+    if let Some(m) = try_2012(&mut k.borrow_mut(), obj, pi, flags) {
+        return m;
+    }
+    {
+        let mut kk = k.borrow_mut();
+        kk.stats.emerg_fails += 1;
+        kk.event(
+            EventKind::EmergencyFail,
+            "bio_page_alloc found no page in three tries".into(),
+        );
+        let tick = kk.sched.tick();
+        if kk.biokrate.allow(tick) {
+            let line = format!("{}{}", msg::EXHAUSTED_2012, kk.cur_name());
+            kk.printf(&line);
+        }
+    }
+    let wait = if sys {
+        crate::HZ / 20 + 1
+    } else {
+        crate::HZ / 2 + 1
+    };
+    vm_wait(k, timo(wait), "bio_page_alloc").await;
+    NONE
 }
 
 /// `recoverbufpages()` (§1.3): cash in clean buffers — free the pages of up to 64 KB of them.

@@ -145,6 +145,11 @@ pub async fn putpages(k: &Kc, vp: u16, first: u32, n: u32, sync: bool) {
                 let b = bread(k, vp, blk, bs * PAGE_SIZE, true).await;
                 if sync {
                     bwrite(k, b).await;
+                } else if k.borrow().policy.hammer_pageout_bawrite {
+                    // 55b50bd522: "failing to flush a dirty buffer out when issued from the
+                    // pageout daemon can result in a low memory deadlock against
+                    // bio_page_alloc(), so we have to bawrite() on IO_ASYNC as well"
+                    bawrite(k, b).await;
                 } else {
                     // 2008: HAMMER bdwrite()s even on IO_ASYNC — a dirty heavy buffer, not I/O
                     k.borrow_mut().bdwrite(b);

@@ -364,7 +364,7 @@ impl Kernel {
             return false; // boot, before any thread exists
         };
         match th.kind {
-            TKind::PageDaemon => true,
+            TKind::PageDaemon | TKind::EmergPager => true,
             TKind::BufDaemon | TKind::BufDaemonHw => self.policy.systhread_bufdaemons,
             // FreeBSD's laundry thread is a thread of pageproc: `curproc == pageproc` promotes it
             TKind::Laundry => true,
@@ -382,6 +382,7 @@ impl Kernel {
                     | TKind::BufDaemonHw
                     | TKind::Flush
                     | TKind::Laundry
+                    | TKind::EmergPager
             )
         })
     }
