@@ -17,6 +17,16 @@ pub enum BioVariant {
     /// 02dede15d4: the warning is printed only when memory is still severe afterwards.
     #[serde(rename = "fix-0708")]
     Fix0708,
+    /// 59a5a4e861 (2010-10): no success warning (counter `lowmempgallocs`, `vm_wait(hz/20+1)`);
+    /// the failure prints "Memory exhausted during bufcache page allocation", counts
+    /// `lowmempgfails` and waits `vm_wait(hz)`.
+    #[serde(rename = "fix-2010")]
+    Fix2010,
+    /// 794fd6ea2c (2011-11, with 85946b6c2b): as fix-2010, but after `recoverbufpages()` a thread
+    /// without `TDF_SYSTHREAD` does `vm_wait(hz)` and returns NULL: only system threads reach
+    /// the interrupt reserve.
+    #[serde(rename = "fix-2011")]
+    Fix2011,
 }
 
 /// How the dirty-buffer limits are computed (§4.2).
@@ -70,6 +80,21 @@ pub struct Policy {
     pub bd_speedup: BdSpeedup,
     /// f043c4c79c: vnode locks time out after hz/10, so the pageout daemon's LK_TIMELOCK works.
     pub vnode_lock_timeout: bool,
+    /// c84c24daf5, 20479584e1 (Dec 2008): the OOM rule of the pageout rework — kill the process
+    /// with the most anonymous memory + swap when swap is full, free+cache is below min and the
+    /// inactive queue is bloated — and the machine goes on. Off: the 2008 rule, and the run ends
+    /// at the kill.
+    #[serde(default)]
+    pub oom_kill: bool,
+    /// 20479584e1 (Dec 2008): every page allocation calls `pagedaemon_wakeup()`, which wakes the
+    /// daemon below `v_free_severe`; the daemon's loop repeats its scan, with "pdelay" pauses,
+    /// until its shortage is met.
+    #[serde(default)]
+    pub alloc_wakeup: bool,
+    /// c84c24daf5, 20479584e1 (Dec 2008): while the inactive scan leaves a shortage, the active
+    /// scan goes on deactivating pages, and caches the clean ones at once ("recycle").
+    #[serde(default)]
+    pub active_recycle: bool,
 }
 
 impl Policy {
@@ -109,15 +134,27 @@ pub enum KernelPreset {
     /// A week later: count-based dirty limit, bd_speedup fixed, quieter warning.
     #[serde(rename = "dfly-2008-07-08")]
     Dfly20080708,
+    /// The December 2008 pageout rework (c84c24daf5, 20479584e1; cb63d1bc9e).
+    #[serde(rename = "dfly-2008-12")]
+    Dfly200812,
+    /// "Remove confusing warning" (59a5a4e861).
+    #[serde(rename = "dfly-2010-10")]
+    Dfly201010,
+    /// Only system threads reach the interrupt reserve (794fd6ea2c, 85946b6c2b).
+    #[serde(rename = "dfly-2011-11")]
+    Dfly201111,
 }
 
 impl KernelPreset {
     /// All presets, oldest first.
-    pub const ALL: [KernelPreset; 4] = [
+    pub const ALL: [KernelPreset; 7] = [
         KernelPreset::Dfly20080629,
         KernelPreset::Dfly20080630,
         KernelPreset::Dfly20080701,
         KernelPreset::Dfly20080708,
+        KernelPreset::Dfly200812,
+        KernelPreset::Dfly201010,
+        KernelPreset::Dfly201111,
     ];
 
     /// The name used in links and on the command line.
@@ -127,6 +164,9 @@ impl KernelPreset {
             KernelPreset::Dfly20080630 => "dfly-2008-06-30",
             KernelPreset::Dfly20080701 => "dfly-2008-07-01",
             KernelPreset::Dfly20080708 => "dfly-2008-07-08",
+            KernelPreset::Dfly200812 => "dfly-2008-12",
+            KernelPreset::Dfly201010 => "dfly-2010-10",
+            KernelPreset::Dfly201111 => "dfly-2011-11",
         }
     }
 
@@ -150,6 +190,15 @@ impl KernelPreset {
             KernelPreset::Dfly20080708 => {
                 "a week later: dirty count limit, bd_speedup fixed, warning only when severe"
             }
+            KernelPreset::Dfly200812 => {
+                "Dec 2008 pageout rework (c84c24daf5, 20479584e1): OOM kill of the biggest anonymous process, daemon woken on every allocation"
+            }
+            KernelPreset::Dfly201010 => {
+                "Oct 2010 (59a5a4e861): no success warning, counters lowmempgallocs/lowmempgfails, \"Memory exhausted\" and vm_wait(hz) on failure"
+            }
+            KernelPreset::Dfly201111 => {
+                "Nov 2011 (794fd6ea2c, 85946b6c2b): only system threads reach the interrupt reserve"
+            }
         }
     }
 
@@ -167,6 +216,9 @@ impl KernelPreset {
             dirty_limit: DirtyLimit::Bytes0628,
             bd_speedup: BdSpeedup::Any0628,
             vnode_lock_timeout: false,
+            oom_kill: false,
+            alloc_wakeup: false,
+            active_recycle: false,
         };
         let fix = Policy {
             bio: BioVariant::Fix0701,
@@ -180,6 +232,25 @@ impl KernelPreset {
             dirty_limit: DirtyLimit::Bytes0628,
             bd_speedup: BdSpeedup::Inverted0630,
             vnode_lock_timeout: true,
+            oom_kill: false,
+            alloc_wakeup: false,
+            active_recycle: false,
+        };
+        let july8 = Policy {
+            bio: BioVariant::Fix0708,
+            dirty_limit: DirtyLimit::BytesCount0707,
+            bd_speedup: BdSpeedup::Fixed0707,
+            ..fix
+        };
+        let dec2008 = Policy {
+            oom_kill: true,
+            active_recycle: true,
+            alloc_wakeup: true,
+            ..july8
+        };
+        let oct2010 = Policy {
+            bio: BioVariant::Fix2010,
+            ..dec2008
         };
         match self {
             KernelPreset::Dfly20080629 => pre,
@@ -189,11 +260,12 @@ impl KernelPreset {
                 ..pre
             },
             KernelPreset::Dfly20080701 => fix,
-            KernelPreset::Dfly20080708 => Policy {
-                bio: BioVariant::Fix0708,
-                dirty_limit: DirtyLimit::BytesCount0707,
-                bd_speedup: BdSpeedup::Fixed0707,
-                ..fix
+            KernelPreset::Dfly20080708 => july8,
+            KernelPreset::Dfly200812 => dec2008,
+            KernelPreset::Dfly201010 => oct2010,
+            KernelPreset::Dfly201111 => Policy {
+                bio: BioVariant::Fix2011,
+                ..oct2010
             },
         }
     }
@@ -225,6 +297,12 @@ pub struct PolicyOverrides {
     pub bd_speedup: Option<BdSpeedup>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vnode_lock_timeout: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oom_kill: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alloc_wakeup: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_recycle: Option<bool>,
 }
 
 impl PolicyOverrides {
@@ -246,6 +324,9 @@ impl PolicyOverrides {
             dirty_limit: self.dirty_limit.unwrap_or(base.dirty_limit),
             bd_speedup: self.bd_speedup.unwrap_or(base.bd_speedup),
             vnode_lock_timeout: self.vnode_lock_timeout.unwrap_or(base.vnode_lock_timeout),
+            oom_kill: self.oom_kill.unwrap_or(base.oom_kill),
+            alloc_wakeup: self.alloc_wakeup.unwrap_or(base.alloc_wakeup),
+            active_recycle: self.active_recycle.unwrap_or(base.active_recycle),
         }
     }
 
@@ -334,14 +415,14 @@ pub struct Mechanism {
 }
 
 /// Every mechanism, in link-key order.
-pub const MECHANISMS: [Mechanism; 11] = [
+pub const MECHANISMS: [Mechanism; 14] = [
     Mechanism {
         key: "bio",
         field: "bio",
         label: "bio_page_alloc()",
-        explain: "pre-0630: allocbuf sleeps forever in vm_wait when a page is missing; fix-0701/0708: try harder, then retry",
-        commit: "4ecf7cc9c0, 02dede15d4",
-        values: &["pre-0630", "fix-0701", "fix-0708"],
+        explain: "pre-0630: allocbuf sleeps forever in vm_wait when a page is missing; fix-0701/0708: try harder, then retry; fix-2010: counters and \"Memory exhausted\"; fix-2011: only system threads reach the interrupt reserve",
+        commit: "4ecf7cc9c0, 02dede15d4, 59a5a4e861, 794fd6ea2c",
+        values: &["pre-0630", "fix-0701", "fix-0708", "fix-2010", "fix-2011"],
     },
     Mechanism {
         key: "recoverbufpages",
@@ -423,6 +504,30 @@ pub const MECHANISMS: [Mechanism; 11] = [
         commit: "f043c4c79c",
         values: &["off", "on"],
     },
+    Mechanism {
+        key: "oomkill",
+        field: "oomKill",
+        label: "OOM kill (Dec 2008)",
+        explain: "off: out of swap and short of memory, kill the largest process and the run ends; on: only when swap is full, free+cache below min and the inactive queue 4x the active, kill the biggest anonymous-memory process and go on",
+        commit: "c84c24daf5, 20479584e1",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "allocwakeup",
+        field: "allocWakeup",
+        label: "daemon woken on every allocation",
+        explain: "every page allocation wakes the pageout daemon below v_free_severe (not vm_paging_needed), and the daemon rescans every 1/10 s (1 s when swap is full) until its shortage is met",
+        commit: "20479584e1",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "recycle",
+        field: "activeRecycle",
+        label: "active scan recycles (Dec 2008)",
+        explain: "while short of free pages the active scan keeps deactivating, and caches clean pages at once, so with no swap the dirty ones pile up on the inactive queue",
+        commit: "c84c24daf5, 20479584e1",
+        values: &["off", "on"],
+    },
 ];
 
 fn onoff(v: bool) -> &'static str {
@@ -441,6 +546,8 @@ impl Policy {
                 BioVariant::Pre0630 => "pre-0630",
                 BioVariant::Fix0701 => "fix-0701",
                 BioVariant::Fix0708 => "fix-0708",
+                BioVariant::Fix2010 => "fix-2010",
+                BioVariant::Fix2011 => "fix-2011",
             },
             "recoverbufpages" => onoff(self.recoverbufpages),
             "interrupt" => onoff(self.interrupt_retry),
@@ -459,6 +566,9 @@ impl Policy {
                 BdSpeedup::Fixed0707 => "fixed",
             },
             "vlocktimo" => onoff(self.vnode_lock_timeout),
+            "oomkill" => onoff(self.oom_kill),
+            "allocwakeup" => onoff(self.alloc_wakeup),
+            "recycle" => onoff(self.active_recycle),
             _ => return None,
         })
     }
@@ -480,6 +590,9 @@ impl PolicyOverrides {
             "dirtylimit" => self.dirty_limit.is_some(),
             "bdspeedup" => self.bd_speedup.is_some(),
             "vlocktimo" => self.vnode_lock_timeout.is_some(),
+            "oomkill" => self.oom_kill.is_some(),
+            "allocwakeup" => self.alloc_wakeup.is_some(),
+            "recycle" => self.active_recycle.is_some(),
             _ => false,
         };
         if set {
@@ -504,7 +617,9 @@ impl PolicyOverrides {
                 self.bio = Some(match value {
                     "pre-0630" => BioVariant::Pre0630,
                     "fix-0701" => BioVariant::Fix0701,
-                    _ => BioVariant::Fix0708,
+                    "fix-0708" => BioVariant::Fix0708,
+                    "fix-2010" => BioVariant::Fix2010,
+                    _ => BioVariant::Fix2011,
                 })
             }
             "recoverbufpages" => self.recoverbufpages = Some(on),
@@ -528,7 +643,10 @@ impl PolicyOverrides {
                     _ => BdSpeedup::Fixed0707,
                 })
             }
-            _ => self.vnode_lock_timeout = Some(on),
+            "vlocktimo" => self.vnode_lock_timeout = Some(on),
+            "oomkill" => self.oom_kill = Some(on),
+            "allocwakeup" => self.alloc_wakeup = Some(on),
+            _ => self.active_recycle = Some(on),
         }
         Ok(())
     }
