@@ -388,6 +388,56 @@ mod tests {
     }
 
     #[test]
+    fn the_later_kernels_add_their_mechanisms_to_july_8_one_by_one() {
+        let july8 = KernelPreset::Dfly20080708.policy();
+        let dec = KernelPreset::Dfly200812.policy();
+        assert!(dec.oom_kill && dec.alloc_wakeup && dec.active_recycle);
+        assert_eq!(
+            Policy {
+                oom_kill: false,
+                alloc_wakeup: false,
+                active_recycle: false,
+                ..dec
+            },
+            july8
+        );
+        let oct2010 = KernelPreset::Dfly201010.policy();
+        assert_eq!(oct2010.bio, BioVariant::Fix2010);
+        assert_eq!(
+            Policy {
+                bio: dec.bio,
+                ..oct2010
+            },
+            dec
+        );
+        let nov2011 = KernelPreset::Dfly201111.policy();
+        assert_eq!(nov2011.bio, BioVariant::Fix2011);
+        assert_eq!(
+            Policy {
+                bio: oct2010.bio,
+                ..nov2011
+            },
+            oct2010
+        );
+        // the older kernels have none of them
+        for k in &KernelPreset::ALL[..4] {
+            let p = k.policy();
+            assert!(!p.oom_kill && !p.alloc_wakeup && !p.active_recycle, "{k:?}");
+            assert!(!matches!(p.bio, BioVariant::Fix2010 | BioVariant::Fix2011));
+        }
+    }
+
+    #[test]
+    fn a_policy_written_before_the_later_switches_reads_them_as_off() {
+        let mut v = serde_json::to_value(KernelPreset::Dfly20080708.policy()).unwrap();
+        for f in ["oomKill", "allocWakeup", "activeRecycle"] {
+            assert!(v.as_object_mut().unwrap().remove(f).is_some(), "{f}");
+        }
+        let p: Policy = serde_json::from_value(v).unwrap();
+        assert_eq!(p, KernelPreset::Dfly20080708.policy());
+    }
+
+    #[test]
     fn preset_names_round_trip() {
         for p in KernelPreset::ALL {
             assert_eq!(KernelPreset::from_name(p.name()), Some(p));
