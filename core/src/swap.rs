@@ -59,6 +59,11 @@ impl Swap {
         self.total - self.used
     }
 
+    /// Bytes of the per-page owner table and the per-thread swap counts.
+    pub fn memory_bytes(&self) -> usize {
+        self.owner.len() + self.swapped.len() * size_of::<u32>()
+    }
+
     /// Page `p` now holds anonymous memory of thread `t`.
     pub fn set_owner(&mut self, p: u32, t: usize) {
         let p = p as usize;
