@@ -494,7 +494,7 @@ pub const MECHANISMS: [Mechanism; 14] = [
         key: "timedwait",
         field: "timedVmWait",
         label: "timed vm_wait",
-        explain: "bio_page_alloc sleeps at most 5 s (1/20 s after a severe success) and retries, instead of forever",
+        explain: "bio_page_alloc sleeps at most 5 s (1/20 s after a severe success; 1 s and 1/20 s + 1 tick from fix-2010) and retries, instead of forever",
         commit: "4ecf7cc9c0",
         values: &["off", "on"],
     },
