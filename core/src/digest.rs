@@ -71,6 +71,9 @@ fn counters(k: &Kernel, f: &mut impl FnMut(&'static str, u64)) {
     f("faults", s.faults);
     f("pageouts", s.pageouts);
     f("vnode locks given up", s.pageout_lock_miss);
+    f("lowmempgallocs", s.lowmempgallocs);
+    f("lowmempgfails", s.lowmempgfails);
+    f("processes killed, the machine going on", s.oom_kills);
     f("thread steps and interrupts", k.sched.nevents);
     f("threads runnable", k.sched.runq.len() as u64);
     f("console lines", k.console.lines().len() as u64);

@@ -664,6 +664,7 @@ impl Kernel {
     pub fn memory_bytes(&self) -> usize {
         self.vm.memory_bytes()
             + self.bc.memory_bytes()
+            + self.swap.memory_bytes()
             + self.vnodes.iter().map(Vnode::memory_bytes).sum::<usize>()
     }
 }

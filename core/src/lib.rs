@@ -53,6 +53,10 @@ pub mod msg {
     pub const EMERG: &str = "bio_page_alloc: WARNING emergency page allocation";
     /// It failed; the caller sleeps up to 5 s and retries.
     pub const EMERG_FAIL: &str = "bio_page_alloc: WARNING emergency page allocation failed";
+    /// 59a5a4e861 (2010-10) on: the failure message (`++lowmempgfails`, `vm_wait(hz)`).
+    pub const EXHAUSTED: &str = "bio_page_alloc: Memory exhausted during bufcache page allocation";
+    /// 20479584e1 (Dec 2008): the pageout daemon's scan with swap full and free+cache below min.
+    pub const LOW_MEMORY_SWAP: &str = "Warning: system low on memory+swap!";
     /// 55b50bd522 (2012-01): three tries failed; followed by the thread's name (`td_comm`),
     /// at most once a second (`krateprintf`).
     pub const EXHAUSTED_2012: &str =
@@ -180,6 +184,16 @@ pub struct Stats {
     pub pageouts: u64,
     /// Vnode locks the pageout daemon gave up on (LK_TIMELOCK).
     pub pageout_lock_miss: u64,
+    /// `vfs.lowmempgallocs` (59a5a4e861 on): interrupt-reserve successes with memory still
+    /// severe; 0 with the earlier `bio_page_alloc` variants, which have no such counter.
+    #[serde(default)]
+    pub lowmempgallocs: u64,
+    /// `vfs.lowmempgfails` (59a5a4e861 on): interrupt-reserve failures.
+    #[serde(default)]
+    pub lowmempgfails: u64,
+    /// Processes the pageout daemon killed and the machine went on (`oomkill=on`).
+    #[serde(default)]
+    pub oom_kills: u64,
 }
 
 /// A run of a scenario: `new`, then `advance` until `finished`.

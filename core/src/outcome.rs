@@ -220,6 +220,20 @@ impl Kernel {
                 secs(last_progress)
             );
         }
+        if !self.load.killed.is_empty() {
+            // oomkill=on: the machine went on after the pageout daemon killed someone
+            let names: Vec<&str> = self
+                .load
+                .killed
+                .iter()
+                .map(|&t| self.sched.threads[t].name.as_str())
+                .collect();
+            summary = format!(
+                "{}; the pageout daemon killed {} (\"out of swap space\") on the way",
+                summary.trim_end_matches('.'),
+                names.join(" and ")
+            );
+        }
         Outcome {
             kind: OutcomeKind::Survived,
             tick,

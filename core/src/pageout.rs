@@ -68,6 +68,9 @@ pub async fn vm_launder(k: Kc) {
 
 /// `vm_pageout()`: the daemon's main loop (§3.1).
 pub async fn vm_pageout(k: Kc) {
+    if k.borrow().policy.alloc_wakeup {
+        return vm_pageout_dec2008(k).await;
+    }
     let mut pass: u32 = 0;
     let mut fullintervalcount: u64 = 0;
     loop {
@@ -98,6 +101,59 @@ pub async fn vm_pageout(k: Kc) {
         }
         vm_pageout_scan(&k, pass).await;
         k.borrow_mut().vm.vm_pageout_deficit = 0;
+    }
+}
+
+/// `vm_pageout()` after 20479584e1 (Dec 2008): sleep until a request; then scan, and while the
+/// scan leaves an inactive shortage scan again — at once when more requests came in meanwhile
+/// (the first 10 passes), after a "pdelay" of hz/10 otherwise, or of hz when swap is full.
+async fn vm_pageout_dec2008(k: Kc) {
+    let mut pass: u32 = 0;
+    let mut fullintervalcount: u64 = 0;
+    loop {
+        if !k.borrow().vm.vm_pages_needed {
+            let w = tsleep(&k, Chan::PageDaemon, "psleep", 5 * HZ).await;
+            if w == Wake::Timeout && !k.borrow().vm.vm_pages_needed {
+                k.borrow_mut().vm_pageout_page_stats(&mut fullintervalcount);
+                continue;
+            }
+            k.borrow_mut().vm.vm_pages_needed = true;
+        }
+        {
+            let mut kk = k.borrow_mut();
+            if !kk.vm.count_min_dec2008(0) {
+                kk.sched.wakeup(Chan::FreeCount);
+            }
+        }
+        let inactive_shortage = vm_pageout_scan(&k, pass).await;
+        if inactive_shortage > 0 {
+            pass += 1;
+            let (full, more) = {
+                let kk = k.borrow();
+                (kk.swap.full, kk.vm.vm_pages_needed_more)
+            };
+            if full {
+                // "Running out of memory, catastrophic back-off to one-second intervals."
+                tsleep(&k, Chan::PageDaemon, "pdelay", HZ).await;
+            } else if pass < 10 && more > 0 {
+                // "additional processes have already kicked us. Retry immediately."
+            } else if pass < 10 {
+                {
+                    let mut kk = k.borrow_mut();
+                    kk.vm.vm_pages_needed = false;
+                    kk.vm.vm_pages_needed_more = 0;
+                }
+                tsleep(&k, Chan::PageDaemon, "pdelay", HZ / 10).await;
+                k.borrow_mut().vm.vm_pages_needed = true;
+            } else {
+                tsleep(&k, Chan::PageDaemon, "pdelay", HZ / 10).await;
+            }
+        } else {
+            pass = 0;
+            let mut kk = k.borrow_mut();
+            kk.vm.vm_pages_needed = false;
+            kk.vm.vm_pages_needed_more = 0;
+        }
     }
 }
 
@@ -175,8 +231,9 @@ enum Step {
     Launder(u32, u16),
 }
 
-/// `vm_pageout_scan(pass)` (§3.2).
-pub async fn vm_pageout_scan(k: &Kc, pass: u32) {
+/// `vm_pageout_scan(pass)` (§3.2). Returns the shortage the inactive scan left (20479584e1's
+/// `inactive_shortage`).
+pub async fn vm_pageout_scan(k: &Kc, pass: u32) -> i64 {
     let (mut page_shortage, mut maxscan, mut m) = {
         let mut kk = k.borrow_mut();
         kk.stamp_pagedaemon_time();
@@ -239,7 +296,12 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) {
 
     let mut kk = k.borrow_mut();
     kk.stamp_pagedaemon_time();
-    kk.active_scan(pass, addl_page_shortage);
+    let recycle_count = if kk.policy.active_recycle {
+        kk.active_scan_dec2008(pass, &mut page_shortage)
+    } else {
+        kk.active_scan(pass, addl_page_shortage);
+        0
+    };
     // free-reserve top-up: move CACHE pages to FREE while free < reserved
     while kk.vm.free_count() < kk.vm.t.v_free_reserved {
         let p = kk.vm.head(PQ_CACHE);
@@ -249,7 +311,12 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) {
         kk.vm.free_cached(p);
         kk.vm_page_free_wakeup();
     }
-    kk.vm_pageout_oom();
+    if kk.policy.oom_kill {
+        kk.vm_pageout_oom_dec2008(page_shortage, recycle_count);
+    } else {
+        kk.vm_pageout_oom();
+    }
+    page_shortage
 }
 
 /// `vm_pageout_stats_interval` (5 s) and `vm_pageout_full_stats_interval` (20 s), in ticks.
@@ -477,6 +544,84 @@ impl Kernel {
         }
     }
 
+    /// The catastrophic-condition test of 20479584e1 (Dec 2008): with swap full and free+cache
+    /// below min, "Warning: system low on memory+swap!"; if moreover the inactive queue is more
+    /// than 4 times the active one and the inactive scan left a shortage, kill the process with
+    /// the most anonymous memory + swap (`vmspace_anonymous_count + vmspace_swap_count`; on a
+    /// tie the newest, first on the allproc list), and wake the memory waiters so it can exit.
+    /// The machine goes on. `recycle_count`: the pages the active scan freed or cached while
+    /// short (0 with the 2008 active scan, which never does).
+    pub(crate) fn vm_pageout_oom_dec2008(&mut self, inactive_shortage: i64, recycle_count: u32) {
+        if !(self.swap.full && self.vm.count_min_dec2008(recycle_count)) {
+            return;
+        }
+        self.printf(crate::msg::LOW_MEMORY_SWAP);
+        let inactive = self.vm.count[PQ_INACTIVE as usize];
+        let active = self.vm.count[PQ_ACTIVE as usize];
+        if !(inactive > active.saturating_mul(4) && inactive_shortage > 0) {
+            return;
+        }
+        let sizes = self.swap.anonymous_sizes(&self.vm);
+        let victim = self
+            .sched
+            .threads
+            .iter()
+            .enumerate()
+            .filter(|(_, th)| !self.systhread_kind_or_flusher(th.kind))
+            .map(|(t, th)| (sizes.get(t).copied().unwrap_or(0), t, th.name.clone()))
+            .filter(|&(size, _, _)| size > 0)
+            .max_by_key(|&(size, t, _)| (size, t));
+        let Some((size, t, name)) = victim else {
+            return;
+        };
+        let pid = 100 + t;
+        self.printf(&format!(
+            "pid {pid} ({name}), uid 0, was killed: out of swap space"
+        ));
+        self.event(
+            EventKind::OomKill,
+            format!(
+                "killed {name}: {size} pages of anonymous memory and swap; the machine goes on"
+            ),
+        );
+        self.stats.oom_kills += 1;
+        if !self.load.killed.contains(&t) {
+            self.load.killed.push(t);
+        }
+        if self.sched.threads[t].state == crate::sched::TState::Exited {
+            // a hog that took all it wanted holds its memory without running: it goes now
+            self.exit_killed(t);
+        }
+        self.sched.wakeup(Chan::FreeCount);
+    }
+
+    /// A killed process exits: its resident anonymous pages are freed (those under swap I/O
+    /// go to the cache when it completes) and its swap space is released; `swp_sizecheck()`
+    /// clears `swap_pager_full` once `nswap_lowat` (128) pages of swap are free.
+    pub(crate) fn exit_killed(&mut self, t: usize) {
+        for p in 0..self.vm.npages {
+            let pg = self.vm.pages[p as usize];
+            if pg.obj() == OBJ_ANON
+                && self.swap.owner_of(p) == Some(t)
+                && pg.wire == 0
+                && pg.busy == 0
+                && pg.flags & PG_BUSY == 0
+                && pg.queue != crate::vm::PQ_FREE
+            {
+                self.vm_page_free(p);
+            }
+        }
+        self.swap.release(t);
+    }
+
+    /// Kernel threads (`P_SYSTEM`), which the OOM killer never picks.
+    fn systhread_kind_or_flusher(&self, kind: TKind) -> bool {
+        matches!(
+            kind,
+            TKind::PageDaemon | TKind::BufDaemon | TKind::BufDaemonHw | TKind::Flusher
+        )
+    }
+
     /// What both walks of the active queue do first: a busy page is requeued; a referenced one
     /// gets `act_count += ACT_ADVANCE + 1` and is requeued. Returns whether it was either; the
     /// walk sends it back to the tail (through its [`TailRun`]).
@@ -523,6 +668,53 @@ impl Kernel {
             m = next;
         }
         back.flush(&mut self.vm);
+    }
+
+    /// The active scan of 20479584e1 (Dec 2008): while the inactive scan left a shortage (or
+    /// the inactive queue is below its target), deactivate pages whose `act_count` fell below
+    /// `pass + 1`; while short, cache the clean ones at once instead ("recycling", counted in
+    /// the returned `recycle_count`, each one taken off the shortage) — so that with no swap the
+    /// dirty anonymous pages pile up on the inactive queue, which the OOM test reads.
+    pub(crate) fn active_scan_dec2008(&mut self, pass: u32, inactive_shortage: &mut i64) -> u32 {
+        let mut active_shortage = if *inactive_shortage > 0 {
+            i64::from(self.vm.t.v_inactive_target) - i64::from(self.vm.count[PQ_INACTIVE as usize])
+        } else {
+            0
+        };
+        let mut recycle_count = 0;
+        let mut n = self.vm.count[PQ_ACTIVE as usize];
+        let mut back = TailRun::new(PQ_ACTIVE);
+        let mut m = self.vm.head(PQ_ACTIVE);
+        while m != NONE && n > 0 && (*inactive_shortage > 0 || active_shortage > 0) {
+            n -= 1;
+            let next = self.vm.pages[m as usize].next;
+            if self.active_busy_or_referenced(m) {
+                back.push(&mut self.vm, m);
+            } else {
+                let p = &mut self.vm.pages[m as usize];
+                p.set_act(p.act().saturating_sub(1));
+                if u32::from(p.act()) < pass + 1 {
+                    active_shortage -= 1;
+                    if *inactive_shortage > 0 {
+                        recycle_count += 1;
+                        if p.flags & PG_DIRTY == 0 {
+                            *inactive_shortage -= 1;
+                            self.vm_page_cache(m);
+                            self.sched.threads[self.sched.cur].acct.pages_cached += 1;
+                        } else {
+                            self.vm_page_deactivate(m);
+                        }
+                    } else {
+                        self.vm_page_deactivate(m);
+                    }
+                } else {
+                    back.push(&mut self.vm, m);
+                }
+            }
+            m = next;
+        }
+        back.flush(&mut self.vm);
+        recycle_count
     }
 
     /// The cluster around `m` (§3.3): up to `vm_pageout_page_count` contiguous pages that are

@@ -17,6 +17,16 @@ pub enum BioVariant {
     /// 02dede15d4: the warning is printed only when memory is still severe afterwards.
     #[serde(rename = "fix-0708")]
     Fix0708,
+    /// 59a5a4e861 (2010-10): no success warning (counter `lowmempgallocs`, `vm_wait(hz/20+1)`);
+    /// the failure prints "Memory exhausted during bufcache page allocation", counts
+    /// `lowmempgfails` and waits `vm_wait(hz)`.
+    #[serde(rename = "fix-2010")]
+    Fix2010,
+    /// 794fd6ea2c (2011-11, with 85946b6c2b): as fix-2010, but after `recoverbufpages()` a thread
+    /// without `TDF_SYSTHREAD` does `vm_wait(hz)` and returns NULL: only system threads reach
+    /// the interrupt reserve.
+    #[serde(rename = "fix-2011")]
+    Fix2011,
     /// 55b50bd522 (2012-01): three tries (normal, then the system reserve — the interrupt reserve
     /// too for system threads —, then again after `vm_wait(hz/20+1)`), no recoverbufpages, a
     /// warning rate-limited to one a second naming the thread, then `vm_wait(hz/20+1)` for
@@ -109,6 +119,21 @@ pub struct Policy {
     pub bd_speedup: BdSpeedup,
     /// f043c4c79c: vnode locks time out after hz/10, so the pageout daemon's LK_TIMELOCK works.
     pub vnode_lock_timeout: bool,
+    /// c84c24daf5, 20479584e1 (Dec 2008): the OOM rule of the pageout rework — kill the process
+    /// with the most anonymous memory + swap when swap is full, free+cache is below min and the
+    /// inactive queue is bloated — and the machine goes on. Off: the 2008 rule, and the run ends
+    /// at the kill.
+    #[serde(default)]
+    pub oom_kill: bool,
+    /// 20479584e1 (Dec 2008): every page allocation calls `pagedaemon_wakeup()`, which wakes the
+    /// daemon below `v_free_severe`; the daemon's loop repeats its scan, with "pdelay" pauses,
+    /// until its shortage is met.
+    #[serde(default)]
+    pub alloc_wakeup: bool,
+    /// c84c24daf5, 20479584e1 (Dec 2008): while the inactive scan leaves a shortage, the active
+    /// scan goes on deactivating pages, and caches the clean ones at once ("recycle").
+    #[serde(default)]
+    pub active_recycle: bool,
     /// 55b50bd522: brelse/bqrelse/vfs_vmio_release give a clean buffer's pages back to the VM when
     /// `vm_page_count_min()` instead of `vm_page_count_severe()`.
     #[serde(default)]
@@ -191,6 +216,15 @@ pub enum KernelPreset {
     /// A week later: count-based dirty limit, bd_speedup fixed, quieter warning.
     #[serde(rename = "dfly-2008-07-08")]
     Dfly20080708,
+    /// The December 2008 pageout rework (c84c24daf5, 20479584e1; cb63d1bc9e).
+    #[serde(rename = "dfly-2008-12")]
+    Dfly200812,
+    /// "Remove confusing warning" (59a5a4e861).
+    #[serde(rename = "dfly-2010-10")]
+    Dfly201010,
+    /// Only system threads reach the interrupt reserve (794fd6ea2c, 85946b6c2b).
+    #[serde(rename = "dfly-2011-11")]
+    Dfly201111,
     /// The "3:00 a.m." fix (55b50bd522): bio_page_alloc rewritten, pages freed at min, HAMMER
     /// bawrite()s pageout data, the flusher checks memory per record.
     #[serde(rename = "dfly-2012-01")]
@@ -208,11 +242,14 @@ pub enum KernelPreset {
 
 impl KernelPreset {
     /// All presets, oldest first.
-    pub const ALL: [KernelPreset; 8] = [
+    pub const ALL: [KernelPreset; 11] = [
         KernelPreset::Dfly20080629,
         KernelPreset::Dfly20080630,
         KernelPreset::Dfly20080701,
         KernelPreset::Dfly20080708,
+        KernelPreset::Dfly200812,
+        KernelPreset::Dfly201010,
+        KernelPreset::Dfly201111,
         KernelPreset::Dfly201201,
         KernelPreset::Dfly201708,
         KernelPreset::WhatifLinux,
@@ -226,6 +263,9 @@ impl KernelPreset {
             KernelPreset::Dfly20080630 => "dfly-2008-06-30",
             KernelPreset::Dfly20080701 => "dfly-2008-07-01",
             KernelPreset::Dfly20080708 => "dfly-2008-07-08",
+            KernelPreset::Dfly200812 => "dfly-2008-12",
+            KernelPreset::Dfly201010 => "dfly-2010-10",
+            KernelPreset::Dfly201111 => "dfly-2011-11",
             KernelPreset::Dfly201201 => "dfly-2012-01",
             KernelPreset::Dfly201708 => "dfly-2017-08",
             KernelPreset::WhatifLinux => "whatif-linux",
@@ -252,6 +292,15 @@ impl KernelPreset {
             }
             KernelPreset::Dfly20080708 => {
                 "a week later: dirty count limit, bd_speedup fixed, warning only when severe"
+            }
+            KernelPreset::Dfly200812 => {
+                "Dec 2008 pageout rework (c84c24daf5, 20479584e1): OOM kill of the biggest anonymous process, daemon woken on every allocation"
+            }
+            KernelPreset::Dfly201010 => {
+                "Oct 2010 (59a5a4e861): no success warning, counters lowmempgallocs/lowmempgfails, \"Memory exhausted\" and vm_wait(hz) on failure"
+            }
+            KernelPreset::Dfly201111 => {
+                "Nov 2011 (794fd6ea2c, 85946b6c2b): only system threads reach the interrupt reserve"
             }
             KernelPreset::Dfly201201 => {
                 "the 3:00 a.m. fix (55b50bd522): bio_page_alloc's three tries without recoverbufpages, pages freed at min, HAMMER bawrite()s pageout data, flusher checks memory"
@@ -287,6 +336,9 @@ impl KernelPreset {
             dirty_limit: DirtyLimit::Bytes0628,
             bd_speedup: BdSpeedup::Any0628,
             vnode_lock_timeout: false,
+            oom_kill: false,
+            alloc_wakeup: false,
+            active_recycle: false,
             relbuf_min: false,
             hammer_pageout_bawrite: false,
             hammer_flusher_vmcheck: false,
@@ -311,6 +363,22 @@ impl KernelPreset {
             vnode_lock_timeout: true,
             ..pre
         };
+        let july8 = Policy {
+            bio: BioVariant::Fix0708,
+            dirty_limit: DirtyLimit::BytesCount0707,
+            bd_speedup: BdSpeedup::Fixed0707,
+            ..fix
+        };
+        let dec2008 = Policy {
+            oom_kill: true,
+            active_recycle: true,
+            alloc_wakeup: true,
+            ..july8
+        };
+        let oct2010 = Policy {
+            bio: BioVariant::Fix2010,
+            ..dec2008
+        };
         match self {
             KernelPreset::Dfly20080629 => pre,
             KernelPreset::Dfly20080630 => Policy {
@@ -319,22 +387,21 @@ impl KernelPreset {
                 ..pre
             },
             KernelPreset::Dfly20080701 => fix,
-            KernelPreset::Dfly20080708 => Policy {
-                bio: BioVariant::Fix0708,
-                dirty_limit: DirtyLimit::BytesCount0707,
-                bd_speedup: BdSpeedup::Fixed0707,
-                ..fix
+            KernelPreset::Dfly20080708 => july8,
+            KernelPreset::Dfly200812 => dec2008,
+            KernelPreset::Dfly201010 => oct2010,
+            KernelPreset::Dfly201111 => Policy {
+                bio: BioVariant::Fix2011,
+                ..oct2010
             },
-            // base: dfly-2011-11 once merged
             KernelPreset::Dfly201201 => Policy {
                 bio: BioVariant::Fix2012,
                 recoverbufpages: false,
                 relbuf_min: true,
                 hammer_pageout_bawrite: true,
                 hammer_flusher_vmcheck: true,
-                ..KernelPreset::Dfly20080708.policy()
+                ..KernelPreset::Dfly201111.policy()
             },
-            // base: dfly-2011-11 once merged
             KernelPreset::Dfly201708 => Policy {
                 bio: BioVariant::Fix2012,
                 recoverbufpages: false,
@@ -342,7 +409,7 @@ impl KernelPreset {
                 hammer_pageout_bawrite: true,
                 hammer_flusher_vmcheck: true,
                 emergency_pager: true,
-                ..KernelPreset::Dfly20080708.policy()
+                ..KernelPreset::Dfly201111.policy()
             },
             KernelPreset::WhatifLinux => Policy {
                 pf_memalloc: true,
@@ -386,6 +453,12 @@ pub struct PolicyOverrides {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vnode_lock_timeout: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub oom_kill: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alloc_wakeup: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_recycle: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relbuf_min: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hammer_pageout_bawrite: Option<bool>,
@@ -393,6 +466,7 @@ pub struct PolicyOverrides {
     pub hammer_flusher_vmcheck: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_pager: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pf_memalloc: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mempool: Option<Mempool>,
@@ -423,6 +497,9 @@ impl PolicyOverrides {
             dirty_limit: self.dirty_limit.unwrap_or(base.dirty_limit),
             bd_speedup: self.bd_speedup.unwrap_or(base.bd_speedup),
             vnode_lock_timeout: self.vnode_lock_timeout.unwrap_or(base.vnode_lock_timeout),
+            oom_kill: self.oom_kill.unwrap_or(base.oom_kill),
+            alloc_wakeup: self.alloc_wakeup.unwrap_or(base.alloc_wakeup),
+            active_recycle: self.active_recycle.unwrap_or(base.active_recycle),
             relbuf_min: self.relbuf_min.unwrap_or(base.relbuf_min),
             hammer_pageout_bawrite: self
                 .hammer_pageout_bawrite
@@ -497,6 +574,56 @@ mod tests {
     }
 
     #[test]
+    fn the_later_kernels_add_their_mechanisms_to_july_8_one_by_one() {
+        let july8 = KernelPreset::Dfly20080708.policy();
+        let dec = KernelPreset::Dfly200812.policy();
+        assert!(dec.oom_kill && dec.alloc_wakeup && dec.active_recycle);
+        assert_eq!(
+            Policy {
+                oom_kill: false,
+                alloc_wakeup: false,
+                active_recycle: false,
+                ..dec
+            },
+            july8
+        );
+        let oct2010 = KernelPreset::Dfly201010.policy();
+        assert_eq!(oct2010.bio, BioVariant::Fix2010);
+        assert_eq!(
+            Policy {
+                bio: dec.bio,
+                ..oct2010
+            },
+            dec
+        );
+        let nov2011 = KernelPreset::Dfly201111.policy();
+        assert_eq!(nov2011.bio, BioVariant::Fix2011);
+        assert_eq!(
+            Policy {
+                bio: oct2010.bio,
+                ..nov2011
+            },
+            oct2010
+        );
+        // the older kernels have none of them
+        for k in &KernelPreset::ALL[..4] {
+            let p = k.policy();
+            assert!(!p.oom_kill && !p.alloc_wakeup && !p.active_recycle, "{k:?}");
+            assert!(!matches!(p.bio, BioVariant::Fix2010 | BioVariant::Fix2011));
+        }
+    }
+
+    #[test]
+    fn a_policy_written_before_the_later_switches_reads_them_as_off() {
+        let mut v = serde_json::to_value(KernelPreset::Dfly20080708.policy()).unwrap();
+        for f in ["oomKill", "allocWakeup", "activeRecycle"] {
+            assert!(v.as_object_mut().unwrap().remove(f).is_some(), "{f}");
+        }
+        let p: Policy = serde_json::from_value(v).unwrap();
+        assert_eq!(p, KernelPreset::Dfly20080708.policy());
+    }
+
+    #[test]
     fn preset_names_round_trip() {
         for p in KernelPreset::ALL {
             assert_eq!(KernelPreset::from_name(p.name()), Some(p));
@@ -524,14 +651,14 @@ pub struct Mechanism {
 }
 
 /// Every mechanism, in link-key order.
-pub const MECHANISMS: [Mechanism; 20] = [
+pub const MECHANISMS: [Mechanism; 23] = [
     Mechanism {
         key: "bio",
         field: "bio",
         label: "bio_page_alloc()",
-        explain: "pre-0630: allocbuf sleeps forever in vm_wait when a page is missing; fix-0701/0708: try harder, then retry; fix-2012: three tries, a rate-limited warning, a short wait",
-        commit: "4ecf7cc9c0, 02dede15d4, 55b50bd522",
-        values: &["pre-0630", "fix-0701", "fix-0708", "fix-2012"],
+        explain: "pre-0630: allocbuf sleeps forever in vm_wait when a page is missing; fix-0701/0708: try harder, then retry; fix-2010: counters and \"Memory exhausted\"; fix-2011: only system threads reach the interrupt reserve; fix-2012: three tries, a rate-limited warning, a short wait",
+        commit: "4ecf7cc9c0, 02dede15d4, 59a5a4e861, 794fd6ea2c, 55b50bd522",
+        values: &["pre-0630", "fix-0701", "fix-0708", "fix-2010", "fix-2011", "fix-2012"],
     },
     Mechanism {
         key: "recoverbufpages",
@@ -553,7 +680,7 @@ pub const MECHANISMS: [Mechanism; 20] = [
         key: "timedwait",
         field: "timedVmWait",
         label: "timed vm_wait",
-        explain: "bio_page_alloc sleeps at most 5 s (1/20 s after a severe success) and retries, instead of forever",
+        explain: "bio_page_alloc sleeps at most 5 s (1/20 s after a severe success; 1 s and 1/20 s + 1 tick from fix-2010) and retries, instead of forever",
         commit: "4ecf7cc9c0",
         values: &["off", "on"],
     },
@@ -611,6 +738,30 @@ pub const MECHANISMS: [Mechanism; 20] = [
         label: "vnode lock timeout",
         explain: "the pageout daemon gives up a vnode lock after hz/10 instead of waiting behind its holder forever",
         commit: "f043c4c79c",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "oomkill",
+        field: "oomKill",
+        label: "OOM kill (Dec 2008)",
+        explain: "off: out of swap and short of memory, kill the largest process and the run ends; on: only when swap is full, free+cache below min and the inactive queue 4x the active, kill the biggest anonymous-memory process and go on",
+        commit: "c84c24daf5, 20479584e1",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "allocwakeup",
+        field: "allocWakeup",
+        label: "daemon woken on every allocation",
+        explain: "every page allocation wakes the pageout daemon below v_free_severe (not vm_paging_needed), and the daemon rescans every 1/10 s (1 s when swap is full) until its shortage is met",
+        commit: "20479584e1",
+        values: &["off", "on"],
+    },
+    Mechanism {
+        key: "recycle",
+        field: "activeRecycle",
+        label: "active scan recycles (Dec 2008)",
+        explain: "while short of free pages the active scan keeps deactivating, and caches clean pages at once, so with no swap the dirty ones pile up on the inactive queue",
+        commit: "c84c24daf5, 20479584e1",
         values: &["off", "on"],
     },
     Mechanism {
@@ -704,6 +855,8 @@ impl Policy {
                 BioVariant::Pre0630 => "pre-0630",
                 BioVariant::Fix0701 => "fix-0701",
                 BioVariant::Fix0708 => "fix-0708",
+                BioVariant::Fix2010 => "fix-2010",
+                BioVariant::Fix2011 => "fix-2011",
                 BioVariant::Fix2012 => "fix-2012",
             },
             "recoverbufpages" => onoff(self.recoverbufpages),
@@ -723,6 +876,9 @@ impl Policy {
                 BdSpeedup::Fixed0707 => "fixed",
             },
             "vlocktimo" => onoff(self.vnode_lock_timeout),
+            "oomkill" => onoff(self.oom_kill),
+            "allocwakeup" => onoff(self.alloc_wakeup),
+            "recycle" => onoff(self.active_recycle),
             "relbufmin" => onoff(self.relbuf_min),
             "hammerbawrite" => onoff(self.hammer_pageout_bawrite),
             "flushervm" => onoff(self.hammer_flusher_vmcheck),
@@ -758,6 +914,9 @@ impl PolicyOverrides {
             "dirtylimit" => self.dirty_limit.is_some(),
             "bdspeedup" => self.bd_speedup.is_some(),
             "vlocktimo" => self.vnode_lock_timeout.is_some(),
+            "oomkill" => self.oom_kill.is_some(),
+            "allocwakeup" => self.alloc_wakeup.is_some(),
+            "recycle" => self.active_recycle.is_some(),
             "relbufmin" => self.relbuf_min.is_some(),
             "hammerbawrite" => self.hammer_pageout_bawrite.is_some(),
             "flushervm" => self.hammer_flusher_vmcheck.is_some(),
@@ -792,6 +951,8 @@ impl PolicyOverrides {
                     "pre-0630" => BioVariant::Pre0630,
                     "fix-0701" => BioVariant::Fix0701,
                     "fix-0708" => BioVariant::Fix0708,
+                    "fix-2010" => BioVariant::Fix2010,
+                    "fix-2011" => BioVariant::Fix2011,
                     _ => BioVariant::Fix2012,
                 })
             }
@@ -817,6 +978,9 @@ impl PolicyOverrides {
                 })
             }
             "vlocktimo" => self.vnode_lock_timeout = Some(on),
+            "oomkill" => self.oom_kill = Some(on),
+            "allocwakeup" => self.alloc_wakeup = Some(on),
+            "recycle" => self.active_recycle = Some(on),
             "relbufmin" => self.relbuf_min = Some(on),
             "hammerbawrite" => self.hammer_pageout_bawrite = Some(on),
             "flushervm" => self.hammer_flusher_vmcheck = Some(on),

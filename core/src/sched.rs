@@ -153,7 +153,7 @@ pub struct Thread {
 pub fn demand(wmesg: &str) -> bool {
     !matches!(
         wmesg,
-        "psleep" | "" | "copy" | "think" | "hmrwwa" | NOT_STARTED
+        "psleep" | "" | "copy" | "think" | "hmrwwa" | NOT_STARTED | "pdelay"
     )
 }
 

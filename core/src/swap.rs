@@ -32,7 +32,18 @@ pub struct Swap {
     pub io: Vec<Vec<u32>>,
     /// Pages written to swap.
     pub pageouts: u64,
+    /// For each page, the thread (process) whose anonymous memory it holds, or `NO_OWNER`;
+    /// empty until a hog allocates.
+    owner: Vec<u8>,
+    /// For each thread, the pages of swap its anonymous memory occupies.
+    swapped: Vec<u32>,
 }
+
+/// No process owns the page.
+const NO_OWNER: u8 = u8::MAX;
+
+/// `nswap_lowat`: `swp_sizecheck()` clears `swap_pager_full` above it.
+const NSWAP_LOWAT: u32 = 128;
 
 impl Swap {
     /// A swap area of `pages` pages.
@@ -46,6 +57,59 @@ impl Swap {
     /// `vm_swap_size`: free swap, in pages.
     pub fn free(&self) -> u32 {
         self.total - self.used
+    }
+
+    /// Bytes of the per-page owner table and the per-thread swap counts.
+    pub fn memory_bytes(&self) -> usize {
+        self.owner.len() + self.swapped.len() * size_of::<u32>()
+    }
+
+    /// Page `p` now holds anonymous memory of thread `t`.
+    pub fn set_owner(&mut self, p: u32, t: usize) {
+        let p = p as usize;
+        if self.owner.len() <= p {
+            self.owner.resize(p + 1, NO_OWNER);
+        }
+        self.owner[p] = u8::try_from(t).unwrap_or(NO_OWNER);
+    }
+
+    /// The thread whose anonymous memory page `p` held last (check that it is still anonymous).
+    pub fn owner_of(&self, p: u32) -> Option<usize> {
+        match self.owner.get(p as usize) {
+            Some(&o) if o != NO_OWNER => Some(usize::from(o)),
+            _ => None,
+        }
+    }
+
+    /// Per thread: its resident anonymous pages plus its pages in swap
+    /// (`vmspace_anonymous_count + vmspace_swap_count`).
+    pub fn anonymous_sizes(&self, vm: &crate::vm::Vm) -> Vec<u64> {
+        let mut out: Vec<u64> = self.swapped.iter().map(|&n| u64::from(n)).collect();
+        for (p, &o) in self.owner.iter().enumerate() {
+            if o == NO_OWNER {
+                continue;
+            }
+            let pg = vm.pages[p];
+            if pg.obj() == crate::vm::OBJ_ANON && pg.queue != crate::vm::PQ_FREE {
+                let o = usize::from(o);
+                if out.len() <= o {
+                    out.resize(o + 1, 0);
+                }
+                out[o] += 1;
+            }
+        }
+        out
+    }
+
+    /// Thread `t` exited: its swap is free again (`swp_sizecheck`).
+    pub fn release(&mut self, t: usize) {
+        if let Some(n) = self.swapped.get_mut(t) {
+            self.used -= *n;
+            *n = 0;
+        }
+        if self.free() >= NSWAP_LOWAT {
+            self.full = false;
+        }
     }
 }
 
@@ -72,6 +136,16 @@ impl Kernel {
         }
         self.swap.used += n;
         self.swap.pageouts += u64::from(n);
+        for &p in pages {
+            if let Some(o) = self.swap.owner_of(p) {
+                if self.vm.pages[p as usize].obj() == crate::vm::OBJ_ANON {
+                    if self.swap.swapped.len() <= o {
+                        self.swap.swapped.resize(o + 1, 0);
+                    }
+                    self.swap.swapped[o] += 1;
+                }
+            }
+        }
         let slot = match self.swap.io.iter().position(Vec::is_empty) {
             Some(i) => i,
             None => {

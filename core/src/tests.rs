@@ -801,3 +801,251 @@ fn what_if_the_pageout_daemon_hands_dirty_file_pages_over_and_moves_on() {
         assert_eq!(kk.stats.pageouts, 0, "the daemon wrote nothing itself");
     }
 }
+
+// ---- the later kernels: 59a5a4e861 (2010-10), 794fd6ea2c (2011-11), 20479584e1 (Dec 2008) ----
+
+#[test]
+fn the_2010_variant_counts_a_severe_emergency_success_and_prints_nothing() {
+    let m = machine(128, KernelPreset::Dfly201010);
+    let k = &m.k;
+    let _held = squeeze_to(k, 2);
+    let lines = k.borrow().console.lines().len();
+    let mut f = Box::pin(bio_page_alloc(k, OBJ_VNODE0, 0, 16));
+    assert!(poll_as(k, PD, f.as_mut()).is_pending());
+    let kk = k.borrow();
+    assert_eq!((kk.stats.emerg_allocs, kk.stats.lowmempgallocs), (1, 1));
+    assert_eq!(kk.stats.lowmempgfails, 0);
+    assert_eq!(
+        kk.console.lines().len(),
+        lines,
+        "the success warning is gone"
+    );
+    // vm_wait(hz / 20 + 1) with the page in hand
+    let th = &kk.sched.threads[PD];
+    assert_eq!((th.wmesg, th.timed), ("VMWait", true));
+    assert_eq!(
+        kk.sched.events.peek().unwrap().0 .0,
+        kk.sched.now + (HZ / 20 + 1) * 10_000
+    );
+}
+
+#[test]
+fn the_2010_variant_says_memory_exhausted_and_retries_after_one_second() {
+    let m = machine(128, KernelPreset::Dfly201010);
+    let k = &m.k;
+    let _held = squeeze_to(k, 0);
+    let mut f = Box::pin(bio_page_alloc(k, OBJ_VNODE0, 0, 16));
+    assert!(poll_as(k, PD, f.as_mut()).is_pending());
+    let kk = k.borrow();
+    assert_eq!((kk.stats.emerg_fails, kk.stats.lowmempgfails), (1, 1));
+    assert_eq!(kk.console.lines().last().unwrap().text, msg::EXHAUSTED);
+    assert_eq!(
+        msg::EXHAUSTED,
+        "bio_page_alloc: Memory exhausted during bufcache page allocation"
+    );
+    assert_eq!(
+        kk.sched.events.peek().unwrap().0 .0,
+        kk.sched.now + HZ * 10_000,
+        "vm_wait(hz), not 5 s"
+    );
+}
+
+#[test]
+fn in_2011_a_user_thread_never_reaches_the_interrupt_reserve() {
+    let m = machine(128, KernelPreset::Dfly201111);
+    let k = &m.k;
+    let t = user_thread(k);
+    let _held = squeeze_to(k, 2);
+    let lines = k.borrow().console.lines().len();
+    let mut f = Box::pin(bio_page_alloc(k, OBJ_VNODE0, 0, 16));
+    assert!(poll_as(k, t, f.as_mut()).is_pending());
+    {
+        let kk = k.borrow();
+        assert_eq!(
+            kk.stats.recoverbufcalls, 1,
+            "it still cashes in clean buffers"
+        );
+        assert_eq!((kk.stats.emerg_allocs, kk.stats.emerg_fails), (0, 0));
+        assert_eq!(kk.console.lines().len(), lines, "and says nothing");
+        let th = &kk.sched.threads[t];
+        assert_eq!((th.wmesg, th.timed), ("vmwait", true));
+        assert_eq!(
+            kk.sched.events.peek().unwrap().0 .0,
+            kk.sched.now + HZ * 10_000
+        );
+    }
+    let seq = k.borrow().sched.threads[t].sleep_seq;
+    k.borrow_mut().sched.timeout(t, seq);
+    assert_eq!(poll_as(k, t, f.as_mut()), Poll::Ready(NONE));
+    // the pageout daemon, a system thread, still takes the last pages
+    let mut g = Box::pin(bio_page_alloc(k, OBJ_VNODE0, 1, 16));
+    let _ = poll_as(k, PD, g.as_mut());
+    assert_eq!(k.borrow().stats.emerg_allocs, 1);
+}
+
+#[test]
+fn after_december_2008_every_allocation_wakes_the_daemon_but_only_below_severe() {
+    for (kernel, wakes_above_severe) in [
+        (KernelPreset::Dfly20080708, true),
+        (KernelPreset::Dfly200812, false),
+    ] {
+        let m = machine(128, kernel);
+        let k = &m.k;
+        let t = user_thread(k);
+        let severe = k.borrow().vm.t.v_free_severe;
+        assert!(k.borrow().vm.paging_needed_at(severe + 2));
+        let _held = squeeze_to(k, severe + 2);
+        let mut kk = k.borrow_mut();
+        kk.sched.cur = t;
+        kk.vm.vm_pages_needed = false;
+        // free+cache goes to severe + 1: below vm_paging_needed(), not below severe
+        assert_ne!(kk.vm_page_alloc(OBJ_KERNEL, 0, N), NONE);
+        assert_eq!(kk.vm.vm_pages_needed, wakes_above_severe, "{kernel:?}");
+        kk.vm.vm_pages_needed = false;
+        assert_ne!(kk.vm_page_alloc(OBJ_KERNEL, 0, N), NONE);
+        assert_ne!(kk.vm_page_alloc(OBJ_KERNEL, 0, N), NONE);
+        assert!(kk.vm.count_severe());
+        assert!(kk.vm.vm_pages_needed, "{kernel:?}: below severe");
+        // a request while the daemon is running below min is counted (vm_pages_needed > 1)
+        let before = kk.vm.vm_pages_needed_more;
+        assert_ne!(kk.vm_page_alloc(OBJ_KERNEL, 0, N), NONE);
+        let counted = kk.vm.vm_pages_needed_more - before;
+        assert_eq!(counted, u32::from(!wakes_above_severe), "{kernel:?}");
+    }
+}
+
+/// A 64 MB machine on `kernel`, its active queue emptied onto the inactive one, swap full, and
+/// two processes holding `a` and `b` dirty anonymous pages on the inactive queue.
+fn out_of_swap(kernel: KernelPreset, a: u32, b: u32) -> (crate::kernel::Machine, [usize; 2]) {
+    use crate::sched::TKind;
+    use crate::vm::{OBJ_ANON, PQ_ACTIVE};
+    let m = machine(64, kernel);
+    let ids = {
+        let mut kk = m.k.borrow_mut();
+        let ids = [
+            kk.sched.spawn("hogA".into(), TKind::Hog),
+            kk.sched.spawn("hogB".into(), TKind::Hog),
+        ];
+        for (&t, n) in ids.iter().zip([a, b]) {
+            kk.sched.cur = t;
+            for i in 0..n {
+                let p = kk.vm_page_alloc(OBJ_ANON, i, N);
+                assert_ne!(p, NONE);
+                kk.vm.pages[p as usize].flags = PG_VALID | PG_DIRTY;
+                kk.vm_page_deactivate(p);
+                kk.swap.set_owner(p, t);
+            }
+        }
+        loop {
+            let p = kk.vm.head(PQ_ACTIVE);
+            if p == NONE {
+                break;
+            }
+            kk.vm_page_deactivate(p);
+        }
+        kk.swap.full = true;
+        ids
+    };
+    (m, ids)
+}
+
+#[test]
+fn the_december_2008_oom_rule_kills_the_biggest_anonymous_process_and_frees_it() {
+    let (m, [a, b]) = out_of_swap(KernelPreset::Dfly200812, 300, 500);
+    let k = &m.k;
+    let min = k.borrow().vm.t.v_free_min;
+    let _held = squeeze_to(k, min + 1);
+    let mut kk = k.borrow_mut();
+    kk.sched.cur = PD;
+    let n = kk.console.lines().len();
+    kk.vm_pageout_oom_dec2008(1, 0);
+    assert_eq!(kk.console.lines().len(), n, "free+cache is not below min");
+    // the pages the active scan recycled do not count: min + 2 > free+cache
+    kk.vm_pageout_oom_dec2008(0, 2);
+    assert_eq!(
+        kk.console.lines().last().unwrap().text,
+        msg::LOW_MEMORY_SWAP
+    );
+    assert!(
+        kk.load.killed.is_empty(),
+        "no shortage left by the inactive scan: no kill"
+    );
+    kk.vm_pageout_oom_dec2008(1, 2);
+    let last = kk.console.lines().last().unwrap().text.clone();
+    assert_eq!(
+        last,
+        format!(
+            "pid {} (hogB), uid 0, was killed: out of swap space",
+            100 + b
+        )
+    );
+    assert_eq!(kk.load.killed, [b]);
+    assert_eq!(kk.stats.oom_kills, 1);
+    assert!(kk.oom_kill.is_none(), "the run does not end");
+    let fc = kk.vm.fc();
+    kk.exit_killed(b);
+    assert_eq!(kk.vm.fc(), fc + 500, "its anonymous pages are free");
+    assert!(!kk.load.killed.contains(&a));
+}
+
+#[test]
+fn the_december_2008_oom_rule_waits_for_a_bloated_inactive_queue() {
+    let (m, _) = out_of_swap(KernelPreset::Dfly200812, 300, 500);
+    let k = &m.k;
+    let min = k.borrow().vm.t.v_free_min;
+    let _held = squeeze_to(k, min - 1);
+    let mut kk = k.borrow_mut();
+    // move pages back to the active queue until inactive <= 4 x active
+    while kk.vm.count[PQ_INACTIVE as usize] > 4 * kk.vm.count[crate::vm::PQ_ACTIVE as usize] {
+        let p = kk.vm.head(PQ_INACTIVE);
+        kk.vm_page_activate(p);
+    }
+    kk.sched.cur = PD;
+    kk.vm_pageout_oom_dec2008(1, 0);
+    assert_eq!(
+        kk.console.lines().last().unwrap().text,
+        msg::LOW_MEMORY_SWAP
+    );
+    assert!(kk.load.killed.is_empty());
+}
+
+#[test]
+fn the_december_2008_active_scan_caches_clean_pages_while_short() {
+    use crate::vm::{OBJ_ANON, PQ_ACTIVE, PQ_CACHE};
+    let m = machine(64, KernelPreset::Dfly200812);
+    let k = &m.k;
+    let mut kk = k.borrow_mut();
+    kk.sched.cur = PD;
+    loop {
+        let p = kk.vm.head(PQ_ACTIVE);
+        if p == NONE {
+            break;
+        }
+        kk.vm_page_deactivate(p);
+    }
+    // four dirty pages, then eight clean ones, all aged out (act_count 0, not referenced)
+    let mut mine = Vec::new();
+    for i in 0..12 {
+        let p = kk.vm_page_alloc(OBJ_ANON, i, N);
+        kk.vm.pages[p as usize].flags = if i < 4 { PG_VALID | PG_DIRTY } else { PG_VALID };
+        kk.vm_page_activate(p);
+        kk.vm.pages[p as usize].set_act(0);
+        mine.push(p);
+    }
+    let cache = kk.vm.cache_count();
+    let mut shortage = 5;
+    let recycled = kk.active_scan_dec2008(0, &mut shortage);
+    assert_eq!(shortage, 0, "it goes on until the shortage is met");
+    assert_eq!(recycled, 4 + 5);
+    assert_eq!(
+        kk.vm.cache_count(),
+        cache + 5,
+        "the clean ones go to the cache"
+    );
+    let queue = |p: &u32| kk.vm.pages[*p as usize].queue;
+    assert!(mine[..4].iter().all(|p| queue(p) == PQ_INACTIVE));
+    assert!(mine[4..9].iter().all(|p| queue(p) == PQ_CACHE));
+    // once the shortage is met the rest only go to the inactive queue, up to its target
+    assert!(kk.vm.count[PQ_INACTIVE as usize] <= kk.vm.t.v_inactive_target);
+    assert!(mine[9..].iter().all(|p| queue(p) == PQ_INACTIVE));
+}

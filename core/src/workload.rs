@@ -27,6 +27,9 @@ pub struct Load {
     pub mmap_pages_s: u32,
     /// The threads (by id) told to stop.
     pub stop: Vec<usize>,
+    /// The processes (by thread id) the pageout daemon killed (`oomkill=on`): they exit when
+    /// they next run.
+    pub killed: Vec<usize>,
     /// The scenario's interventions, applied by [`Kernel::intervene`] at their times.
     pub interventions: Vec<crate::scenario::intervention::Intervention>,
     /// For each intervention, the thread it starts or stops ("" for the others).
@@ -213,6 +216,11 @@ pub async fn hog(k: Kc, pages: u32, pages_s: u32, start_us: u64) {
     while have < pages {
         let mut batch = per_tick.min(pages - have);
         while batch > 0 {
+            if killed(&k) {
+                let mut kk = k.borrow_mut();
+                let cur = kk.sched.cur;
+                return kk.exit_killed(cur);
+            }
             let m = {
                 let mut kk = k.borrow_mut();
                 if kk.vm.count_severe() {
@@ -225,10 +233,20 @@ pub async fn hog(k: Kc, pages: u32, pages_s: u32, start_us: u64) {
                 vm_waitpfault(&k).await;
                 continue;
             }
-            k.borrow_mut().fault_done(m);
+            let mut kk = k.borrow_mut();
+            kk.fault_done(m);
+            let cur = kk.sched.cur;
+            kk.swap.set_owner(m, cur);
             have += 1;
             batch -= 1;
         }
         delay(&k, TICK_US, "think").await;
     }
+    // the thread ends here; the process keeps what it took (the pageout daemon may kill it)
+}
+
+/// Whether the pageout daemon has killed the current process.
+fn killed(k: &Kc) -> bool {
+    let kk = k.borrow();
+    kk.load.killed.contains(&kk.sched.cur)
 }

@@ -53,6 +53,36 @@ fn every_mechanism_changes_a_shipped_scenario() {
     );
 }
 
+/// The mechanisms and `bio` values of the kernels after July 2008 (dfly-2008-12, dfly-2010-10,
+/// dfly-2011-11), each with a shipped scenario it changes.
+const LATER: [(&str, &str, ScenarioPreset); 5] = [
+    ("bio", "fix-2010", ScenarioPreset::Emergency),
+    ("bio", "fix-2011", ScenarioPreset::Emergency),
+    ("oomkill", "on", ScenarioPreset::NoSwap),
+    ("allocwakeup", "on", ScenarioPreset::HammerLockup),
+    ("recycle", "on", ScenarioPreset::HammerLockup),
+];
+
+#[test]
+fn each_later_mechanism_changes_the_shipped_scenario_named_for_it() {
+    for (key, value, preset) in LATER {
+        let base = preset.scenario();
+        let changed = link::apply(&base, &[(key, value)]).unwrap();
+        assert_ne!(changed.policy(), base.policy(), "{key}={value}");
+        assert_ne!(
+            hash(&changed),
+            hash(&base),
+            "{key}={value} on {}",
+            preset.name()
+        );
+    }
+    // and the two later bio_page_alloc variants differ from each other there too
+    let base = ScenarioPreset::Emergency.scenario();
+    let y2010 = link::apply(&base, &[("bio", "fix-2010")]).unwrap();
+    let y2011 = link::apply(&base, &[("bio", "fix-2011")]).unwrap();
+    assert_ne!(hash(&y2010), hash(&y2011));
+}
+
 #[test]
 fn the_unreachable_mechanisms_change_nothing_anywhere() {
     // the reason above is the whole story: no preset and no kernel changes with them
@@ -130,6 +160,9 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
             "dfly-2008-06-30",
             "dfly-2008-07-01",
             "dfly-2008-07-08",
+            "dfly-2008-12",
+            "dfly-2010-10",
+            "dfly-2011-11",
             "dfly-2012-01",
             "dfly-2017-08",
             "whatif-linux",

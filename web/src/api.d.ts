@@ -13,8 +13,11 @@ export type KernelPresetName =
   | "dfly-2008-06-30"
   | "dfly-2008-07-01"
   | "dfly-2008-07-08"
+  | "dfly-2008-12"
+  | "dfly-2010-10"
+  | "dfly-2011-11"
   | "dfly-2012-01"
-  | "dfly-2017-08";
+  | "dfly-2017-08"
   | "whatif-linux"
   | "whatif-freebsd";
 
@@ -22,7 +25,7 @@ export type KernelPresetName =
 export type FsKind = "hammer" | "ufs";
 
 /** `bio_page_alloc()` variant. */
-export type BioVariant = "pre-0630" | "fix-0701" | "fix-0708" | "fix-2012";
+export type BioVariant = "pre-0630" | "fix-0701" | "fix-0708" | "fix-2010" | "fix-2011" | "fix-2012";
 
 /** Dirty-buffer limit rule. */
 export type DirtyLimit = "bytes" | "bytes+count";
@@ -46,6 +49,12 @@ export interface Policy {
   dirtyLimit: DirtyLimit;
   bdSpeedup: BdSpeedup;
   vnodeLockTimeout: boolean;
+  /** c84c24daf5, 20479584e1: the Dec 2008 OOM rule; the machine goes on after the kill. */
+  oomKill: boolean;
+  /** 20479584e1: every allocation calls pagedaemon_wakeup() (wakes below severe). */
+  allocWakeup: boolean;
+  /** c84c24daf5, 20479584e1: the active scan caches clean pages while short. */
+  activeRecycle: boolean;
   relbufMin: boolean;
   hammerPageoutBawrite: boolean;
   hammerFlusherVmcheck: boolean;
@@ -363,6 +372,12 @@ export interface Stats {
   pageouts: number;
   /** Vnode locks the pageout daemon gave up on (LK_TIMELOCK). */
   pageoutLockMiss: number;
+  /** `vfs.lowmempgallocs` (bio fix-2010 on). */
+  lowmempgallocs: number;
+  /** `vfs.lowmempgfails` (bio fix-2010 on). */
+  lowmempgfails: number;
+  /** Processes the pageout daemon killed with the machine going on (oomkill=on). */
+  oomKills: number;
 }
 
 /** One mechanism of the fix, for toggles and links. */

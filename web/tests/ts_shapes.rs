@@ -197,6 +197,8 @@ fn api_string_unions_match_the_engine_enums() {
                 BioVariant::Pre0630,
                 BioVariant::Fix0701,
                 BioVariant::Fix0708,
+                BioVariant::Fix2010,
+                BioVariant::Fix2011,
                 BioVariant::Fix2012,
             ]),
         ),

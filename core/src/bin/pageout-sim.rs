@@ -708,6 +708,18 @@ fn cmd_run(source: &Source, seed: Option<&str>, how: &RunOutput) -> Result<Print
         hash_text(r.trace_hash),
         fingerprint.as_deref().unwrap_or("none (no outcome)"),
     );
+    if st.lowmempgallocs + st.lowmempgfails > 0 {
+        out += &format!(
+            "vfs.lowmempgallocs: {}, vfs.lowmempgfails: {}\n",
+            st.lowmempgallocs, st.lowmempgfails
+        );
+    }
+    if st.oom_kills > 0 {
+        out += &format!(
+            "processes killed by the pageout daemon, the machine going on: {}\n",
+            st.oom_kills
+        );
+    }
     out += &threads_table(&r.threads);
     out += &key_moments(&r.events);
     if r.outcome

@@ -951,11 +951,19 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
     if policy.recoverbufpages {
         recoverbufpages(k).await;
     }
+    // the 2010 and later variants pause with `+ 1` tick and fail with `vm_wait(hz)`
+    let later = matches!(policy.bio, BioVariant::Fix2010 | BioVariant::Fix2011);
+    let timed = |t: u64| if policy.timed_vm_wait { t } else { 0 };
+    if k.borrow().vm.lookup(obj, pi) != NONE {
+        return NONE;
+    }
+    if policy.bio == BioVariant::Fix2011 && !k.borrow().systhread(k.borrow().sched.cur) {
+        // 85946b6c2b/794fd6ea2c: "Only system threads can use the interrupt reserve"
+        vm_wait(k, timed(crate::HZ), "bio_page_alloc").await;
+        return NONE;
+    }
     let (m, severe) = {
         let mut kk = k.borrow_mut();
-        if kk.vm.lookup(obj, pi) != NONE {
-            return NONE;
-        }
         let mut flags = VM_ALLOC_NORMAL | VM_ALLOC_SYSTEM;
         if policy.interrupt_retry {
             flags |= VM_ALLOC_INTERRUPT;
@@ -973,7 +981,11 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
                     ),
                 );
             }
-            if policy.bio == BioVariant::Fix0701 || severe {
+            if later {
+                if severe {
+                    kk.stats.lowmempgallocs += 1;
+                }
+            } else if policy.bio == BioVariant::Fix0701 || severe {
                 kk.printf(msg::EMERG);
             }
         } else {
@@ -982,22 +994,30 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
                 EventKind::EmergencyFail,
                 "bio_page_alloc found no page even in the interrupt reserve".into(),
             );
-            kk.printf(msg::EMERG_FAIL);
+            if later {
+                // 794fd6ea2c prints only if the page still does not exist: nothing else runs
+                // between the lookup above and here, so it never does
+                kk.printf(msg::EXHAUSTED);
+                kk.stats.lowmempgfails += 1;
+            } else {
+                kk.printf(msg::EMERG_FAIL);
+            }
         }
         (m, severe)
     };
     if m != NONE {
         if severe && policy.timed_vm_wait {
             // the page is ours and hard-busy; nobody can take it while we pause
-            vm_wait(k, crate::HZ / 20, "bio_page_alloc").await;
+            let t = if later {
+                crate::HZ / 20 + 1
+            } else {
+                crate::HZ / 20
+            };
+            vm_wait(k, t, "bio_page_alloc").await;
         }
     } else {
-        let timo = if policy.timed_vm_wait {
-            5 * crate::HZ
-        } else {
-            0
-        };
-        vm_wait(k, timo, "bio_page_alloc").await;
+        let t = if later { crate::HZ } else { 5 * crate::HZ };
+        vm_wait(k, timed(t), "bio_page_alloc").await;
     }
     m
 }

@@ -130,6 +130,9 @@ pub struct Vm {
     pub t: VmThresholds,
     /// `vm_pages_needed`.
     pub vm_pages_needed: bool,
+    /// With 20479584e1's `pagedaemon_wakeup()`, `vm_pages_needed` counts: the requests beyond
+    /// the first, made while the daemon was already running and memory below min.
+    pub vm_pages_needed_more: u32,
     /// `vm_pageout_pages_needed`.
     pub vm_pageout_pages_needed: bool,
     /// `vm_pageout_deficit`.
@@ -152,6 +155,7 @@ impl Vm {
             table: Index::new(npages as usize * 3 / 2),
             t,
             vm_pages_needed: false,
+            vm_pages_needed_more: 0,
             vm_pageout_pages_needed: false,
             vm_pageout_deficit: 0,
         };
@@ -193,9 +197,18 @@ impl Vm {
     pub fn paging_target(&self) -> i64 {
         i64::from(self.t.v_free_target + self.t.v_cache_min) - i64::from(self.fc())
     }
-    /// `vm_paging_needed()`.
+    /// `vm_page_count_min(donotcount)` of 20479584e1 (Dec 2008): below `v_free_min` not counting
+    /// `donotcount` pages, or fewer truly free pages than `v_free_reserved`.
+    pub fn count_min_dec2008(&self, donotcount: u32) -> bool {
+        self.t.v_free_min + donotcount > self.fc() || self.t.v_free_reserved > self.free_count()
+    }
+    /// `vm_paging_needed()` (2008; after 20479584e1 nothing calls it).
     pub fn paging_needed(&self) -> bool {
-        self.fc() < self.t.v_free_reserved + self.t.v_cache_min
+        self.paging_needed_at(self.fc())
+    }
+    /// `vm_paging_needed()` with `fc` pages free + cached.
+    pub fn paging_needed_at(&self, fc: u32) -> bool {
+        fc < self.t.v_free_reserved + self.t.v_cache_min
     }
 
     // ---- queues and the resident-page index ---------------------------------------------------
@@ -431,7 +444,9 @@ impl Kernel {
                 pg.wire = 0;
                 pg.set_act(0);
                 self.vm.insert(p, obj, pindex);
-                if self.vm.paging_needed() {
+                // 20479584e1: "pagedaemon_wakeup()" on every allocation; before, only when
+                // vm_paging_needed()
+                if self.policy.alloc_wakeup || self.vm.paging_needed() {
                     self.pagedaemon_wakeup();
                 }
                 self.note_memory_level();
@@ -573,23 +588,44 @@ impl Kernel {
             self.vm.vm_pageout_pages_needed = false;
             self.sched.wakeup(Chan::PageoutPagesNeeded);
         }
-        if self.vm.vm_pages_needed && !self.vm.count_min() {
+        let min = if self.policy.alloc_wakeup {
+            self.vm.count_min_dec2008(0)
+        } else {
+            self.vm.count_min()
+        };
+        if self.vm.vm_pages_needed && !min {
             self.vm.vm_pages_needed = false;
+            self.vm.vm_pages_needed_more = 0;
             self.sched.wakeup(Chan::FreeCount);
         }
     }
 
     /// A page leaves CACHE other than through `vm_page_alloc` (wired into a buffer, reactivated
-    /// by a fault): until Dec 2008 that woke the daemon while free+cache < min + cache_min.
+    /// by a fault): until Dec 2008 that woke the daemon while free+cache < min + cache_min;
+    /// with 20479584e1 `vm_page_unqueue()` calls `pagedaemon_wakeup()` for every such page.
     pub fn cache_page_taken(&mut self) {
-        if self.vm.fc() < self.vm.t.v_free_min + self.vm.t.v_cache_min {
+        if self.policy.alloc_wakeup || self.vm.fc() < self.vm.t.v_free_min + self.vm.t.v_cache_min {
             self.pagedaemon_wakeup();
         }
     }
 
-    /// `pagedaemon_wakeup()`: a no-op from the daemon itself.
+    /// `pagedaemon_wakeup()`: a no-op from the daemon itself. With 20479584e1 it acts only
+    /// below `v_free_severe`, and counts the requests made while the daemon runs below min.
     pub fn pagedaemon_wakeup(&mut self) {
-        if !self.vm.vm_pages_needed && self.sched.cur != self.pagedaemon {
+        if self.sched.cur == self.pagedaemon {
+            return;
+        }
+        if self.policy.alloc_wakeup {
+            if !self.vm.count_severe() {
+                return;
+            }
+            if !self.vm.vm_pages_needed {
+                self.vm.vm_pages_needed = true;
+                self.sched.wakeup(Chan::PageDaemon);
+            } else if self.vm.count_min_dec2008(0) {
+                self.vm.vm_pages_needed_more += 1;
+            }
+        } else if !self.vm.vm_pages_needed {
             self.vm.vm_pages_needed = true;
             self.sched.wakeup(Chan::PageDaemon);
         }
