@@ -14,6 +14,21 @@ export const count = (n) => n.toLocaleString('en-US');
 export const fmtMs = (ms) => (ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
 const workers = (n) => `${n} worker${n === 1 ? '' : 's'}`;
 
+/**
+ * Writes a panel's settings into the URL's query (a value of null removes its key), keeping the
+ * rest of the URL; `=`, `/`, `:` and `,` stay readable (`mapx=mrate=500/s..5000/s:10`).
+ * @param {Record<string, string | null>} params
+ */
+export function writeQuery(params) {
+  const q = new URLSearchParams(location.search);
+  for (const [k, v] of Object.entries(params)) {
+    if (v == null) q.delete(k);
+    else q.set(k, v);
+  }
+  const text = q.toString().replace(/%3D/g, '=').replace(/%2F/g, '/').replace(/%3A/g, ':').replace(/%2C/g, ',');
+  history.replaceState(history.state, '', `${location.pathname}?${text}${location.hash}`);
+}
+
 export class BatchPanel {
   /**
    * @param {HTMLElement} root  the panel's section
@@ -47,6 +62,19 @@ export class BatchPanel {
     this.ui.cancel.hidden = !this.busy;
     this.ui.start.disabled = this.busy || !this.ready();
     this.ui.progress.hidden = !this.busy;
+  }
+
+  /**
+   * The number in the panel's seeds field (`#${prefix}-seeds`), or null (and the field marked
+   * invalid) unless it is a whole number from 1 to `max`.
+   */
+  seedCount(max) {
+    const field = this.$('seeds');
+    const v = field.value.trim();
+    const n = Number(v);
+    const ok = /^\d+$/.test(v) && n >= 1 && n <= max;
+    field.setAttribute('aria-invalid', String(!ok));
+    return ok ? n : null;
   }
 
   /** Whether the form may start now; a panel refuses, say, a bad seed count before Start. */

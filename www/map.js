@@ -9,7 +9,7 @@
 // `mapkernel=` when it is not the scenario's), so a shared link opens the same map and runs it.
 
 import { REQ } from './protocol.js';
-import { BatchPanel } from './batch.js';
+import { BatchPanel, writeQuery } from './batch.js';
 
 export const DEFAULT_SEEDS = 5;
 export const MAX_SEEDS = 100;
@@ -100,14 +100,6 @@ export class MapPanel extends BatchPanel {
     return `${ax.key.value}=${from}..${ax.to.value.trim()}:${ax.steps.value.trim()}`;
   }
 
-  seedCount() {
-    const v = this.ui.seeds.value.trim();
-    const n = Number(v);
-    const ok = /^\d+$/.test(v) && n >= 1 && n <= MAX_SEEDS;
-    this.ui.seeds.setAttribute('aria-invalid', String(!ok));
-    return ok ? n : null;
-  }
-
   /** Fills the form from the URL's query and runs the map, when the URL holds one. */
   openFromUrl() {
     const q = new URLSearchParams(location.search);
@@ -139,20 +131,12 @@ export class MapPanel extends BatchPanel {
 
   /** Writes the map into the URL's query, keeping the rest of the URL. */
   writeUrl(x, y, seeds, kernel) {
-    const q = new URLSearchParams(location.search);
-    q.set('mapx', x);
-    q.set('mapy', y);
-    q.set('mapseeds', String(seeds));
-    if (kernel) q.set('mapkernel', kernel);
-    else q.delete('mapkernel');
-    // the axes' `=`, `/` and `:` stay readable
-    const search = `?${q.toString().replace(/%3D/g, '=').replace(/%2F/g, '/').replace(/%3A/g, ':').replace(/%2C/g, ',')}`;
-    history.replaceState(history.state, '', `${location.pathname}${search}${location.hash}`);
+    writeQuery({ mapx: x, mapy: y, mapseeds: String(seeds), mapkernel: kernel || null });
   }
 
   /** Plans the map of the scenario on screen, runs it in the pool, then asks for the report. */
   async start() {
-    const n = this.seedCount();
+    const n = this.seedCount(MAX_SEEDS);
     if (!n) {
       this.ui.status.textContent = `Seeds: a whole number from 1 to ${MAX_SEEDS}.`;
       return;

@@ -11,7 +11,7 @@
 
 import uPlot from './vendor/uPlot.esm.js';
 import { REQ } from './protocol.js';
-import { BatchPanel } from './batch.js';
+import { BatchPanel, writeQuery } from './batch.js';
 
 export const DEFAULT_SEEDS = 10;
 export const MAX_SEEDS = 1000;
@@ -116,14 +116,6 @@ export class SurvivalPanel extends BatchPanel {
     return on.length === boxes.length ? [] : on;
   }
 
-  seedCount() {
-    const v = this.ui.seeds.value.trim();
-    const n = Number(v);
-    const ok = /^\d+$/.test(v) && n >= 1 && n <= MAX_SEEDS;
-    this.ui.seeds.setAttribute('aria-invalid', String(!ok));
-    return ok ? n : null;
-  }
-
   /** Fills the form from the URL's query and runs the survival, when the URL holds one. */
   openFromUrl() {
     const q = new URLSearchParams(location.search);
@@ -142,17 +134,12 @@ export class SurvivalPanel extends BatchPanel {
 
   /** Writes the survival into the URL's query, keeping the rest of the URL. */
   writeUrl(kernels, seeds, until) {
-    const q = new URLSearchParams(location.search);
-    q.set('survival', kernels.length ? kernels.join(',') : 'all');
-    q.set('survseeds', String(seeds));
-    q.set('survuntil', until);
-    const search = `?${q.toString().replace(/%2C/g, ',').replace(/%3D/g, '=').replace(/%2F/g, '/').replace(/%3A/g, ':')}`;
-    history.replaceState(history.state, '', `${location.pathname}${search}${location.hash}`);
+    writeQuery({ survival: kernels.length ? kernels.join(',') : 'all', survseeds: String(seeds), survuntil: until });
   }
 
   /** Plans the survival of the workload on screen, runs it in the pool, then asks for the report. */
   async start() {
-    const n = this.seedCount();
+    const n = this.seedCount(MAX_SEEDS);
     if (!n) {
       this.ui.status.textContent = `Seeds: a whole number from 1 to ${MAX_SEEDS}.`;
       return;
