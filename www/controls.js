@@ -156,23 +156,27 @@ export class Controls {
 
     this.kernelSelect = r.querySelector('#kernel');
     this.kernelHint = r.querySelector('#kernel-hint');
-    // The what-if kernels are the 2008-06-30 kernel with another system's answer switched on,
-    // not those systems: they get a group of their own that says so.
-    let whatifs = null;
+    // The kernels in three groups: the June and July 2008 kernels of the post, the DragonFly
+    // kernels after it, and the what-ifs — the 2008-06-30 kernel with another system's answer
+    // switched on, not those systems, in a group that says so.
+    const groupOf = (name) => {
+      if (name.startsWith('whatif-')) return 'what if DragonFly 2008-06-30 had done what Linux / FreeBSD do';
+      if (/^dfly-2008-0[67]-/.test(name)) return 'DragonFly, June and July 2008';
+      return 'DragonFly after July 2008';
+    };
+    const groups = new Map();
     for (const k of this.presets.kernels) {
       const o = document.createElement('option');
       o.value = k.name;
       o.textContent = k.name;
-      if (k.name.startsWith('whatif-')) {
-        if (!whatifs) {
-          whatifs = document.createElement('optgroup');
-          whatifs.label = 'what if DragonFly 2008-06-30 had done what Linux / FreeBSD do';
-          this.kernelSelect.append(whatifs);
-        }
-        whatifs.append(o);
-      } else {
-        this.kernelSelect.append(o);
+      const label = groupOf(k.name);
+      if (!groups.has(label)) {
+        const g = document.createElement('optgroup');
+        g.label = label;
+        groups.set(label, g);
+        this.kernelSelect.append(g);
       }
+      groups.get(label).append(o);
     }
     this.kernelSelect.addEventListener('change', () => {
       const next = structuredClone(this.scenario);
