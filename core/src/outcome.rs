@@ -9,32 +9,23 @@ use crate::kernel::Kernel;
 use crate::sched::{demand, starvable, TKind, TState, TICK_US};
 use crate::vm::PG_DIRTY;
 
+/// The kernel threads that free pages: the pageout daemons, the buf daemons (whose writes let
+/// buffers and their pages go), and the flush or laundry thread of the what-ifs.
+const FREERS: &[TKind] = &[
+    TKind::PageDaemon,
+    TKind::BufDaemon,
+    TKind::BufDaemonHw,
+    TKind::Flush,
+    TKind::Laundry,
+    TKind::EmergPager,
+];
+
 /// Which threads can produce what a wmesg waits for.
 fn wakers(wmesg: &str) -> (&'static str, &'static [TKind]) {
     use TKind::*;
     match wmesg {
-        "VMWait" => (
-            "free+cache >= v_pageout_free_min (34 pages)",
-            &[
-                PageDaemon,
-                BufDaemon,
-                BufDaemonHw,
-                Flush,
-                Laundry,
-                EmergPager,
-            ],
-        ),
-        "vmwait" | "pfault" => (
-            "free+cache >= v_free_min",
-            &[
-                PageDaemon,
-                BufDaemon,
-                BufDaemonHw,
-                Flush,
-                Laundry,
-                EmergPager,
-            ],
-        ),
+        "VMWait" => ("free+cache >= v_pageout_free_min (34 pages)", FREERS),
+        "vmwait" | "pfault" => ("free+cache >= v_free_min", FREERS),
         "pageprocwait" => (
             "a free page (it retries every tick)",
             &[PageDaemon, BufDaemon, BufDaemonHw, Flush, Laundry],
