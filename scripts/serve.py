@@ -39,6 +39,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A client that goes away mid-response (the page terminates a pool worker while it
+        # fetches the wasm, a test closes its browser) is no error of the server's.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", default=".", help="directory to serve (default: .)")
@@ -52,7 +61,7 @@ def main():
 
     handler = functools.partial(Handler, directory=root)
     try:
-        server = http.server.ThreadingHTTPServer((args.host, args.port), handler)
+        server = Server((args.host, args.port), handler)
     except OSError as err:
         sys.exit(f"serve.py: cannot listen on {args.host}:{args.port}: {err.strerror}")
 
