@@ -215,6 +215,12 @@ export class SurvivalPanel extends BatchPanel {
       ],
     };
     this.plot = new uPlot(opts, chartData(report), this.ui.chart);
+    // follow the panel's width (a window resized, a phone turned)
+    this.resizeObserver ??= new ResizeObserver(() => {
+      const w = Math.max(320, this.ui.chart.clientWidth || 640);
+      if (this.plot && Math.abs(this.plot.width - w) > 1) this.plot.setSize({ width: w, height: 300 });
+    });
+    this.resizeObserver.observe(this.ui.chart);
     this.ui.chart.setAttribute(
       'aria-label',
       `Runs still alive against time, one line per kernel: ${report.kernels.map((k) => `${k.kernel} ${k.runs - k.dead} of ${k.runs} alive at ${report.untilS} s`).join('; ')}`,
