@@ -97,12 +97,41 @@ pub struct GridPlan {
     pub runs: Vec<PlanRun>,
 }
 
-/// The scenarios of a plan's runs, in its order (for a runner).
-pub fn run_scenarios(plan: &GridPlan) -> Result<Vec<Scenario>, ExploreError> {
-    plan.runs
-        .iter()
+/// The scenarios of a plan's runs, in their order (for a runner); grid, map and survival plans
+/// alike.
+pub fn run_scenarios(runs: &[PlanRun]) -> Result<Vec<Scenario>, ExploreError> {
+    runs.iter()
         .map(|r| link::decode(&r.link).map_err(|e| ExploreError(vec![format!("{}: {e}", r.link)])))
         .collect()
+}
+
+/// Runs `runs`, `jobs` at a time ([`sweep::run_all`]), and gives their results in their order.
+/// `progress(done, total)` is called after each run.
+pub fn run_runs(
+    runs: &[PlanRun],
+    jobs: usize,
+    budget: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<RunResult>, ExploreError> {
+    let scenarios = run_scenarios(runs)?;
+    let ends = sweep::run_all(
+        scenarios.len(),
+        &|i| scenarios[i].clone(),
+        jobs,
+        budget,
+        progress,
+    )?;
+    Ok(runs
+        .iter()
+        .zip(ends)
+        .map(|(r, end)| RunResult {
+            cell: r.cell,
+            seed: r.seed,
+            kind: end.kind,
+            tick: end.tick,
+            trace_hash: hex(end.trace_hash),
+        })
+        .collect())
 }
 
 /// Runs every run of a plan, `jobs` at a time ([`sweep::run_all`]), and reports.
@@ -113,26 +142,7 @@ pub fn run(
     budget: bool,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<GridReport, ExploreError> {
-    let scenarios = run_scenarios(plan)?;
-    let ends = sweep::run_all(
-        scenarios.len(),
-        &|i| scenarios[i].clone(),
-        jobs,
-        budget,
-        progress,
-    )?;
-    let results: Vec<RunResult> = plan
-        .runs
-        .iter()
-        .zip(ends)
-        .map(|(r, end)| RunResult {
-            cell: r.cell,
-            seed: r.seed,
-            kind: end.kind,
-            tick: end.tick,
-            trace_hash: hex(end.trace_hash),
-        })
-        .collect();
+    let results = run_runs(&plan.runs, jobs, budget, progress)?;
     report(plan, &results)
 }
 

@@ -30,8 +30,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::grid::{by_cell, cell_runs, worst_and_hash, PlanRun, RunResult};
-use super::{hex, sweep, ExploreError};
+use super::grid::{by_cell, cell_runs, run_runs, worst_and_hash, PlanRun, RunResult};
+use super::{sweep, ExploreError};
 use crate::scenario::link;
 use crate::Scenario;
 
@@ -315,13 +315,6 @@ pub fn report(plan: &MapPlan, results: &[RunResult]) -> Result<MapReport, Explor
     })
 }
 
-/// The scenarios of a plan's runs, in its order.
-pub fn run_scenarios(runs: &[PlanRun]) -> Result<Vec<Scenario>, ExploreError> {
-    runs.iter()
-        .map(|r| link::decode(&r.link).map_err(|e| ExploreError(vec![format!("{}: {e}", r.link)])))
-        .collect()
-}
-
 /// Runs the runs of a plan with the given indices, `jobs` at a time ([`sweep::run_all`]), and
 /// gives their results in that order. `progress(done, total)` is called after each run.
 pub fn run_some(
@@ -332,25 +325,7 @@ pub fn run_some(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<RunResult>, ExploreError> {
     let chosen: Vec<PlanRun> = which.iter().map(|&i| runs[i].clone()).collect();
-    let scenarios = run_scenarios(&chosen)?;
-    let ends = sweep::run_all(
-        scenarios.len(),
-        &|i| scenarios[i].clone(),
-        jobs,
-        budget,
-        progress,
-    )?;
-    Ok(chosen
-        .iter()
-        .zip(ends)
-        .map(|(r, end)| RunResult {
-            cell: r.cell,
-            seed: r.seed,
-            kind: end.kind,
-            tick: end.tick,
-            trace_hash: hex(end.trace_hash),
-        })
-        .collect())
+    run_runs(&chosen, jobs, budget, progress)
 }
 
 /// Runs every run of a plan and reports.

@@ -178,11 +178,7 @@ pub fn run(
     budget: bool,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SurvivalReport, ExploreError> {
-    let scenarios: Vec<Scenario> = plan
-        .runs
-        .iter()
-        .map(|r| link::decode(&r.link).map_err(|e| ExploreError(vec![e.to_string()])))
-        .collect::<Result<_, _>>()?;
+    let scenarios = super::grid::run_scenarios(&plan.runs)?;
     let results = sweep::run_each(
         plan.runs.len(),
         &|i| scenarios[i].clone(),
