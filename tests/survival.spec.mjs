@@ -67,6 +67,18 @@ test('a survival of two kernels × three seeds in the page is pageout-sim surviv
   expect(legend).toEqual(['time', ...KERNELS]);
   await expect(page.locator('#survival-chart canvas')).toHaveCount(1);
   expect(await seriousA11yViolations(page), 'the survival panel').toEqual([]);
+  // a kernel keeps the colour of its place among all kernels (06-29 first, 07-08 fourth), as
+  // in the command line's picture, whichever others are ticked
+  const keys = await page.locator('#survival-table tbody .key').evaluateAll((ks) => ks.map((k) => getComputedStyle(k).backgroundColor));
+  expect(keys).toEqual(['rgb(214, 39, 40)', 'rgb(44, 160, 44)']);
+  // the chart follows the panel's width
+  const chartWidth = () => page.locator('#survival-chart .uplot').evaluate((e) => e.getBoundingClientRect().width);
+  const wide = await chartWidth();
+  const viewport = page.viewportSize();
+  await page.setViewportSize({ width: viewport.width - 300, height: viewport.height });
+  await expect.poll(chartWidth).toBeLessThan(wide - 200);
+  await page.setViewportSize(viewport);
+  await expect.poll(chartWidth).toBeGreaterThan(wide - 2);
 
   // the survival is in the URL, and opening that URL runs the same survival
   const url = new URL(page.url());
