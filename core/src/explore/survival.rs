@@ -185,15 +185,18 @@ pub fn run(
         jobs,
         budget,
         progress,
-        &|s, budget| {
-            let kernel = plan
-                .kernels
-                .iter()
-                .position(|k| k == s.preset.name())
-                .unwrap_or(0);
-            run_one(kernel, s, budget)
-        },
+        &|s, budget| run_one(0, s, budget),
     )?;
+    // the kernel's index is the run's cell in the plan
+    let results: Vec<RunResult> = plan
+        .runs
+        .iter()
+        .zip(results)
+        .map(|(r, res)| RunResult {
+            kernel: r.cell,
+            ..res
+        })
+        .collect();
     report(plan, &results)
 }
 
