@@ -106,6 +106,7 @@ export class BatchPanel {
    * @param {() => void} [how.draw]  redraws what the results so far show (at most every DRAW_MS)
    * @param {(plan: object, finished: object[]) => Promise<object>} how.report  the engine's report
    * @param {(report: object, partial: boolean) => void} how.show  draws a report
+   * @param {(report: object) => string} [how.summary]  a sentence added to the status line at the end
    * @param {string} how.cancelled  a sentence added when cancelled: what the panel shows then
    * @param {boolean} [how.partial]  whether a cancelled batch is reported on what finished
    */
@@ -181,7 +182,8 @@ export class BatchPanel {
     how.show(report, false);
     this.root.dataset.ms = String(Math.round(ms));
     this.setState('done');
-    this.ui.status.textContent = `${count(total)} runs in ${fmtMs(ms)} (${workers(this.pool.size)}).`;
+    const more = how.summary?.(report);
+    this.ui.status.textContent = `${count(total)} runs in ${fmtMs(ms)} (${workers(this.pool.size)}).${more ? ` ${more}` : ''}`;
     return report;
   }
 }

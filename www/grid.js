@@ -7,7 +7,7 @@
 // agree by construction; while the runs come in, the cells show a tally of what has finished.
 
 import { REQ } from './protocol.js';
-import { BatchPanel } from './batch.js';
+import { BatchPanel, count } from './batch.js';
 
 export const DEFAULT_SEEDS = 10;
 export const MAX_SEEDS = 100;
@@ -55,6 +55,19 @@ function paint(tile, counts, total, rate) {
   text.className = 'rate';
   text.textContent = rate;
   tile.replaceChildren(bands, text);
+}
+
+/**
+ * What the status line says of the runs that were not simulated: the engine found each to be a
+ * run it had already simulated (core/src/explore/twins.rs).
+ */
+export function twinSentence(simulated, total) {
+  if (simulated >= total) return '';
+  const n = total - simulated;
+  return (
+    `${count(simulated)} of them were simulated; each of the other ${count(n)} differs from a ` +
+    'simulated run of its seed only in switches that run never read, so it is that run.'
+  );
 }
 
 const setName = (on) => (on.length ? on.join(' + ') : 'no switch on');
@@ -128,12 +141,15 @@ export class GridPanel extends BatchPanel {
           tally[r.cell][r.kind] = (tally[r.cell][r.kind] || 0) + 1;
           dirty.add(r.cell);
         },
+        // most cells flip switches a run never reaches: such a run is simulated once
+        twins: true,
       },
       draw: () => {
         for (const c of dirty) this.paintTally(c, tally[c]);
         dirty.clear();
       },
       report: (plan, results) => this.pool.request(REQ.GRID_REPORT, { plan, results }),
+      summary: (report) => twinSentence(report.simulated, report.cells.reduce((n, c) => n + c.runs, 0)),
       // what finished still says something: each cell's worst run so far (no cell cures with
       // runs missing, so no cure is named)
       partial: true,

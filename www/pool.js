@@ -118,12 +118,13 @@ export class WorkerPool {
    * @param {string} type  a REQ of protocol.js
    * @param {object} [fields]
    * @param {object|null} [group]  the batch the job belongs to (see `cancel`)
+   * @param {(() => object)|null} [prepare]  more fields, asked for when the job goes to a worker
    * @returns {Promise<any>} the reply's value; rejects with the worker's error, or a
    *   CancelledError when its batch was cancelled first
    */
-  request(type, fields = {}, group = null) {
+  request(type, fields = {}, group = null, prepare = null) {
     return new Promise((resolve, reject) => {
-      this.queue.push({ type, fields, resolve, reject, group });
+      this.queue.push({ type, fields, resolve, reject, group, prepare });
       this.pump();
     });
   }
@@ -131,7 +132,8 @@ export class WorkerPool {
   /**
    * Runs a batch of jobs and streams their results. Jobs are queued in order; results arrive in
    * the order they finish.
-   * @param {Array<{type: string, fields?: object}>} jobs
+   * @param {Array<{type: string, fields?: object, prepare?: () => object}>} jobs  `prepare` adds
+   *   fields when the job goes to a worker
    * @param {{onResult?: (index: number, value: any) => void,
    *   onError?: (index: number, err: Error) => void,
    *   onProgress?: (done: number, total: number) => void}} [handlers]
@@ -145,7 +147,7 @@ export class WorkerPool {
     let failed = 0;
     let cancelled = false;
     const finished = jobs.map((job, index) =>
-      this.request(job.type, job.fields || {}, group).then(
+      this.request(job.type, job.fields || {}, group, job.prepare || null).then(
         (value) => {
           done++;
           handlers.onResult?.(index, value);
@@ -212,7 +214,10 @@ export class WorkerPool {
         this.slots.push(slot);
       }
       if (!slot) return;
-      slot.send(this.queue.shift());
+      const job = this.queue.shift();
+      // fields that depend on what has finished by now (runPlan's twins) are added as it leaves
+      if (job.prepare) job.fields = { ...job.fields, ...job.prepare() };
+      slot.send(job);
     }
   }
 
@@ -266,6 +271,10 @@ export function runLinkJob(link) {
  * at the end, so that a panel redraws in batches while every core runs.
  * A plan whose runs are other jobs (a survival's `survival-run`) gives `jobOf(run)`, the job of a
  * run, and `resultOf(run, value)`, the result it keeps of the reply.
+ * With `twins` (run-link jobs only), each run goes out with the finished runs of its seed that
+ * were simulated, and a run the engine finds to be one of them (it differs only in mechanisms
+ * that run never read: core/src/explore/twins.rs) is not simulated again: its result is that
+ * run's, with `twin`, the index of that run in `runs`.
  * @returns {{cancel: () => void, done: Promise<{results: object[], finished: object[],
  *   failures: string[], cancelled: boolean, done: number}>}}
  */
@@ -278,9 +287,39 @@ export function runPlan(
     drawMs = 250,
     jobOf = (r) => runLinkJob(r.link),
     resultOf = (r, v) => ({ cell: r.cell, seed: r.seed, kind: v.kind, tick: v.tick, traceHash: v.traceHash }),
+    twins = false,
   } = {},
 ) {
   const results = new Array(runs.length);
+  // twins: the simulated runs of each seed that have finished ({index, link, consulted}), and
+  // the list each run was sent with
+  const simulated = new Map();
+  const offered = new Array(runs.length);
+  const jobAt = (r, i) => {
+    const job = jobOf(r);
+    if (!twins) return job;
+    return {
+      ...job,
+      prepare: () => {
+        offered[i] = simulated.get(String(r.seed)) || [];
+        return { twins: offered[i].map(({ link, consulted }) => ({ link, consulted })) };
+      },
+    };
+  };
+  const keep = (i, v) => {
+    if (v.twin == null) {
+      results[i] = resultOf(runs[i], v);
+      if (twins) {
+        const seed = String(runs[i].seed);
+        if (!simulated.has(seed)) simulated.set(seed, []);
+        simulated.get(seed).push({ index: i, link: runs[i].link, consulted: v.consulted });
+      }
+      return;
+    }
+    const from = offered[i][v.twin].index;
+    const { kind, tick, traceHash } = results[from];
+    results[i] = { cell: runs[i].cell, seed: runs[i].seed, kind, tick, traceHash, twin: from };
+  };
   const failures = [];
   let done = 0;
   let timer = 0;
@@ -289,10 +328,10 @@ export function runPlan(
     onDraw(done, runs.length);
   };
   const batch = pool.runAll(
-    runs.map(jobOf),
+    runs.map(jobAt),
     {
       onResult: (i, v) => {
-        results[i] = resultOf(runs[i], v);
+        keep(i, v);
         onResult(results[i], i);
       },
       onError: (i, err) => failures.push(`${runs[i].link}: ${err.message}`),

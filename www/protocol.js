@@ -122,9 +122,13 @@
  *   runs a link's scenario from tick 0 to `ticks` (or its outcome, if sooner) and answers its
  *   samples, for the faded first seconds the charts show before Run;
  *   reply.value: Samples ({rows, columns}, as `samples` frames carry them)
- * @typedef {{type: 'run-link', id: number, link: string}} RunLinkRequest
+ * @typedef {{type: 'run-link', id: number, link: string,
+ *   twins?: Array<{link: string, consulted: string[]}>}} RunLinkRequest
  *   runs a link's scenario from tick 0 to its outcome in one go;
- *   reply.value: {kind: OutcomeKind, tick: number, traceHash: string} (the outcome's tick);
+ *   reply.value: {kind: OutcomeKind, tick: number, traceHash: string, consulted: string[]} (the
+ *   outcome's tick; `consulted`, the mechanisms the run read), or {twin: number} without running
+ *   when the run would be `twins[twin]`, a finished run whose scenario differs from the link's
+ *   only in mechanisms it never consulted (core/src/explore/twins.rs);
  *   reply.error when the link is not valid
  * @typedef {{type: 'divergence', id: number, linkA: string, linkB: string}} DivergenceRequest
  *   runs both links in lockstep to their ends (the engine's core/src/explore/diverge.rs);
@@ -134,9 +138,10 @@
  *   reply.value: GridPlan: {switches: string[], cells: Array<{on: string[], link}>,
  *   runs: Array<{cell, seed, link}>}, every combination of the fix's switches on the scenario
  * @typedef {{type: 'grid-report', id: number, plan: object, results: object[]}} GridReportRequest
- *   results: Array<{cell, seed, kind, tick, traceHash}>, one per run of the plan;
+ *   results: Array<{cell, seed, kind, tick, traceHash, twin?}>, one per run of the plan, `twin`
+ *   the index in `plan.runs` of the simulated run a twin's result was taken from;
  *   reply.value: GridReport: {cells: Array<{on, counts, worstSeed, worstLink, cures}>,
- *   cures: string[][], rule: string}
+ *   cures: string[][], rule: string, simulated: number} (`simulated`: the results without `twin`)
  * @typedef {{type: 'map-plan', id: number, link: string, x: string, y: string, seeds: number[]}} MapPlanRequest
  *   a phase map of the link's scenario over two numeric link keys, each axis as the command
  *   line takes it (`mrate=500/s..5000/s:10`, `ram=64M,128M`; core/src/explore/map.rs);

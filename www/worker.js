@@ -329,7 +329,13 @@ function preview(link, ticks) {
   }
 }
 
-function runLink(link) {
+function runLink(link, twins) {
+  // a run that is one of the finished runs offered (it differs from it only in mechanisms that
+  // run never read) is not run again: the page takes that run's result (explore/twins.rs)
+  if (Array.isArray(twins) && twins.length) {
+    const twin = engine.twinOf(String(link), twins);
+    if (twin != null) return { twin };
+  }
   const job = engine.Simulation.fromLink(String(link));
   try {
     for (;;) {
@@ -337,7 +343,7 @@ function runLink(link) {
       if (st.finished) break;
     }
     const o = job.outcome();
-    return { kind: o.kind, tick: Number(o.tick), traceHash: job.traceHash() };
+    return { kind: o.kind, tick: Number(o.tick), traceHash: job.traceHash(), consulted: job.consulted() };
   } finally {
     try {
       job.free();
@@ -461,7 +467,7 @@ function handleNow(msg) {
       guarded(msg.id, () => engine.encodeCompareLink(msg.a, msg.b));
       break;
     case REQ.RUN_LINK:
-      guarded(msg.id, () => runLink(msg.link));
+      guarded(msg.id, () => runLink(msg.link, msg.twins));
       break;
     case REQ.PREVIEW:
       guarded(msg.id, () => preview(msg.link, msg.ticks));

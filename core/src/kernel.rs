@@ -7,13 +7,13 @@ use std::task::{Context, Poll, Waker};
 
 use crate::buf::daemon::buf_daemon;
 use crate::buf::{BufCache, BufLimits, B_DELWRI, B_HEAVY, B_WRITEIO, LK_FREE};
+use crate::consult::KernelPolicy;
 use crate::detect::{Outcome, OutcomeKind};
 use crate::disk::Disk;
 use crate::events::{EventKind, Events};
 use crate::fs::Vnode;
 use crate::kmalloc::{hammer_flusher, SlabZones};
 use crate::pageout::{vm_launder, vm_pageout};
-use crate::policy::Policy;
 use crate::sched::{Kc, Sched, TKind, TState, ThreadFuture, Tid, EV_ACT, EV_DISK, TICK_US};
 use crate::trace::{Col, Console, Samples, ThreadSamples, NCOLS, SAMPLE_EVERY};
 use crate::vm::{
@@ -52,7 +52,7 @@ pub struct Kernel {
     pub bc: BufCache,
     pub disk: Disk,
     pub vnodes: Vec<Vnode>,
-    pub policy: Policy,
+    pub policy: KernelPolicy,
     pub rng: Rng,
     pub console: Console,
     /// HAMMER's in-memory record zones (kmalloc M_HAMMER).
@@ -222,7 +222,7 @@ impl Machine {
             bc: BufCache::new(BufLimits::compute(physmem)),
             disk: Disk::new(s.machine.disk_seek_ms, s.machine.disk_mb_s),
             vnodes,
-            policy: s.policy(),
+            policy: KernelPolicy::new(s.policy()),
             rng: Rng::new(s.seed),
             console: Console::default(),
             hammer: SlabZones::new(s.hammer.zone_kb * 1024, s.hammer.record_bytes),
@@ -268,7 +268,7 @@ impl Machine {
                 u64::from(f0) * 4096 / (1024 * 1024)
             ));
             // what-if, Linux mempool_create: the pool's pages are set aside at boot
-            let pool = kk.policy.mempool.pages();
+            let pool = kk.policy.mempool().pages();
             while (kk.mempool.len() as u32) < pool {
                 kk.mempool_refill_one();
             }
@@ -286,7 +286,8 @@ impl Machine {
             let period = s.hammer.flush_ms / crate::scenario::MS_PER_TICK;
             futs.push(Some(Box::pin(hammer_flusher(Rc::clone(&k), period))));
         }
-        if s.policy().emergency_pager {
+        let emergency_pager = k.borrow().policy.emergency_pager();
+        if emergency_pager {
             // c3feb36a35: the second pageout daemon (SI_ORDER_ANY, after the first)
             k.borrow_mut()
                 .sched
@@ -296,10 +297,10 @@ impl Machine {
         // what-if: the thread the pageout daemon hands dirty file pages to (the laundry thread
         // when both are switched on)
         let launder = {
-            let p = k.borrow().policy;
-            if p.laundry {
+            let p = &k.borrow().policy;
+            if p.laundry() {
                 Some(("laundry", TKind::Laundry))
-            } else if p.flusher {
+            } else if p.flusher() {
                 Some(("flush", TKind::Flush))
             } else {
                 None

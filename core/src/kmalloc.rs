@@ -87,7 +87,7 @@ async fn kmem_slab_alloc(k: &Kc) {
         let m = {
             let mut kk = k.borrow_mut();
             let mut flags = VM_ALLOC_NORMAL;
-            if kk.policy.hammer_use_reserve {
+            if kk.policy.hammer_use_reserve() {
                 flags |= VM_ALLOC_SYSTEM;
             }
             let m = kk.vm_page_alloc(OBJ_KERNEL, 0, flags);
@@ -116,7 +116,7 @@ impl Kernel {
     /// finished record wakes it now instead of at its next pass.
     pub fn hammer_record_done(&mut self) {
         self.hammer.finished += 1;
-        if self.policy.hammer_flusher_vmcheck && self.vm.count_severe() {
+        if self.vm.count_severe() && self.policy.hammer_flusher_vmcheck() {
             self.sched.wakeup(Chan::Flusher);
         }
     }

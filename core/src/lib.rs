@@ -6,6 +6,7 @@
 //! wasm facade and the tests all drive the same code.
 
 pub mod account;
+mod consult;
 pub mod detect;
 pub mod events;
 pub mod explore;
@@ -356,6 +357,13 @@ impl Simulation {
     /// Summary counts.
     pub fn stats(&self) -> Stats {
         self.m.k.borrow().public_stats()
+    }
+
+    /// The mechanisms (link keys, in `MECHANISMS` order) the kernel has read so far. A run that
+    /// never read a mechanism is the same run, event for event, with any other value of it
+    /// (`explore::twins`).
+    pub fn consulted(&self) -> Vec<&'static str> {
+        self.m.k.borrow().policy.consulted()
     }
 
     /// A hash of every sample and console line so far (same on every platform).

@@ -36,7 +36,7 @@ pub async fn vm_launder(k: Kc) {
             if p != NONE {
                 kk.vm.pages[p as usize].flags &= !PG_LAUNDER;
             }
-            let timo = if kk.policy.vnode_lock_timeout {
+            let timo = if kk.policy.vnode_lock_timeout() {
                 HZ / 10
             } else {
                 0
@@ -68,7 +68,7 @@ pub async fn vm_launder(k: Kc) {
 
 /// `vm_pageout()`: the daemon's main loop (§3.1).
 pub async fn vm_pageout(k: Kc) {
-    if k.borrow().policy.alloc_wakeup {
+    if k.borrow().policy.alloc_wakeup() {
         return vm_pageout_dec2008(k).await;
     }
     let mut pass: u32 = 0;
@@ -257,7 +257,7 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) -> i64 {
         match step {
             Step::Next(next) => m = next,
             Step::Launder(p, vp) => {
-                let timo = if k.borrow().policy.vnode_lock_timeout {
+                let timo = if k.borrow().policy.vnode_lock_timeout() {
                     HZ / 10
                 } else {
                     0
@@ -296,7 +296,7 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) -> i64 {
 
     let mut kk = k.borrow_mut();
     kk.stamp_pagedaemon_time();
-    let recycle_count = if kk.policy.active_recycle {
+    let recycle_count = if kk.policy.active_recycle() {
         kk.active_scan_dec2008(pass, &mut page_shortage)
     } else {
         kk.active_scan(pass, addl_page_shortage);
@@ -311,7 +311,7 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) -> i64 {
         kk.vm.free_cached(p);
         kk.vm_page_free_wakeup();
     }
-    if kk.policy.oom_kill {
+    if kk.policy.oom_kill() {
         kk.vm_pageout_oom_dec2008(page_shortage, recycle_count);
     } else {
         kk.vm_pageout_oom();
@@ -434,7 +434,7 @@ impl Kernel {
             return Step::Next(next);
         }
         let vp = u16::from(pg.obj() - OBJ_VNODE0);
-        if self.policy.laundry || self.policy.flusher {
+        if self.policy.laundry() || self.policy.flusher() {
             // what-if: the daemon writes no file pages itself; it hands the page over and moves on
             self.launder_handoff(m, vp);
             return Step::Next(next);

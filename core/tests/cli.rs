@@ -532,6 +532,13 @@ fn a_grid_prints_every_combination_of_the_switches_and_the_smallest_cures() {
         lines[header + 131].starts_with("rule: a cell cures"),
         "{out}"
     );
+    // most runs are twins of a few: the grid says how many it simulated
+    let simulated: usize = lines[header + 132]
+        .strip_suffix(" of the 256 runs were simulated; each of the others differs from a simulated run of its seed only in switches that run never read, so it is that run")
+        .expect(&out)
+        .parse()
+        .expect(&out);
+    assert!(simulated > 2 && simulated < 128, "{out}");
 }
 
 #[test]
@@ -539,6 +546,11 @@ fn a_grid_in_json_is_the_report_the_page_gets_and_does_not_depend_on_jobs() {
     let one = json(&refs(&with(&GRID, &["--json", "--jobs", "1"])));
     assert_eq!(json(&refs(&with(&GRID, &["--json", "--jobs", "2"]))), one);
     assert_eq!(one["switches"].as_array().unwrap().len(), 7);
+    assert!(
+        one["simulated"].as_u64().unwrap() < 256,
+        "{}",
+        one["simulated"]
+    );
     let cells = one["cells"].as_array().unwrap();
     assert_eq!(cells.len(), 128);
     for c in cells {

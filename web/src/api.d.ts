@@ -505,6 +505,11 @@ export interface GridRunResult {
   /** The outcome's tick (`outcome().tick`). */
   tick: number;
   traceHash: string;
+  /**
+   * Set when the run was not simulated: the index in the plan's runs of the simulated run it is
+   * (it differs from that run only in switches the run never read; core/src/explore/twins.rs).
+   */
+  twin?: number;
 }
 
 /** One cell of a grid report. */
@@ -533,6 +538,8 @@ export interface GridReport {
   cures: string[][];
   /** The cure rule in words. */
   rule: string;
+  /** How many of the results were simulated (have no `twin`). */
+  simulated: number;
 }
 
 /** One axis of a map: a numeric link key and its values in the key's syntax (`64M`). */

@@ -15,7 +15,7 @@
 use std::fmt::Display;
 
 use js_sys::{Object, Reflect, Uint32Array};
-use pageout_core::explore::{diverge, grid, map, shrink, survival};
+use pageout_core::explore::{diverge, grid, map, shrink, survival, twins};
 use pageout_core::export::{self, Export};
 use pageout_core::fingerprint::Fingerprint;
 use pageout_core::policy::{Mechanism, MECHANISMS};
@@ -397,6 +397,13 @@ impl Simulation {
         to_js(&self.engine.stats())
     }
 
+    /// The mechanisms (link keys) the kernel has read so far: a run that never read one is the
+    /// same run with any other value of it (`twinOf`).
+    #[wasm_bindgen(unchecked_return_type = "string[]")]
+    pub fn consulted(&self) -> Result<JsValue, js_sys::Error> {
+        to_js(&self.engine.consulted())
+    }
+
     /// The hash of every sample and console line so far, as 16 lower-case hex digits.
     #[wasm_bindgen(js_name = traceHash)]
     pub fn trace_hash(&self) -> String {
@@ -623,6 +630,40 @@ pub fn grid_plan(
     let scenario = link_arg("link", &link)?;
     let list = seeds_arg(&seeds)?;
     to_js(&grid::plan(&scenario, &list).map_err(js_error)?)
+}
+
+/// A simulated run that a run of `link` would be, or null: `candidates` are finished runs
+/// (`{link, consulted}`, `consulted` what `Simulation.consulted()` gave at their end), and the
+/// answer is the index of the first whose scenario differs from `link`'s only in mechanisms it
+/// never consulted (the engine's `explore::twins::same_run`). Throws on a bad link, or one
+/// `Simulation.fromLink` would refuse.
+#[wasm_bindgen(js_name = twinOf, unchecked_return_type = "number | null")]
+pub fn twin_of(
+    #[wasm_bindgen(unchecked_param_type = "string")] link: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Array<{link: string, consulted: string[]}>")]
+    candidates: JsValue,
+) -> Result<JsValue, js_sys::Error> {
+    #[derive(serde::Deserialize)]
+    struct Candidate {
+        link: String,
+        consulted: Vec<String>,
+    }
+    let scenario = link_arg("link", &link)?;
+    // a twin answers only for a run that could start: the checks `Simulation.fromLink` makes
+    pageout_core::explore::admit(&scenario, true, "").map_err(js_error)?;
+    let candidates: Vec<Candidate> = plain_from_js("candidates", candidates)?;
+    for (i, c) in candidates.iter().enumerate() {
+        let Ok(a) = link::decode(&c.link) else {
+            return Err(js_error(format_args!(
+                "candidates[{i}].link: not a valid link"
+            )));
+        };
+        let consulted: Vec<&str> = c.consulted.iter().map(String::as_str).collect();
+        if twins::same_run(&a, &consulted, &scenario) {
+            return Ok(JsValue::from(i as u32));
+        }
+    }
+    Ok(JsValue::NULL)
 }
 
 /// Summarises a grid: `plan` as `gridPlan` gave it, `results` one per finished run

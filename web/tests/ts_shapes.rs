@@ -248,6 +248,7 @@ fn api_interfaces_match_the_explore_layer() {
         kind: Some(OutcomeKind::Survived),
         tick: 100,
         trace_hash: "0123456789abcdef".into(),
+        twin: Some(0),
     };
     let report = grid::report(&plan, std::slice::from_ref(&result)).unwrap();
     let checks: Vec<(&str, BTreeSet<String>)> = vec![

@@ -10,7 +10,7 @@ use js_sys::{Array, Reflect, Uint32Array, JSON};
 use pageout_web::{
     columns, decode_compare_link, decode_link, default_scenario, divergence, encode_compare_link,
     encode_link, grid_plan, grid_report, limits, map_plan, map_report, presets, shrink_probe,
-    shrink_start, shrink_step, survival_plan, survival_report, survival_run, Simulation,
+    shrink_start, shrink_step, survival_plan, survival_report, survival_run, twin_of, Simulation,
 };
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
@@ -827,6 +827,46 @@ fn a_grid_plan_and_its_report_come_from_the_engine() {
     assert!(e.starts_with("seeds[0]:"), "{e}");
     let e = error_message(grid_report(plan, JsValue::from(3)));
     assert!(e.starts_with("results:"), "{e}");
+}
+
+#[wasm_bindgen_test]
+fn a_run_knows_what_it_consulted_and_its_twins_are_not_run_again() {
+    // seed 19 of the default scenario with bio=fix-0701 never brings a buf daemon to bd_wait
+    let base = "v=1&preset=dfly-2008-06-30&ram=64M&seed=19&until=20s&bio=fix-0701";
+    let mut sim = Simulation::from_link(JsValue::from(base)).unwrap();
+    sim.run_until(3_000.0.into(), None).unwrap();
+    assert_eq!(sim.tick(), 2_000.0, "the run ends at 20 s");
+    let consulted: Vec<String> = serde_json::from_value(json(&sim.consulted().unwrap())).unwrap();
+    assert!(consulted.iter().any(|k| k == "bio"), "{consulted:?}");
+    assert!(!consulted.iter().any(|k| k == "bdexempt"), "{consulted:?}");
+    let candidate = |consulted: &[String]| {
+        let c = serde_json::json!([{ "link": base, "consulted": consulted }]);
+        JSON::parse(&c.to_string()).unwrap()
+    };
+    // a switch the run never read: the same run
+    let flipped = JsValue::from(format!("{base}&bdexempt=on"));
+    assert_eq!(
+        twin_of(flipped.clone(), candidate(&consulted)).unwrap(),
+        JsValue::from(0)
+    );
+    // one it read, or another seed: not
+    let mut with = consulted.clone();
+    with.push("bdexempt".into());
+    assert!(twin_of(flipped, candidate(&with)).unwrap().is_null());
+    let other_seed = JsValue::from(base.replace("seed=19", "seed=20"));
+    assert!(twin_of(other_seed, candidate(&consulted))
+        .unwrap()
+        .is_null());
+    // bad input is an Error naming the argument, never a trap
+    let e = error_message(twin_of(JsValue::from(3), candidate(&consulted)));
+    assert!(e.starts_with("link:"), "{e}");
+    let e = error_message(twin_of(JsValue::from(base), JsValue::from("x")));
+    assert!(e.starts_with("candidates:"), "{e}");
+    let e = error_message(twin_of(
+        JsValue::from("v=1&preset=dfly-2008-06-30&seed=19&recoverbufpages=on"),
+        candidate(&consulted),
+    ));
+    assert!(e.contains("recoverbufpages"), "{e}");
 }
 
 #[wasm_bindgen_test]

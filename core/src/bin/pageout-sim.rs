@@ -1104,7 +1104,20 @@ fn print_grid(
         out.push('\n');
     }
     out += &format!("\nsmallest cures: {cures_text}\nrule: {}\n", report.rule);
+    if let Some(t) = twins_text(report.simulated, results.len()) {
+        out += &format!("{t}\n");
+    }
     Ok(out)
+}
+
+/// How many runs of a grid were simulated, when not all were (explore::twins).
+fn twins_text(simulated: usize, total: usize) -> Option<String> {
+    (simulated < total).then(|| {
+        format!(
+            "{simulated} of the {total} runs were simulated; each of the others differs from a \
+             simulated run of its seed only in switches that run never read, so it is that run"
+        )
+    })
 }
 
 fn format_of(json: bool, markdown: bool, csv: bool) -> Format {

@@ -10,7 +10,7 @@ use crate::sched::{tsleep, Chan, Kc, TKind};
 
 impl Kernel {
     fn count_rule(&self) -> bool {
-        self.policy.dirty_limit == DirtyLimit::BytesCount0707
+        self.policy.dirty_limit() == DirtyLimit::BytesCount0707
     }
 
     /// `bd_heatup()`: wakes the daemons above mid1 and returns how far the total is above mid2.
@@ -33,7 +33,7 @@ impl Kernel {
     pub fn bd_speedup(&mut self) {
         let lo = self.bc.lim.lodirtybufspace;
         let dirty = self.bc.dirtybufspace;
-        match self.policy.bd_speedup {
+        match self.policy.bd_speedup() {
             BdSpeedup::Any0628 => {
                 if dirty == 0 {
                     return;
@@ -54,7 +54,7 @@ impl Kernel {
         }
         let hw = self.bc.dirtybufspacehw;
         // 70ac7d6c75 also wakes them when half the buffers are dirty, whatever their size
-        let by_count = self.policy.bd_speedup == BdSpeedup::Fixed0707
+        let by_count = self.policy.bd_speedup() == BdSpeedup::Fixed0707
             && self.bc.dirtybufcount >= self.bc.lim.nbuf / 2;
         let (count, count_hw) = (self.bc.dirtybufcount, self.bc.dirtybufcounthw);
         if dirty - hw > lo / 2 || (by_count && count > count_hw) {
@@ -102,7 +102,7 @@ pub async fn bd_wait(k: &Kc, mut total: u64) {
     {
         let kk = k.borrow();
         let kind = kk.sched.threads[kk.sched.cur].kind;
-        if kk.policy.bd_wait_exempt && matches!(kind, TKind::BufDaemon | TKind::BufDaemonHw) {
+        if matches!(kind, TKind::BufDaemon | TKind::BufDaemonHw) && kk.policy.bd_wait_exempt() {
             return;
         }
     }

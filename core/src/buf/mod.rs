@@ -354,7 +354,7 @@ impl Kernel {
     /// The memory test buffer release uses: `vm_page_count_severe()` in 2008,
     /// `vm_page_count_min()` from 55b50bd522 (`relbufmin`).
     pub fn low_mem_test(&self) -> bool {
-        if self.policy.relbuf_min {
+        if self.policy.relbuf_min() {
             self.vm.count_min()
         } else {
             self.vm.count_severe()
@@ -532,7 +532,7 @@ impl Kernel {
             self.bufm(b).flags |= B_DONE;
             self.sched.wakeup(Chan::Io(b));
         }
-        if self.policy.mempool != Mempool::Off {
+        if self.policy.mempool() != Mempool::Off {
             let released = self.vm.fc().saturating_sub(fc);
             self.mempool_free(released);
         }
@@ -561,7 +561,7 @@ impl Kernel {
     /// VM_ALLOC_NORMAL allocation could take (free + cache above `v_free_reserved`). Wakes the
     /// pool's sleepers when a page went in.
     pub fn mempool_free(&mut self, mut released: u32) {
-        let size = self.policy.mempool.pages() as usize;
+        let size = self.policy.mempool().pages() as usize;
         let mut put = false;
         while self.mempool.len() < size
             && self.vm.fc() > 0
@@ -913,24 +913,24 @@ impl Kernel {
 /// `bio_page_alloc(obj, pindex, deficit)` (§1.2, §9.5), or before the fix the bare
 /// `vm_page_alloc` + `vm_wait(0)` that `allocbuf` did.
 pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
-    if k.borrow().policy.bio == BioVariant::Fix2012 {
+    if k.borrow().policy.bio() == BioVariant::Fix2012 {
         return bio_page_alloc_2012(k, obj, pi, deficit).await;
     }
-    let policy = {
+    let bio = {
         let mut kk = k.borrow_mut();
         let m = kk.vm_page_alloc(obj, pi, VM_ALLOC_NORMAL | VM_ALLOC_SYSTEM);
         if m != NONE {
             return m;
         }
-        kk.policy
+        kk.policy.bio()
     };
-    if policy.mempool != Mempool::Off {
+    if k.borrow().policy.mempool() != Mempool::Off {
         // what-if, Linux mempool_alloc(): the allocator said no, so take a page from the pool
         let m = k.borrow_mut().mempool_alloc(obj, pi);
         if m != NONE {
             return m;
         }
-        if policy.bio == BioVariant::Pre0630 {
+        if bio == BioVariant::Pre0630 {
             // the pool is empty: sleep on it until I/O completion returns a page, at most 5 s
             // (io_schedule_timeout(5*HZ)), instead of in vm_wait; allocbuf then tries again
             tsleep(k, Chan::Mempool, "mempool", 5 * crate::HZ)
@@ -940,7 +940,7 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
             return NONE;
         }
     }
-    if policy.bio == BioVariant::Pre0630 {
+    if bio == BioVariant::Pre0630 {
         // "must allocate system pages since blocking here could intefere with paging I/O":
         // and when even those are gone, sleep until the pageout daemon frees some — forever.
         vm_wait(k, 0, "allocbuf").await;
@@ -948,16 +948,22 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
         return NONE;
     }
     k.borrow_mut().vm.vm_pageout_deficit += i64::from(deficit);
-    if policy.recoverbufpages {
+    if k.borrow().policy.recoverbufpages() {
         recoverbufpages(k).await;
     }
     // the 2010 and later variants pause with `+ 1` tick and fail with `vm_wait(hz)`
-    let later = matches!(policy.bio, BioVariant::Fix2010 | BioVariant::Fix2011);
-    let timed = |t: u64| if policy.timed_vm_wait { t } else { 0 };
+    let later = matches!(bio, BioVariant::Fix2010 | BioVariant::Fix2011);
+    let timed = |t: u64| {
+        if k.borrow().policy.timed_vm_wait() {
+            t
+        } else {
+            0
+        }
+    };
     if k.borrow().vm.lookup(obj, pi) != NONE {
         return NONE;
     }
-    if policy.bio == BioVariant::Fix2011 && !k.borrow().systhread(k.borrow().sched.cur) {
+    if bio == BioVariant::Fix2011 && !k.borrow().systhread(k.borrow().sched.cur) {
         // 85946b6c2b/794fd6ea2c: "Only system threads can use the interrupt reserve"
         vm_wait(k, timed(crate::HZ), "bio_page_alloc").await;
         return NONE;
@@ -965,7 +971,7 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
     let (m, severe) = {
         let mut kk = k.borrow_mut();
         let mut flags = VM_ALLOC_NORMAL | VM_ALLOC_SYSTEM;
-        if policy.interrupt_retry {
+        if kk.policy.interrupt_retry() {
             flags |= VM_ALLOC_INTERRUPT;
         }
         let m = kk.vm_page_alloc(obj, pi, flags);
@@ -985,7 +991,7 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
                 if severe {
                     kk.stats.lowmempgallocs += 1;
                 }
-            } else if policy.bio == BioVariant::Fix0701 || severe {
+            } else if bio == BioVariant::Fix0701 || severe {
                 kk.printf(msg::EMERG);
             }
         } else {
@@ -1006,7 +1012,7 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
         (m, severe)
     };
     if m != NONE {
-        if severe && policy.timed_vm_wait {
+        if severe && k.borrow().policy.timed_vm_wait() {
             // the page is ours and hard-busy; nobody can take it while we pause
             let t = if later {
                 crate::HZ / 20 + 1
@@ -1086,7 +1092,7 @@ fn try_2012(kk: &mut Kernel, obj: u8, pi: u32, flags: u8) -> Option<u32> {
 /// switches still apply: the 2008 call before the second try, the interrupt reserve, and
 /// (off) waits with no timeout.
 async fn bio_page_alloc_2012(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
-    let (policy, sys) = {
+    let sys = {
         let mut kk = k.borrow_mut();
         let m = kk.vm_page_alloc(obj, pi, VM_ALLOC_NORMAL);
         if m != NONE {
@@ -1097,19 +1103,25 @@ async fn bio_page_alloc_2012(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
         }
         kk.vm.vm_pageout_deficit += i64::from(deficit);
         let cur = kk.sched.cur;
-        (kk.policy, kk.systhread(cur))
+        kk.systhread(cur)
     };
-    if policy.recoverbufpages {
+    if k.borrow().policy.recoverbufpages() {
         recoverbufpages(k).await;
     }
     let mut flags = VM_ALLOC_NORMAL | VM_ALLOC_SYSTEM;
-    if sys && policy.interrupt_retry {
+    if sys && k.borrow().policy.interrupt_retry() {
         flags |= VM_ALLOC_INTERRUPT;
     }
     if let Some(m) = try_2012(&mut k.borrow_mut(), obj, pi, flags) {
         return m;
     }
-    let timo = |t: u64| if policy.timed_vm_wait { t } else { 0 };
+    let timo = |t: u64| {
+        if k.borrow().policy.timed_vm_wait() {
+            t
+        } else {
+            0
+        }
+    };
     vm_wait(k, timo(crate::HZ / 20 + 1), "bio_page_alloc").await;
     if let Some(m) = try_2012(&mut k.borrow_mut(), obj, pi, flags) {
         return m;

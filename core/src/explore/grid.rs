@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{hex, severity, sweep, ExploreError};
+use super::{hex, severity, sweep, twins, ExploreError};
 use crate::policy::{BioVariant, KernelPreset, Mechanism, MECHANISMS};
 use crate::scenario::link;
 use crate::trace::Fnv;
@@ -105,7 +105,9 @@ pub fn run_scenarios(runs: &[PlanRun]) -> Result<Vec<Scenario>, ExploreError> {
         .collect()
 }
 
-/// Runs `runs`, `jobs` at a time ([`sweep::run_all`]), and gives their results in their order.
+/// Runs `runs`, `jobs` at a time, and gives their results in their order. Each distinct run is
+/// simulated once ([`twins::run_distinct`]): a run that differs from a finished one only in
+/// switches that one never consulted gets its result, and `twin` says which.
 /// `progress(done, total)` is called after each run.
 pub fn run_runs(
     runs: &[PlanRun],
@@ -114,7 +116,7 @@ pub fn run_runs(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<RunResult>, ExploreError> {
     let scenarios = run_scenarios(runs)?;
-    let ends = sweep::run_all(
+    let ends = twins::run_distinct(
         scenarios.len(),
         &|i| scenarios[i].clone(),
         jobs,
@@ -124,17 +126,18 @@ pub fn run_runs(
     Ok(runs
         .iter()
         .zip(ends)
-        .map(|(r, end)| RunResult {
+        .map(|(r, d)| RunResult {
             cell: r.cell,
             seed: r.seed,
-            kind: end.kind,
-            tick: end.tick,
-            trace_hash: hex(end.trace_hash),
+            kind: d.end.kind,
+            tick: d.end.tick,
+            trace_hash: hex(d.end.trace_hash),
+            twin: d.twin,
         })
         .collect())
 }
 
-/// Runs every run of a plan, `jobs` at a time ([`sweep::run_all`]), and reports.
+/// Runs every run of a plan, `jobs` at a time ([`run_runs`]), and reports.
 /// `progress(done, total)` is called after each run.
 pub fn run(
     plan: &GridPlan,
@@ -258,6 +261,10 @@ pub struct RunResult {
     pub tick: u64,
     /// The run's trace hash, 16 hex digits.
     pub trace_hash: String,
+    /// When the run was not simulated: the index (among the runs run together) of the simulated
+    /// run it is the same run as ([`twins`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twin: Option<usize>,
 }
 
 /// One cell of a report.
@@ -299,6 +306,9 @@ pub struct GridReport {
     pub cures: Vec<Vec<String>>,
     /// The cure rule, in words.
     pub rule: String,
+    /// How many of the runs reported were simulated; each of the others differed from one of
+    /// those only in switches that run never consulted, and is that run ([`twins`]).
+    pub simulated: usize,
 }
 
 /// The results of a plan's runs by cell, each cell's by seed; a result the plan has no run for,
@@ -397,6 +407,7 @@ pub fn report(plan: &GridPlan, results: &[RunResult]) -> Result<GridReport, Expl
         cells,
         cures,
         rule: CURE_RULE.to_string(),
+        simulated: results.iter().filter(|r| r.twin.is_none()).count(),
     })
 }
 
@@ -492,6 +503,7 @@ mod tests {
             kind: Some(kind),
             tick,
             trace_hash: format!("{:016x}", seed * 1000 + cell as u64),
+            twin: None,
         }
     }
 

@@ -10,6 +10,8 @@
 //! - [`shrink`]: the smallest scenario that still hangs the same way as a given one.
 //! - [`survival`]: the fraction of runs alive against time, kernel by kernel, over many seeds.
 //! - [`sweep`]: many independent runs in parallel, in a stable order (under `sweep` and `grid`).
+//! - [`twins`]: runs that are one run (they differ only in mechanisms it never read), simulated
+//!   once: the grid, the map and the survival run each distinct run once.
 //!
 //! The command line (`pageout-sim diff`, `pageout-sim grid`) and the wasm facade call these
 //! functions, so the terminal and the page agree by construction.
@@ -25,6 +27,7 @@ pub mod shard;
 pub mod shrink;
 pub mod survival;
 pub mod sweep;
+pub mod twins;
 
 /// A problem that stops an exploration before it runs: one message per problem, each naming
 /// what is wrong (the scenario, the key, the value) and what is allowed.
@@ -47,19 +50,28 @@ pub fn start(s: &Scenario, budget: bool, what: &str) -> Result<Simulation, Explo
     } else {
         Simulation::new_unbudgeted(s)
     };
-    sim.map_err(|e| {
-        ExploreError(
-            e.0.iter()
-                .map(|fe| {
-                    if what.is_empty() {
-                        fe.to_string()
-                    } else {
-                        format!("{what}: {fe}")
-                    }
-                })
-                .collect(),
-        )
-    })
+    sim.map_err(|e| problems(&e, what))
+}
+
+/// Whether [`start`] would boot `s`, without booting it: the same checks and messages.
+pub fn admit(s: &Scenario, budget: bool, what: &str) -> Result<(), ExploreError> {
+    s.validate()
+        .and_then(|()| if budget { s.check_budget() } else { Ok(()) })
+        .map_err(|e| problems(&e, what))
+}
+
+fn problems(e: &crate::ScenarioErrors, what: &str) -> ExploreError {
+    ExploreError(
+        e.0.iter()
+            .map(|fe| {
+                if what.is_empty() {
+                    fe.to_string()
+                } else {
+                    format!("{what}: {fe}")
+                }
+            })
+            .collect(),
+    )
 }
 
 /// A u64 as 16 lower-case hex digits, the form trace hashes take everywhere.

@@ -27,7 +27,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::grid::{self, PlanRun, RunResult};
-use super::{hex, map, survival, sweep, ExploreError};
+use super::{hex, map, survival, sweep, twins, ExploreError};
 use crate::scenario::link;
 use crate::{KernelPreset, OutcomeKind, Scenario};
 
@@ -291,24 +291,27 @@ impl Prepared {
                         tick: r.tick,
                         trace_hash: r.trace_hash,
                         cycle: r.cycle,
+                        twin: None,
                     }
                 })
                 .collect());
         }
-        let ends = sweep::run_all(which.len(), &scenario, jobs, budget, progress)?;
+        // a grid's runs are mostly twins of a few (twins): each distinct run is simulated once
+        let ends = twins::run_distinct(which.len(), &scenario, jobs, budget, progress)?;
         Ok(which
             .iter()
             .zip(ends)
-            .map(|(&i, end)| {
+            .map(|(&i, d)| {
                 let (cell, seed) = self.run_at(i);
                 RunLine {
                     run: i,
                     cell,
                     seed,
-                    outcome: end.kind,
-                    tick: end.tick,
-                    trace_hash: hex(end.trace_hash),
+                    outcome: d.end.kind,
+                    tick: d.end.tick,
+                    trace_hash: hex(d.end.trace_hash),
                     cycle: String::new(),
+                    twin: d.twin.map(|j| which[j]),
                 }
             })
             .collect())
@@ -424,6 +427,10 @@ pub struct RunLine {
     /// not written).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub cycle: String,
+    /// When the run was not simulated: the job's index of the simulated run it is the same run
+    /// as ([`twins`]); not written otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twin: Option<usize>,
 }
 
 impl RunLine {
@@ -440,6 +447,7 @@ impl RunLine {
             kind: self.outcome,
             tick: self.tick,
             trace_hash: self.trace_hash.clone(),
+            twin: self.twin,
         }
     }
 
@@ -675,19 +683,26 @@ mod tests {
         ];
         for job in jobs {
             let p = Prepared::new(job.clone()).unwrap();
-            let whole = p.run(Part::ALL, 2, true, &|_, _| {}).unwrap();
+            // which runs are twins depends on which runs a part has; their results do not
+            let results = |lines: Vec<RunLine>| {
+                lines
+                    .into_iter()
+                    .map(|l| RunLine { twin: None, ..l })
+                    .collect::<Vec<_>>()
+            };
+            let whole = results(p.run(Part::ALL, 2, true, &|_, _| {}).unwrap());
             assert_eq!(whole.len(), p.total());
-            let by_shards = sharded(
+            let by_shards = results(sharded(
                 &p,
                 &[
                     Part::Shard { k: 2, n: 3 },
                     Part::Shard { k: 1, n: 3 },
                     Part::Shard { k: 3, n: 3 },
                 ],
-            );
+            ));
             assert_eq!(by_shards, whole, "{job:?}");
             let half = p.total() / 2;
-            let by_ranges = sharded(
+            let by_ranges = results(sharded(
                 &p,
                 &[
                     Part::Runs {
@@ -699,7 +714,7 @@ mod tests {
                         end: half,
                     },
                 ],
-            );
+            ));
             assert_eq!(by_ranges, whole, "{job:?}");
         }
     }

@@ -96,14 +96,8 @@ pub fn vn_unlock(k: &Kc, vp: u16) {
 /// One block of a write(2) (the caller holds the vnode lock): a full-block overwrite, so
 /// `getblk` + clear, copy, then the filesystem's disposition.
 pub async fn write_block(k: &Kc, vp: u16, blk: u32, bs: u32) {
-    let (fs, hammer_bwill) = {
-        let kk = k.borrow();
-        (
-            kk.vnodes[vp as usize].fs,
-            kk.policy.hammer_pageout_bwillwrite,
-        )
-    };
-    if fs == FsKind::Hammer && hammer_bwill {
+    let fs = k.borrow().vnodes[vp as usize].fs;
+    if fs == FsKind::Hammer && k.borrow().policy.hammer_pageout_bwillwrite() {
         // 59G: bwillwrite on every block
         bwillwrite(k, u64::from(bs * PAGE_SIZE)).await;
     }
@@ -116,10 +110,13 @@ pub async fn write_block(k: &Kc, vp: u16, blk: u32, bs: u32) {
         }
         kk.bc.bufs[b as usize].flags |= crate::buf::B_CACHE;
         kk.stats.user_kb += u64::from(bs * PAGE_SIZE / 1024);
-        let count_rule = kk.policy.dirty_limit == crate::DirtyLimit::BytesCount0707;
         // UFS: bawrite under memory or dirty-buffer pressure; a full block otherwise goes to
         // cluster_write, which delays the write like bdwrite. HAMMER always bdwrite()s.
-        fs == FsKind::Ufs && (kk.vm.count_severe() || kk.bc.dirty_count_severe(count_rule))
+        fs == FsKind::Ufs
+            && (kk.vm.count_severe() || {
+                let count_rule = kk.policy.dirty_limit() == crate::DirtyLimit::BytesCount0707;
+                kk.bc.dirty_count_severe(count_rule)
+            })
     };
     if write_now {
         bawrite(k, b).await;
@@ -139,13 +136,13 @@ pub async fn putpages(k: &Kc, vp: u16, first: u32, n: u32, sync: bool) {
         match fs {
             FsKind::Hammer => {
                 // before 59G the throttle was skipped for UIO_NOCOPY
-                if k.borrow().policy.hammer_pageout_bwillwrite {
+                if k.borrow().policy.hammer_pageout_bwillwrite() {
                     bwillwrite(k, u64::from(bs * PAGE_SIZE)).await;
                 }
                 let b = bread(k, vp, blk, bs * PAGE_SIZE, true).await;
                 if sync {
                     bwrite(k, b).await;
-                } else if k.borrow().policy.hammer_pageout_bawrite {
+                } else if k.borrow().policy.hammer_pageout_bawrite() {
                     // 55b50bd522: "failing to flush a dirty buffer out when issued from the
                     // pageout daemon can result in a low memory deadlock against
                     // bio_page_alloc(), so we have to bawrite() on IO_ASYNC as well"

@@ -378,7 +378,7 @@ impl Kernel {
         };
         match th.kind {
             TKind::PageDaemon | TKind::EmergPager => true,
-            TKind::BufDaemon | TKind::BufDaemonHw => self.policy.systhread_bufdaemons,
+            TKind::BufDaemon | TKind::BufDaemonHw => self.policy.systhread_bufdaemons(),
             // FreeBSD's laundry thread is a thread of pageproc: `curproc == pageproc` promotes it
             TKind::Laundry => true,
             _ => false,
@@ -406,7 +406,7 @@ impl Kernel {
         if self.systhread(self.sched.cur) {
             flags |= VM_ALLOC_SYSTEM;
         }
-        if self.policy.pf_memalloc && self.sched.cur == self.pagedaemon {
+        if self.sched.cur == self.pagedaemon && self.policy.pf_memalloc() {
             // what-if, Linux PF_MEMALLOC: the reclaimer ignores the watermarks, down to the last
             // free page (DragonFly's only reclaimer is the pageout daemon)
             flags |= VM_ALLOC_INTERRUPT;
@@ -446,7 +446,7 @@ impl Kernel {
                 self.vm.insert(p, obj, pindex);
                 // 20479584e1: "pagedaemon_wakeup()" on every allocation; before, only when
                 // vm_paging_needed()
-                if self.policy.alloc_wakeup || self.vm.paging_needed() {
+                if self.policy.alloc_wakeup() || self.vm.paging_needed() {
                     self.pagedaemon_wakeup();
                 }
                 self.note_memory_level();
@@ -588,7 +588,7 @@ impl Kernel {
             self.vm.vm_pageout_pages_needed = false;
             self.sched.wakeup(Chan::PageoutPagesNeeded);
         }
-        let min = if self.policy.alloc_wakeup {
+        let min = if self.policy.alloc_wakeup() {
             self.vm.count_min_dec2008(0)
         } else {
             self.vm.count_min()
@@ -604,7 +604,8 @@ impl Kernel {
     /// by a fault): until Dec 2008 that woke the daemon while free+cache < min + cache_min;
     /// with 20479584e1 `vm_page_unqueue()` calls `pagedaemon_wakeup()` for every such page.
     pub fn cache_page_taken(&mut self) {
-        if self.policy.alloc_wakeup || self.vm.fc() < self.vm.t.v_free_min + self.vm.t.v_cache_min {
+        if self.policy.alloc_wakeup() || self.vm.fc() < self.vm.t.v_free_min + self.vm.t.v_cache_min
+        {
             self.pagedaemon_wakeup();
         }
     }
@@ -615,7 +616,7 @@ impl Kernel {
         if self.sched.cur == self.pagedaemon {
             return;
         }
-        if self.policy.alloc_wakeup {
+        if self.policy.alloc_wakeup() {
             if !self.vm.count_severe() {
                 return;
             }
@@ -647,7 +648,7 @@ pub async fn vm_wait(k: &Kc, timo: u64, from: &'static str) {
             .threads
             .get(cur)
             .is_some_and(|th| th.kind == TKind::Laundry);
-        kk.policy.pageprocwait && (cur == kk.pagedaemon || laundry)
+        (cur == kk.pagedaemon || laundry) && kk.policy.pageprocwait()
     };
     let timo = if pageproc { 1 } else { timo };
     let (chan, wmesg) = {

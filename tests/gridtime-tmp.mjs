@@ -1,0 +1,13 @@
+import { chromium } from 'playwright-core';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const p = await b.newPage({ viewport: { width: 1400, height: 1000 } });
+p.on('pageerror', (e) => console.log('pageerror', e.message));
+await p.goto('http://127.0.0.1:8140/');
+await p.waitForSelector('#grid-start:not([disabled])');
+const t0 = Date.now();
+await p.click('#grid-start');
+await p.waitForSelector('#grid[data-state="done"], #grid[data-state="failed"]', { timeout: 300000 });
+console.log('ms', Date.now() - t0, await p.textContent('#grid-status'));
+console.log(await p.textContent('#grid-cures'));
+const el = p.locator('#grid'); await el.scrollIntoViewIfNeeded(); await el.screenshot({ path: '/work/scratch/grid.png' });
+await b.close();
