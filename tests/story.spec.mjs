@@ -180,6 +180,13 @@ test('each switch says whether it changes the run on screen, as the command line
   }
   // a part of bio_page_alloc() is tried as the form sets it: with bio_page_alloc() brought in
   await expect(effect('recoverbufpages')).toContainText('on (with bio=fix-0701)');
+  // a switch the kernel never read in this run (the command line names them) is not run again:
+  // the page says the run never reaches it; one it read was run and compared
+  expect(here.consulted).not.toContain('bdexempt');
+  await expect(effect('bdexempt')).toHaveAttribute('data-reached', 'false');
+  await expect(effect('bdexempt')).toContainText('it never reaches this switch');
+  expect(here.consulted).toContain('systhread');
+  await expect(effect('systhread')).toHaveAttribute('data-reached', 'true');
 });
 
 test('before Run the charts show this run’s first seconds, faded, and after a change the last run', async ({ page }) => {

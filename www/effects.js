@@ -2,7 +2,9 @@
 // whether setting it otherwise changes this run. In the background, in the shared worker pool,
 // the page runs the scenario once as it is and once for every other value of every switch (set
 // as the form would set it, dependencies included), and compares the trace hashes and outcomes
-// the engine reports. A new scenario cancels the runs of the last one.
+// the engine reports. A value whose run differs only in mechanisms the run as it is never read
+// is not run at all: the engine knows it is the same run (core/src/explore/twins.rs), and the
+// switch says it was never reached. A new scenario cancels the runs of the last one.
 
 import { REQ, HZ } from './protocol.js';
 import { pool, runLinkJob } from './pool.js';
@@ -84,16 +86,22 @@ export class SwitchEffects {
       }
     }
     const results = new Array(jobs.length);
-    const job = pool().runAll(jobs, {
-      onResult: (i, r) => {
-        results[i] = r;
-      },
-    });
-    this.job = job;
-    const { cancelled } = await job.done;
-    if (cancelled || this.gen !== gen) return;
-    this.key = base;
+    const run = async (list, from) => {
+      const job = pool().runAll(list, {
+        onResult: (i, r) => {
+          results[from + i] = r;
+        },
+      });
+      this.job = job;
+      const { cancelled } = await job.done;
+      return !cancelled && this.gen === gen;
+    };
+    // the run as it is first: what it read decides which of the others need running
+    if (!(await run(jobs.slice(0, 1), 0))) return;
     const here = results[0];
+    const twins = here?.consulted ? [{ link: base, consulted: here.consulted }] : [];
+    if (!(await run(jobs.slice(1).map((j) => ({ ...j, fields: { ...j.fields, twins } })), 1))) return;
+    this.key = base;
     const byKey = new Map();
     for (const t of tries) {
       const r = results[t.job];
@@ -101,6 +109,8 @@ export class SwitchEffects {
       const entry = byKey.get(t.m.key);
       if (!r || !here) {
         entry.said.push({ value: t.value, text: `${t.value}: could not be run`, changes: null });
+      } else if (r.twin != null) {
+        entry.said.push({ value: t.value, text: `${t.value}: the same run`, changes: false, unread: true });
       } else if (r.traceHash === here.traceHash) {
         entry.said.push({ value: t.value, text: `${t.value}: the same run`, changes: false });
       } else if (r.kind !== here.kind) {
@@ -113,9 +123,12 @@ export class SwitchEffects {
       const el = this.slot(li);
       const changes = said.some((x) => x.changes);
       el.dataset.effect = changes ? 'changes' : 'none';
-      el.textContent = changes
-        ? `Changes this run — ${said.map((x) => x.text).join('; ')}.`
-        : `Makes no difference to this run (${said.map((x) => x.value).join(', ')}: the same trace).`;
+      const values = said.map((x) => x.value).join(', ');
+      if (changes) el.textContent = `Changes this run — ${said.map((x) => x.text).join('; ')}.`;
+      else if (said.every((x) => x.unread)) {
+        el.textContent = `Makes no difference to this run: it never reaches this switch (${values}: the same run).`;
+      } else el.textContent = `Makes no difference to this run (${values}: the same trace).`;
+      el.dataset.reached = String(!said.every((x) => x.unread));
     }
   }
 }

@@ -357,6 +357,50 @@ fn json_output_is_one_document_with_the_run() {
     assert_eq!(v["traceHash"].as_str().unwrap().len(), 16);
 }
 
+/// A run says which mechanisms the kernel read; one it never read cannot change it.
+#[test]
+fn a_run_names_the_mechanisms_it_never_read_and_flipping_one_gives_the_same_run() {
+    let link = "#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&until=60s&bio=fix-0701";
+    let v = json(&["run", "--json", "--link", link]);
+    let consulted: Vec<&str> = v["consulted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert!(consulted.contains(&"bio"), "{consulted:?}");
+    let switches = [
+        "recoverbufpages",
+        "interrupt",
+        "timedwait",
+        "systhread",
+        "bdexempt",
+        "hammerbwill",
+        "usereserve",
+    ];
+    let unread: Vec<&str> = switches
+        .into_iter()
+        .filter(|k| !consulted.contains(k))
+        .collect();
+    assert!(!unread.is_empty(), "{consulted:?}");
+    for k in &unread {
+        let on = format!("{k}=on");
+        let w = json(&["run", "--json", "--link", link, "--set", &on]);
+        assert_eq!(w["traceHash"], v["traceHash"], "{k}=on");
+    }
+    let text = ok(&["run", "--link", link]);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("never read in this run (it does not depend on them): "))
+        .expect(&text);
+    for k in &unread {
+        assert!(line.split(' ').any(|w| w == *k), "{k} in {line}");
+    }
+    for k in &consulted {
+        assert!(!line.split(' ').any(|w| w == *k), "{k} in {line}");
+    }
+}
+
 #[test]
 fn the_same_run_twice_is_the_same_output() {
     let a = ok(&["run", "--json", "--seed", "11", SHORT[0], SHORT[1]]);

@@ -532,6 +532,8 @@ struct Report {
     threads: Vec<ThreadInfo>,
     events: Vec<Event>,
     trace_hash: u64,
+    /// The mechanisms the kernel read (link keys).
+    consulted: Vec<&'static str>,
 }
 
 /// Runs a scenario to its outcome.
@@ -642,6 +644,7 @@ fn cmd_run(source: &Source, seed: Option<&str>, how: &RunOutput) -> Result<Print
         threads: sim.threads(),
         events: sim.events(),
         trace_hash: sim.trace_hash(),
+        consulted: sim.consulted(),
     };
     let fingerprint = fingerprint.map(|f| f.keys());
     if how.json {
@@ -660,6 +663,7 @@ fn cmd_run(source: &Source, seed: Option<&str>, how: &RunOutput) -> Result<Print
             "threads": r.threads,
             "events": r.events,
             "traceHash": hash_text(r.trace_hash),
+            "consulted": r.consulted,
             "fingerprint": fingerprint,
             "verdict": verdict,
         });
@@ -708,6 +712,17 @@ fn cmd_run(source: &Source, seed: Option<&str>, how: &RunOutput) -> Result<Print
         hash_text(r.trace_hash),
         fingerprint.as_deref().unwrap_or("none (no outcome)"),
     );
+    let unread: Vec<&str> = MECHANISMS
+        .iter()
+        .map(|m| m.key)
+        .filter(|k| !r.consulted.contains(k))
+        .collect();
+    if !unread.is_empty() {
+        out += &format!(
+            "never read in this run (it does not depend on them): {}\n",
+            unread.join(" ")
+        );
+    }
     if st.lowmempgallocs + st.lowmempgfails > 0 {
         out += &format!(
             "vfs.lowmempgallocs: {}, vfs.lowmempgfails: {}\n",
