@@ -29,8 +29,13 @@ macro_rules! accessors {
         impl KernelPolicy {
             $(
                 #[doc = concat!("The value of `", $key, "`, noting it consulted.")]
+                #[inline]
                 pub fn $field(&self) -> $ty {
-                    self.consulted.set(self.consulted.get() | 1 << $bit);
+                    // a read on every page allocation: test first, store once per run
+                    let c = self.consulted.get();
+                    if c & 1 << $bit == 0 {
+                        self.consulted.set(c | 1 << $bit);
+                    }
                     self.policy.$field
                 }
             )*
