@@ -6,9 +6,9 @@ use crate::fs::{putpages, vn_lock, vn_unlock};
 use crate::kernel::Kernel;
 use crate::sched::{tsleep, Chan, Kc, TKind, Wake};
 use crate::vm::{
-    TailRun, ACT_ADVANCE, ACT_MAX, MARKER_SCAN, NONE, OBJ_ANON, OBJ_KERNEL, OBJ_VNODE0, PG_BUSY,
-    PG_DIRTY, PG_LAUNDER, PG_MARKER, PG_REFERENCED, PG_VALID, PG_WINATCFLS, PQ_ACTIVE, PQ_CACHE,
-    PQ_INACTIVE,
+    Page, TailRun, ACT_ADVANCE, ACT_MAX, MARKER_SCAN, NONE, OBJ_ANON, OBJ_KERNEL, OBJ_VNODE0,
+    PG_BUSY, PG_DIRTY, PG_LAUNDER, PG_MARKER, PG_REFERENCED, PG_VALID, PG_WINATCFLS, PQ_ACTIVE,
+    PQ_CACHE, PQ_INACTIVE,
 };
 use crate::HZ;
 
@@ -323,6 +323,21 @@ pub async fn vm_pageout_scan(k: &Kc, pass: u32) -> i64 {
 const STATS_INTERVAL: u64 = 5 * HZ;
 const FULL_STATS_INTERVAL: u64 = 20 * HZ;
 
+/// What the walks of the active queue do first with a page: a busy page is left as it is; a
+/// referenced one loses its reference bit and gets `act_count += ACT_ADVANCE + 1`. Returns
+/// whether it was either (the walk then keeps it on the queue).
+fn busy_or_referenced(p: &mut Page) -> bool {
+    let busy = p.flags & PG_BUSY != 0 || p.busy != 0;
+    if !busy {
+        if p.flags & PG_REFERENCED == 0 {
+            return false;
+        }
+        p.flags &= !PG_REFERENCED;
+        p.set_act((p.act() + ACT_ADVANCE + 1).min(ACT_MAX));
+    }
+    true
+}
+
 impl Kernel {
     /// `vm_pageout_page_stats()` (§3.1): when the daemon's 5 s sleep times out with no request,
     /// age the active queue — unreferenced pages lose `act_count` and go to the inactive queue at
@@ -622,31 +637,60 @@ impl Kernel {
         )
     }
 
-    /// What both walks of the active queue do first: a busy page is requeued; a referenced one
-    /// gets `act_count += ACT_ADVANCE + 1` and is requeued. Returns whether it was either; the
-    /// walk sends it back to the tail (through its [`TailRun`]).
+    /// What both walks of the active queue do first ([`busy_or_referenced`]); the walk sends
+    /// such a page back to the tail (through its [`TailRun`]).
     fn active_busy_or_referenced(&mut self, m: u32) -> bool {
-        let p = &mut self.vm.pages[m as usize];
-        let busy = p.flags & PG_BUSY != 0 || p.busy != 0;
-        if !busy {
-            if p.flags & PG_REFERENCED == 0 {
-                return false;
+        busy_or_referenced(&mut self.vm.pages[m as usize])
+    }
+
+    /// The active scan at `pass` 0, where no `act_count` can fall below the pass: every page the
+    /// walk visits goes back to the tail in the order visited, and the walk visits the whole
+    /// queue (nothing else sits on it), so the queue keeps its order: only the pages' reference
+    /// bits and `act_count`s change. The same as the walk below, without moving a page.
+    fn active_age(&mut self, isep: bool) {
+        let age = |p: &mut Page| {
+            if isep && p.obj() >= OBJ_VNODE0 {
+                return; // the emergency pager leaves vnode-backed pages as they are
             }
-            p.flags &= !PG_REFERENCED;
-            p.set_act((p.act() + ACT_ADVANCE + 1).min(ACT_MAX));
+            if !busy_or_referenced(p) {
+                p.set_act(p.act().saturating_sub(1));
+            }
+        };
+        let active = self.vm.count[PQ_ACTIVE as usize] as usize;
+        if active * 2 >= self.vm.pages.len() {
+            // most pages are active: visit them in memory order, which the walk's order does not
+            // change (each page's update depends on that page alone)
+            for p in self.vm.pages.iter_mut().filter(|p| p.queue == PQ_ACTIVE) {
+                age(p);
+            }
+            return;
         }
-        true
+        let mut n = active;
+        let mut m = self.vm.head(PQ_ACTIVE);
+        while m != NONE && n > 0 {
+            n -= 1;
+            let p = &mut self.vm.pages[m as usize];
+            m = p.next;
+            age(p);
+        }
+        debug_assert_eq!(m, NONE, "the active queue holds only its counted pages");
     }
 
     /// The active scan (§3.2).
-    fn active_scan(&mut self, pass: u32, addl: i64) {
+    pub(crate) fn active_scan(&mut self, pass: u32, addl: i64) {
         let mut shortage = self.vm.paging_target() + i64::from(self.vm.t.v_inactive_target)
             - i64::from(self.vm.count[PQ_INACTIVE as usize])
             + addl;
+        let isep = self.isep();
+        if pass == 0 {
+            if shortage > 0 {
+                self.active_age(isep);
+            }
+            return;
+        }
         let mut n = self.vm.count[PQ_ACTIVE as usize];
         let mut back = TailRun::new(PQ_ACTIVE);
         let mut m = self.vm.head(PQ_ACTIVE);
-        let isep = self.isep();
         while m != NONE && n > 0 && shortage > 0 {
             n -= 1;
             let next = self.vm.pages[m as usize].next;

@@ -1049,3 +1049,72 @@ fn the_december_2008_active_scan_caches_clean_pages_while_short() {
     assert!(kk.vm.count[PQ_INACTIVE as usize] <= kk.vm.t.v_inactive_target);
     assert!(mine[9..].iter().all(|p| queue(p) == PQ_INACTIVE));
 }
+
+/// At pass 0 no page can be deactivated, so the active scan ages every active page and leaves
+/// the queue's order as it was — whether it visits them in queue order (few active pages) or in
+/// memory order (most pages active).
+#[test]
+fn the_active_scan_at_pass_0_ages_every_active_page_and_keeps_the_order() {
+    use crate::vm::{Page, ACT_ADVANCE, ACT_MAX, OBJ_ANON, PG_BUSY, PG_REFERENCED, PQ_ACTIVE};
+    for most_active in [true, false] {
+        let m = machine(32, KernelPreset::Dfly20080630);
+        let mut kk = m.k.borrow_mut();
+        kk.sched.cur = PD;
+        let mut i = 0;
+        loop {
+            let p = kk.vm_page_alloc(OBJ_ANON, i, N);
+            if p == NONE {
+                break;
+            }
+            kk.vm.pages[p as usize].flags = if i % 3 == 0 {
+                PG_VALID | PG_REFERENCED
+            } else {
+                PG_VALID
+            };
+            kk.vm_page_activate(p);
+            kk.vm.pages[p as usize].set_act((i % 11) as u8);
+            if i % 7 == 0 {
+                kk.vm.pages[p as usize].busy = 1;
+            }
+            i += 1;
+        }
+        if !most_active {
+            while kk.vm.count[PQ_ACTIVE as usize] as usize * 2 >= kk.vm.pages.len() {
+                let p = kk.vm.head(PQ_ACTIVE);
+                kk.vm_page_deactivate(p);
+            }
+        }
+        let walk = |kk: &crate::kernel::Kernel| {
+            let mut out = Vec::new();
+            let mut p = kk.vm.head(PQ_ACTIVE);
+            while p != NONE {
+                out.push(p);
+                p = kk.vm.pages[p as usize].next;
+            }
+            out
+        };
+        let order = walk(&kk);
+        let active = kk.vm.count[PQ_ACTIVE as usize];
+        assert_eq!(order.len(), active as usize);
+        assert_eq!(active as usize * 2 >= kk.vm.pages.len(), most_active);
+        let before: Vec<Page> = kk.vm.pages.clone();
+        kk.active_scan(0, i64::from(active));
+        assert_eq!(walk(&kk), order, "the queue keeps its order");
+        for (p, (was, now)) in before.iter().zip(&kk.vm.pages).enumerate() {
+            let mut want = *was;
+            if was.queue == PQ_ACTIVE && was.busy == 0 && was.flags & PG_BUSY == 0 {
+                if was.flags & PG_REFERENCED != 0 {
+                    want.flags &= !PG_REFERENCED;
+                    want.set_act((was.act() + ACT_ADVANCE + 1).min(ACT_MAX));
+                } else {
+                    want.set_act(was.act().saturating_sub(1));
+                }
+            }
+            assert_eq!(
+                (now.flags, now.act(), now.queue),
+                (want.flags, want.act(), want.queue),
+                "page {p} (most active: {most_active})"
+            );
+        }
+    }
+}
