@@ -106,5 +106,31 @@ test('a survival under way can be cancelled, and a bad horizon is refused with t
   await page.click('#survival-cancel');
   await expect(page.locator('#survival')).toHaveAttribute('data-state', 'cancelled');
   await expect(page.locator('#survival-status')).toContainText('Cancelled after');
+  await expect(page.locator('#survival-status')).toContainText('the kernels whose every seed finished are drawn');
   await expect(page.locator('#survival-start')).toBeEnabled();
+});
+
+test('a survival cancelled after a kernel finished draws that kernel and names the one left out', async ({ page }) => {
+  test.setTimeout(SURVIVAL_TIMEOUT);
+  await openLab(page);
+  // one seed each, an hour: 2008-06-30 hangs early, the Linux what-if runs the whole hour
+  const boxes = page.locator('#survival-kernels input[type=checkbox]');
+  for (const box of await boxes.all()) {
+    if (!['dfly-2008-06-30', 'whatif-linux'].includes(await box.getAttribute('value'))) await box.uncheck();
+  }
+  await page.fill('#survival-seeds', '1');
+  await page.fill('#survival-until', '3600s');
+  await page.click('#survival-start');
+  await expect.poll(() => page.locator('#survival-bar').evaluate((b) => b.value), { timeout: SURVIVAL_TIMEOUT }).toBeGreaterThan(0);
+  await page.click('#survival-cancel').catch(() => {});
+  await expect(page.locator('#survival')).toHaveAttribute('data-state', /cancelled|done/);
+  const rows = await pageRows(page);
+  if ((await page.locator('#survival').getAttribute('data-state')) === 'cancelled') {
+    // the one that finished is drawn, the other is named as left out
+    expect(rows.length).toBe(1);
+    await expect(page.locator('#survival-rule')).toContainText('left out');
+    await expect(page.locator('#survival-chart canvas')).toHaveCount(1);
+  } else {
+    expect(rows.length).toBe(2); // the second run finished before the click
+  }
 });

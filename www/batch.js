@@ -152,8 +152,7 @@ export class BatchPanel {
     if (!live()) return null;
     const ms = performance.now() - t0;
     if (cancelled) {
-      this.setState('cancelled');
-      this.ui.status.textContent = `Cancelled after ${count(done)} of ${count(total)} runs. ${how.cancelled}`;
+      // what finished is shown before the panel says it is cancelled
       if (how.partial && finished.length) {
         try {
           const partial = await how.report(plan, finished);
@@ -161,7 +160,10 @@ export class BatchPanel {
         } catch {
           // what the panel drew while the runs came in stays
         }
+        if (!live()) return null;
       }
+      this.setState('cancelled');
+      this.ui.status.textContent = `Cancelled after ${count(done)} of ${count(total)} runs. ${how.cancelled}`;
       return null;
     }
     if (failures.length) {

@@ -170,11 +170,13 @@
  * @typedef {{type: 'survival-run', id: number, link: string, kernel: number}} SurvivalRunRequest
  *   runs one run of a survival plan to its outcome; reply.value: SurvivalRunResult {kernel, seed,
  *   kind, tick, cycle, traceHash} (`cycle` as cycle_text() writes it, empty when none)
- * @typedef {{type: 'survival-report', id: number, plan: object, results: object[]}} SurvivalReportRequest
+ * @typedef {{type: 'survival-report', id: number, plan: object, results: object[],
+ *   partial?: boolean}} SurvivalReportRequest
  *   results: every SurvivalRunResult of the plan, any order; reply.value: SurvivalReport
  *   (web/src/api.d.ts), the same as `pageout-sim survival --json`: per kernel its death ticks,
  *   curve, hang rates at 300/1800/3600 s, median time to hang and killer; reply.error when a
- *   run is missing or foreign
+ *   run is missing or foreign. With `partial` (a cancelled survival): only the kernels whose
+ *   every seed is among the results, the note naming the others, or null when none is
  * @typedef {{type: 'debug-trap', id?: number}} DebugTrapRequest
  *   for tests only, never sent by the page: makes the wasm instance trap as an out-of-memory
  *   does (its allocator asked for 4 GiB aborts with `unreachable`), so that the recovery below

@@ -159,9 +159,15 @@ export class SurvivalPanel extends BatchPanel {
         jobOf: (r) => ({ type: REQ.SURVIVAL_RUN, fields: { link: r.link, kernel: r.cell } }),
         resultOf: (r, v) => v,
       },
-      report: (plan, results) => this.pool.request(REQ.SURVIVAL_REPORT, { plan, results }),
-      cancelled: 'A curve needs every seed of its kernel, so none is drawn.',
-      show: (report) => this.show(report),
+      report: (plan, results) =>
+        this.pool.request(REQ.SURVIVAL_REPORT, { plan, results, partial: results.length < plan.runs.length }),
+      // a curve needs every seed of its kernel: a cancelled survival draws the kernels that
+      // finished (the runs go kernel by kernel)
+      partial: true,
+      cancelled: 'A curve needs every seed of its kernel: the kernels whose every seed finished are drawn.',
+      show: (report) => {
+        if (report) this.show(report);
+      },
     });
     if (report) this.report = report;
   }

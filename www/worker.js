@@ -503,7 +503,7 @@ function handleNow(msg) {
       guarded(msg.id, () => engine.survivalRun(msg.link, msg.kernel));
       break;
     case REQ.SURVIVAL_REPORT:
-      guarded(msg.id, () => engine.survivalReport(msg.plan, msg.results));
+      guarded(msg.id, () => engine.survivalReport(msg.plan, msg.results, Boolean(msg.partial)));
       break;
     case REQ.DEBUG_TRAP:
       // For tests: a trap the way an out-of-memory ends, the allocator asked for 4 GiB.

@@ -755,14 +755,32 @@ pub fn survival_run(
 }
 
 /// Reports a survival: `plan` as `survivalPlan` gave it, `results` one per run (every run of
-/// the plan, any order). The same report as `pageout-sim survival --json`.
-#[wasm_bindgen(js_name = survivalReport, unchecked_return_type = "SurvivalReport")]
+/// the plan, any order). The same report as `pageout-sim survival --json`. With `partial` true
+/// (a survival stopped part way), only the kernels whose every run is among `results`, or null
+/// when there is none.
+#[wasm_bindgen(js_name = survivalReport, unchecked_return_type = "SurvivalReport | null")]
 pub fn survival_report(
     #[wasm_bindgen(unchecked_param_type = "SurvivalPlan")] plan: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SurvivalRunResult[]")] results: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "boolean")] partial: Option<JsValue>,
 ) -> Result<JsValue, js_sys::Error> {
     let plan: survival::SurvivalPlan = plain_from_js("plan", plan)?;
     let results: Vec<survival::RunResult> = plain_from_js("results", results)?;
+    let partial = match partial.filter(|p| !p.is_undefined() && !p.is_null()) {
+        None => false,
+        Some(p) => p.as_bool().ok_or_else(|| {
+            js_error(format_args!(
+                "partial: got {}, allowed true or false",
+                describe(&p)
+            ))
+        })?,
+    };
+    if partial {
+        return match survival::report_complete(&plan, &results).map_err(js_error)? {
+            Some(r) => to_js(&r),
+            None => Ok(JsValue::NULL),
+        };
+    }
     to_js(&survival::report(&plan, &results).map_err(js_error)?)
 }
 

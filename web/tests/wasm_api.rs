@@ -899,7 +899,28 @@ fn a_survival_plan_its_runs_and_its_report_come_from_the_engine() {
         assert_eq!(json(&r)["seed"], run["seed"]);
         results.push(&r);
     }
-    let report = json(&survival_report(plan.clone(), results.into()).unwrap());
+    // stopped after the first kernel's runs: that kernel alone, the other named in the note
+    let first = Array::of2(&results.get(0), &results.get(1));
+    let part = json(&survival_report(plan.clone(), first.into(), Some(JsValue::TRUE)).unwrap());
+    assert_eq!(part["kernels"].as_array().unwrap().len(), 1);
+    assert!(part["note"]
+        .as_str()
+        .unwrap()
+        .contains("dfly-2008-07-08 left out"));
+    let none = Array::of1(&results.get(0));
+    assert!(
+        survival_report(plan.clone(), none.clone().into(), Some(JsValue::TRUE))
+            .unwrap()
+            .is_null()
+    );
+    assert!(error_message(survival_report(plan.clone(), none.into(), None)).contains("missing"));
+    let e = error_message(survival_report(
+        plan.clone(),
+        Array::new().into(),
+        Some(JsValue::from(1)),
+    ));
+    assert!(e.starts_with("partial:"), "{e}");
+    let report = json(&survival_report(plan.clone(), results.into(), None).unwrap());
     assert_eq!(report["kernels"].as_array().unwrap().len(), 2);
     assert_eq!(
         report["kernels"][1]["deathTicks"].as_array().unwrap().len(),
@@ -928,7 +949,7 @@ fn a_survival_plan_its_runs_and_its_report_come_from_the_engine() {
         "forever".into(),
     ));
     assert!(e.starts_with("until:"), "{e}");
-    let e = error_message(survival_report(plan, JsValue::from(3)));
+    let e = error_message(survival_report(plan, JsValue::from(3), None));
     assert!(e.starts_with("results:"), "{e}");
 }
 

@@ -274,6 +274,87 @@ pub struct SurvivalReport {
     pub kernels: Vec<KernelSurvival>,
 }
 
+/// Reports the kernels of a plan whose every run has finished, from the results of a survival
+/// stopped part way (a cancelled one): a curve needs all of its kernel's seeds, so the others
+/// are left out, and the note says which. `None` when no kernel is complete. A result the plan
+/// has no run for, or one given twice, is refused by name, as [`report`] refuses it.
+pub fn report_complete(
+    plan: &SurvivalPlan,
+    results: &[RunResult],
+) -> Result<Option<SurvivalReport>, ExploreError> {
+    let complete: Vec<usize> = (0..plan.kernels.len())
+        .filter(|&i| {
+            plan.seeds
+                .iter()
+                .all(|s| results.iter().any(|r| r.kernel == i && r.seed == *s))
+        })
+        .collect();
+    if complete.len() == plan.kernels.len() {
+        return report(plan, results).map(Some);
+    }
+    if complete.is_empty() {
+        // still refuse what does not belong to the plan
+        report(plan, results)
+            .err()
+            .filter(|e| e.0.iter().any(|m| !m.contains("runs are missing")))
+            .map_or(Ok(()), Err)?;
+        return Ok(None);
+    }
+    let left_out: Vec<&str> = (0..plan.kernels.len())
+        .filter(|i| !complete.contains(i))
+        .map(|i| plan.kernels[i].as_str())
+        .collect();
+    let sub = SurvivalPlan {
+        kernels: complete.iter().map(|&i| plan.kernels[i].clone()).collect(),
+        runs: plan
+            .runs
+            .iter()
+            .filter_map(|r| {
+                let at = complete.iter().position(|&i| i == r.cell)?;
+                Some(PlanRun {
+                    cell: at,
+                    ..r.clone()
+                })
+            })
+            .collect(),
+        note: Some(
+            plan.note
+                .iter()
+                .cloned()
+                .chain([format!(
+                    "stopped before every run finished: {} left out ({} of their runs missing)",
+                    left_out.join(", "),
+                    plan.runs.len() - results.len()
+                )])
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        ..plan.clone()
+    };
+    let mut bad = Vec::new();
+    let mut kept = Vec::new();
+    for r in results {
+        match complete.iter().position(|&i| i == r.kernel) {
+            Some(at) => kept.push(RunResult {
+                kernel: at,
+                ..r.clone()
+            }),
+            None if r.kernel < plan.kernels.len() && plan.seeds.contains(&r.seed) => {}
+            None => bad.push(format!(
+                "result for kernel {} seed {}: the plan has no such run ({} kernels, {} seeds)",
+                r.kernel,
+                r.seed,
+                plan.kernels.len(),
+                plan.seeds.len()
+            )),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(ExploreError(bad));
+    }
+    report(&sub, &kept).map(Some)
+}
+
 /// Reports the results of a plan's runs (all of them, in any order); a result the plan has no
 /// run for, one given twice, or a missing one is refused by name.
 pub fn report(plan: &SurvivalPlan, results: &[RunResult]) -> Result<SurvivalReport, ExploreError> {
@@ -567,6 +648,61 @@ mod tests {
         let mut twice = results.to_vec();
         twice.push(res(1, Survived, 0, ""));
         assert!(report(&p, &twice).unwrap_err().0[0].contains("twice"));
+    }
+
+    #[test]
+    fn a_stopped_survival_reports_the_kernels_whose_every_seed_finished() {
+        use KernelPreset::*;
+        let p = plan(
+            &short(),
+            &[Dfly20080630, Dfly20080701, Dfly20080708],
+            &[1, 2],
+        )
+        .unwrap();
+        let res = |kernel, seed, kind| RunResult {
+            kernel,
+            seed,
+            kind: Some(kind),
+            tick: 3000 * seed,
+            cycle: String::new(),
+            trace_hash: hex(seed),
+        };
+        use OutcomeKind::*;
+        // 07-01 lacks its second seed
+        let results = [
+            res(0, 1, Deadlock),
+            res(0, 2, Survived),
+            res(1, 1, Deadlock),
+            res(2, 1, Survived),
+            res(2, 2, Stall),
+        ];
+        let r = report_complete(&p, &results).unwrap().unwrap();
+        let names: Vec<&str> = r.kernels.iter().map(|k| k.kernel.as_str()).collect();
+        assert_eq!(names, ["dfly-2008-06-30", "dfly-2008-07-08"]);
+        assert!(
+            r.note
+                .as_deref()
+                .unwrap()
+                .ends_with("stopped before every run finished: dfly-2008-07-01 left out (1 of their runs missing)"),
+            "{:?}",
+            r.note
+        );
+        // each kernel kept is what a survival of it alone reports
+        let alone = plan(&short(), &[Dfly20080708], &[1, 2]).unwrap();
+        let just = report(&alone, &[res(0, 1, Survived), res(0, 2, Stall)]).unwrap();
+        assert_eq!(r.kernels[1], just.kernels[0]);
+        assert_eq!(r.kernels[0].death_ticks, [Some(3000), None]);
+        // nothing complete: nothing to draw; all complete: the whole report
+        assert_eq!(report_complete(&p, &results[2..3]).unwrap(), None);
+        let all = [&results[..], &[res(1, 2, Survived)]].concat();
+        assert_eq!(
+            report_complete(&p, &all).unwrap(),
+            Some(report(&p, &all).unwrap())
+        );
+        // a run the plan does not have is still refused
+        let foreign = [&results[..], &[res(7, 1, Survived)]].concat();
+        assert!(report_complete(&p, &foreign).is_err());
+        assert!(report_complete(&p, &[res(7, 1, Survived)]).is_err());
     }
 
     #[test]
