@@ -369,17 +369,10 @@ fn a_run_names_the_mechanisms_it_never_read_and_flipping_one_gives_the_same_run(
         .map(|k| k.as_str().unwrap())
         .collect();
     assert!(consulted.contains(&"bio"), "{consulted:?}");
-    let switches = [
-        "recoverbufpages",
-        "interrupt",
-        "timedwait",
-        "systhread",
-        "bdexempt",
-        "hammerbwill",
-        "usereserve",
-    ];
-    let unread: Vec<&str> = switches
+    // the grid's switches
+    let unread: Vec<&str> = pageout_core::explore::grid::switches()
         .into_iter()
+        .map(|m| m.key)
         .filter(|k| !consulted.contains(k))
         .collect();
     assert!(!unread.is_empty(), "{consulted:?}");

@@ -96,7 +96,18 @@ pub fn run_each<T: Clone + Send>(
             }
         }
     };
-    let jobs = jobs.clamp(1, n);
+    on_threads(jobs, n, &worker);
+    if let Some(e) = first_error.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let slots = slots.into_inner().unwrap_or_default();
+    Ok(slots.into_iter().flatten().collect())
+}
+
+/// Runs `worker` on `jobs` threads (at least one, at most `n`, the runs there are), or on the
+/// calling thread alone when that is one, and returns when every copy has.
+pub(crate) fn on_threads(jobs: usize, n: usize, worker: &(dyn Fn() + Sync)) {
+    let jobs = jobs.clamp(1, n.max(1));
     if jobs == 1 {
         worker();
     } else {
@@ -106,11 +117,6 @@ pub fn run_each<T: Clone + Send>(
             }
         });
     }
-    if let Some(e) = first_error.into_inner().ok().flatten() {
-        return Err(e);
-    }
-    let slots = slots.into_inner().unwrap_or_default();
-    Ok(slots.into_iter().flatten().collect())
 }
 
 /// When the hung runs of a set hung: the time to hang, in seconds of simulated time.

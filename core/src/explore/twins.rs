@@ -166,16 +166,7 @@ pub fn run_distinct(
         decided.notify_all();
         progress(done.fetch_add(1, Ordering::Relaxed) + 1, n);
     };
-    let jobs = jobs.clamp(1, n);
-    if jobs == 1 {
-        worker();
-    } else {
-        std::thread::scope(|sc| {
-            for _ in 0..jobs {
-                sc.spawn(worker);
-            }
-        });
-    }
+    super::sweep::on_threads(jobs, n, &worker);
     if let Some(e) = first_error.into_inner().ok().flatten() {
         return Err(e);
     }
