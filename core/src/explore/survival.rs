@@ -282,28 +282,21 @@ pub fn report_complete(
     plan: &SurvivalPlan,
     results: &[RunResult],
 ) -> Result<Option<SurvivalReport>, ExploreError> {
+    let per = by_kernel(plan, results)?;
     let complete: Vec<usize> = (0..plan.kernels.len())
-        .filter(|&i| {
-            plan.seeds
-                .iter()
-                .all(|s| results.iter().any(|r| r.kernel == i && r.seed == *s))
-        })
+        .filter(|&i| per[i].len() == plan.seeds.len())
         .collect();
+    if complete.is_empty() {
+        return Ok(None);
+    }
     if complete.len() == plan.kernels.len() {
         return report(plan, results).map(Some);
-    }
-    if complete.is_empty() {
-        // still refuse what does not belong to the plan
-        report(plan, results)
-            .err()
-            .filter(|e| e.0.iter().any(|m| !m.contains("runs are missing")))
-            .map_or(Ok(()), Err)?;
-        return Ok(None);
     }
     let left_out: Vec<&str> = (0..plan.kernels.len())
         .filter(|i| !complete.contains(i))
         .map(|i| plan.kernels[i].as_str())
         .collect();
+    // the complete kernels as a plan of their own, each at its place in it
     let sub = SurvivalPlan {
         kernels: complete.iter().map(|&i| plan.kernels[i].clone()).collect(),
         runs: plan
@@ -331,33 +324,25 @@ pub fn report_complete(
         ),
         ..plan.clone()
     };
-    let mut bad = Vec::new();
-    let mut kept = Vec::new();
-    for r in results {
-        match complete.iter().position(|&i| i == r.kernel) {
-            Some(at) => kept.push(RunResult {
+    let kept: Vec<RunResult> = results
+        .iter()
+        .filter_map(|r| {
+            let at = complete.iter().position(|&i| i == r.kernel)?;
+            Some(RunResult {
                 kernel: at,
                 ..r.clone()
-            }),
-            None if r.kernel < plan.kernels.len() && plan.seeds.contains(&r.seed) => {}
-            None => bad.push(format!(
-                "result for kernel {} seed {}: the plan has no such run ({} kernels, {} seeds)",
-                r.kernel,
-                r.seed,
-                plan.kernels.len(),
-                plan.seeds.len()
-            )),
-        }
-    }
-    if !bad.is_empty() {
-        return Err(ExploreError(bad));
-    }
+            })
+        })
+        .collect();
     report(&sub, &kept).map(Some)
 }
 
-/// Reports the results of a plan's runs (all of them, in any order); a result the plan has no
-/// run for, one given twice, or a missing one is refused by name.
-pub fn report(plan: &SurvivalPlan, results: &[RunResult]) -> Result<SurvivalReport, ExploreError> {
+/// The results of a plan's runs by kernel, each kernel's by seed; a result the plan has no run
+/// for, or one given twice, is refused by name.
+fn by_kernel<'r>(
+    plan: &SurvivalPlan,
+    results: &'r [RunResult],
+) -> Result<Vec<BTreeMap<u64, &'r RunResult>>, ExploreError> {
     let mut per: Vec<BTreeMap<u64, &RunResult>> = vec![BTreeMap::new(); plan.kernels.len()];
     let mut bad = Vec::new();
     for r in results {
@@ -376,18 +361,29 @@ pub fn report(plan: &SurvivalPlan, results: &[RunResult]) -> Result<SurvivalRepo
             ));
         }
     }
-    for (i, got) in per.iter().enumerate() {
-        let missing = plan.seeds.len() - got.len().min(plan.seeds.len());
-        if missing > 0 && bad.is_empty() {
-            bad.push(format!(
-                "kernel {}: {missing} of its {} runs are missing",
-                plan.kernels[i],
-                plan.seeds.len()
-            ));
-        }
+    if bad.is_empty() {
+        Ok(per)
+    } else {
+        Err(ExploreError(bad))
     }
-    if !bad.is_empty() {
-        return Err(ExploreError(bad));
+}
+
+/// Reports the results of a plan's runs (all of them, in any order); a result the plan has no
+/// run for, one given twice, or a missing one is refused by name.
+pub fn report(plan: &SurvivalPlan, results: &[RunResult]) -> Result<SurvivalReport, ExploreError> {
+    let per = by_kernel(plan, results)?;
+    // the first kernel with runs missing
+    if let Some((i, got)) = per
+        .iter()
+        .enumerate()
+        .find(|(_, got)| got.len() < plan.seeds.len())
+    {
+        return Err(ExploreError(vec![format!(
+            "kernel {}: {} of its {} runs are missing",
+            plan.kernels[i],
+            plan.seeds.len() - got.len(),
+            plan.seeds.len()
+        )]));
     }
     let secs = |t: u64| t as f64 / HZ as f64;
     let mut kernels = Vec::new();

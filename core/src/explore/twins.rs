@@ -21,23 +21,22 @@ use std::sync::{Condvar, Mutex};
 
 use super::sweep::RunEnd;
 use super::{admit, start, ExploreError};
-use crate::policy::{KernelPreset, PolicyOverrides, MECHANISMS};
+use crate::policy::{KernelPreset, Policy, PolicyOverrides, MECHANISMS};
 use crate::Scenario;
 
 /// The mechanisms (link keys) whose values differ between `a` and `b`, or `None` when the two
 /// scenarios differ in anything but their kernel and its mechanisms.
 pub fn mechanisms_between(a: &Scenario, b: &Scenario) -> Option<Vec<&'static str>> {
-    if rest(a) != rest(b) {
-        return None;
-    }
-    let (pa, pb) = (a.policy(), b.policy());
-    Some(
-        MECHANISMS
-            .iter()
-            .map(|m| m.key)
-            .filter(|&k| pa.get(k) != pb.get(k))
-            .collect(),
-    )
+    (rest(a) == rest(b)).then(|| policy_diff(&a.policy(), &b.policy()))
+}
+
+/// The mechanisms (link keys) whose values differ between two policies.
+fn policy_diff(a: &Policy, b: &Policy) -> Vec<&'static str> {
+    MECHANISMS
+        .iter()
+        .map(|m| m.key)
+        .filter(|&k| a.get(k) != b.get(k))
+        .collect()
 }
 
 /// Whether a run of `b` would be the run of `a`, which consulted the mechanisms `consulted`.
@@ -83,11 +82,15 @@ pub fn run_distinct(
     if n == 0 {
         return Ok(Vec::new());
     }
-    // the earlier runs each run must wait for: those that share everything but the kernel
+    // the earlier runs each run must wait for: those that share everything but the kernel; and
+    // each run's policy, all a twin can differ in
     let mut groups: HashMap<Scenario, Vec<usize>> = HashMap::new();
     let mut earlier: Vec<Vec<usize>> = Vec::with_capacity(n);
+    let mut policies: Vec<Policy> = Vec::with_capacity(n);
     for i in 0..n {
-        let g = groups.entry(rest(&scenario(i))).or_default();
+        let s = scenario(i);
+        policies.push(s.policy());
+        let g = groups.entry(rest(&s)).or_default();
         earlier.push(g.clone());
         g.push(i);
     }
@@ -129,7 +132,12 @@ pub fn run_distinct(
             }
             earlier[i].iter().find_map(|&j| {
                 let d = st[j].as_ref()?;
-                (d.twin.is_none() && same_run(&scenario(j), &d.consulted, &s)).then(|| Distinct {
+                let unread = || {
+                    policy_diff(&policies[j], &policies[i])
+                        .iter()
+                        .all(|k| !d.consulted.contains(k))
+                };
+                (d.twin.is_none() && unread()).then(|| Distinct {
                     end: d.end,
                     consulted: d.consulted.clone(),
                     twin: Some(j),
