@@ -6,11 +6,13 @@
 #   3. runs the same scenarios in headless Chromium (scripts/bench-wasm.mjs → www/bench.html,
 #      the engine in a module Web Worker driven with runUntil in slices, as the page does);
 #   4. prints one table of both, with the budgets of docs/benchmarks.md;
-#   5. times a phase map of 10 × 8 cells × 20 seeds of 300 s (1,600 runs) with pageout-sim map
-#      on every CPU (budget: 60 s on 2 cores), with the load average before and after.
+#   5. times, on every CPU and with the load average before and after, three commands: a phase
+#      map of 10 × 8 cells × 20 seeds of 300 s (1,600 runs; budget: 60 s on 2 cores), a sweep of
+#      07-01 over 1000 seeds of 300 s (budget: 10 s on 2 cores) and the default scenario's
+#      switch grid over 10 seeds (1,280 runs, each distinct run simulated once).
 #
 # RUNS=N (default 7) runs per scenario; ONLY=NAME runs the scenarios whose name contains NAME;
-# MAP=0 skips the map.
+# MAP=0 skips the three timed commands.
 # The JSON lines and the table are kept in target/bench/. Not part of `make test`.
 set -euo pipefail
 
@@ -55,18 +57,30 @@ node scripts/bench-wasm.mjs --runs "$RUNS" "${only_args[@]}" \
     echo
 } >>"$OUT/table.md"
 if [ "${MAP:-1}" != 0 ]; then
-    echo "bench: a 10 × 8 × 20 phase map at 300 s (pageout-sim map, $(nproc) CPUs)" >&2
     cargo build --quiet --release --features cli -p pageout-core
     sim="${CARGO_TARGET_DIR:-target}/release/pageout-sim"
-    load_before=$(cut -d' ' -f1 /proc/loadavg)
-    t0=$(date +%s.%N)
-    "$sim" map --x mrate=500/s..5000/s:10 --y ram=64M..512M:8 --seeds 1..=20 >"$OUT/map.txt"
-    t1=$(date +%s.%N)
-    load_after=$(cut -d' ' -f1 /proc/loadavg)
-    awk -v a="$t0" -v b="$t1" -v n="$(nproc)" -v l0="$load_before" -v l1="$load_after" 'BEGIN {
-        printf "Phase map, 10 × 8 cells × 20 seeds of 300 s (1,600 runs), pageout-sim map on %d CPUs: " \
-            "%.1f s (budget 60 s on 2 cores; load average %s before, %s after)\n", n, b - a, l0, l1 }' \
-        >>"$OUT/table.md"
+    # timed NAME WHAT BUDGET ARGS...: pageout-sim ARGS on every CPU, its wall time into the table
+    timed() {
+        local name=$1 what=$2 budget=$3
+        shift 3
+        echo "bench: $what ($(nproc) CPUs)" >&2
+        local load_before load_after t0 t1
+        load_before=$(cut -d' ' -f1 /proc/loadavg)
+        t0=$(date +%s.%N)
+        "$sim" "$@" >"$OUT/$name.txt"
+        t1=$(date +%s.%N)
+        load_after=$(cut -d' ' -f1 /proc/loadavg)
+        awk -v w="$what" -v c="$1" -v a="$t0" -v b="$t1" -v n="$(nproc)" -v g="$budget" \
+            -v l0="$load_before" -v l1="$load_after" 'BEGIN {
+            printf "%s, pageout-sim %s on %d CPUs: %.1f s (%s; load average %s before, %s after)\n",
+                w, c, n, b - a, g, l0, l1 }' >>"$OUT/table.md"
+    }
+    timed map "Phase map, 10 × 8 cells × 20 seeds of 300 s (1,600 runs)" "budget 60 s on 2 cores" \
+        map --x mrate=500/s..5000/s:10 --y ram=64M..512M:8 --seeds 1..=20
+    timed sweep "Sweep of dfly-2008-07-01, 1000 seeds of 300 s" "budget 10 s on 2 cores" \
+        sweep --kernel dfly-2008-07-01 --seeds 1..=1000
+    timed grid "Switch grid of the default scenario, 128 cells × 10 seeds (1,280 runs)" \
+        "the page's grid has the budget, 30 s" grid --seeds 1..=10
 fi
 cat "$OUT/table.md"
 echo "bench: JSON lines in $OUT/native.jsonl and $OUT/wasm.jsonl; table in $OUT/table.md" >&2
