@@ -106,10 +106,25 @@ impl<const N: usize> Lists<N> {
 }
 
 /// Fixed-capacity linear-probing index from a 64-bit key to an element id; the key of an element
-/// is recomputed from the element itself, so a slot holds only the id (4 bytes).
+/// is recomputed from the element itself, so a slot holds only the id and how far the id sits
+/// from its home slot (4 bytes: [`ID_BITS`] of id, the rest the distance, [`FAR`] and beyond
+/// saturated). The distance lets a removal shift the entries after it back without reading
+/// their elements.
 #[derive(Clone, Debug)]
 pub struct Index {
     slots: Vec<u32>,
+}
+
+/// Bits of a slot that hold the id (ids are below `2^ID_BITS - 1`).
+const ID_BITS: u32 = 24;
+const ID_MASK: u32 = (1 << ID_BITS) - 1;
+/// The largest distance a slot stores; an entry that far from home or farther says `FAR`, and a
+/// removal recomputes its home from the element.
+const FAR: u32 = u32::MAX >> ID_BITS;
+
+fn slot(id: u32, dist: usize) -> u32 {
+    debug_assert!(id < ID_MASK, "id {id} does not fit an index slot");
+    id | (dist.min(FAR as usize) as u32) << ID_BITS
 }
 
 impl Index {
@@ -136,9 +151,12 @@ impl Index {
     pub fn get(&self, key: u64, key_of: impl Fn(u32) -> u64) -> u32 {
         let mut i = self.home(key);
         loop {
-            let id = self.slots[i];
-            if id == NIL || key_of(id) == key {
-                return id;
+            let s = self.slots[i];
+            if s == NIL {
+                return NIL;
+            }
+            if key_of(s & ID_MASK) == key {
+                return s & ID_MASK;
             }
             i = self.step(i);
         }
@@ -146,16 +164,19 @@ impl Index {
 
     pub fn insert(&mut self, key: u64, id: u32) {
         let mut i = self.home(key);
+        let mut dist = 0;
         while self.slots[i] != NIL {
             i = self.step(i);
+            dist += 1;
         }
-        self.slots[i] = id;
+        self.slots[i] = slot(id, dist);
     }
 
     /// Removes `id` (stored under `key`) with backward-shift deletion.
     pub fn remove(&mut self, key: u64, id: u32, key_of: impl Fn(u32) -> u64) {
+        let n = self.slots.len();
         let mut i = self.home(key);
-        while self.slots[i] != id {
+        while self.slots[i] & ID_MASK != id {
             i = self.step(i);
         }
         let mut j = i;
@@ -165,14 +186,16 @@ impl Index {
             if q == NIL {
                 break;
             }
-            let k = self.home(key_of(q));
-            let stays = if i <= j {
-                i < k && k <= j
-            } else {
-                i < k || k <= j
-            };
-            if !stays {
-                self.slots[i] = q;
+            // the entry at j may fill the hole at i unless its home lies after i: it is at least
+            // as far from home as from the hole
+            let gap = if i <= j { j - i } else { j + n - i };
+            let mut dist = (q >> ID_BITS) as usize;
+            if dist == FAR as usize {
+                let k = self.home(key_of(q & ID_MASK));
+                dist = if k <= j { j - k } else { j + n - k };
+            }
+            if dist >= gap {
+                self.slots[i] = slot(q & ID_MASK, dist - gap);
                 i = j;
             }
         }
@@ -264,8 +287,8 @@ mod tests {
         }
     }
 
-    /// Crowded tables (clusters of hundreds of slots) and removals in every order: the index
-    /// answers as a map does.
+    /// Crowded tables (clusters past `FAR`) and removals in every order: the index answers as a
+    /// map does, and every slot's distance is its true distance from home.
     #[test]
     fn index_is_a_map_through_crowded_clusters() {
         for (cap, n) in [(300usize, 200u32), (64, 63), (300, 299), (1024, 1000)] {
@@ -274,7 +297,7 @@ mod tests {
             let mut ix = Index::new(cap);
             let mut live = vec![false; n as usize];
             let mut rng = 0x2545_f491_4f6c_dd1du64;
-            for _ in 0..4 * n {
+            for round in 0..4 * n {
                 rng ^= rng << 13;
                 rng ^= rng >> 7;
                 rng ^= rng << 17;
@@ -285,6 +308,20 @@ mod tests {
                     ix.insert(keys[id as usize], id);
                 }
                 live[id as usize] ^= true;
+                if round % 17 == 0 {
+                    for (j, &s) in ix.slots.iter().enumerate() {
+                        if s == NIL {
+                            continue;
+                        }
+                        let k = ix.home(key_of(s & ID_MASK));
+                        let d = if k <= j {
+                            j - k
+                        } else {
+                            j + ix.slots.len() - k
+                        };
+                        assert_eq!((s >> ID_BITS) as usize, d.min(FAR as usize), "slot {j}");
+                    }
+                }
             }
             for id in 0..n {
                 let want = if live[id as usize] { id } else { NIL };
