@@ -109,14 +109,14 @@ test('every export downloads, named after the scenario, with what the engine and
   expect(outcome.traceHash).toBe(hash);
   expect(outcome.outcome.kind).toBe('deadlock');
   expect(outcome.outcome.graph.cycle.length).toBeGreaterThanOrEqual(2);
-  expect(outcome.fingerprint).toBe(`ev=${await page.locator('#engine-version').textContent()}&eo=deadlock@109800ms&eh=${hash}`);
+  expect(outcome.fingerprint).toBe(`ev=${await page.locator('#engine-version').textContent()}&eo=deadlock@120100ms&eh=${hash}`);
   expect(outcome.cycle).toContain('pagedaemon');
 
   // the report: the hash and the self-checking link of the page's run
   const report = await save(page, '[data-export="report"]');
   expect(report.name).toBe(`${STEM}-report.md`);
   const md = report.bytes.toString('utf8');
-  expect(md).toMatch(/^# Pageout Lab: deadlock at 109\.80 s\n/);
+  expect(md).toMatch(/^# Pageout Lab: deadlock at 120\.10 s\n/);
   expect(md).toContain(`trace hash \`${hash}\``);
   expect(md).toContain(`${LOCKUP}&${outcome.fingerprint}`);
   expect(md).toContain(`The cycle: ${outcome.cycle}.`);

@@ -15,9 +15,9 @@ test.afterEach(async () => {
 });
 
 /** A short lockup scenario: 60 s runs keep a 3 × 3 map of two seeds quick. */
-const LINK = 'v=1&preset=dfly-2008-06-30&ram=64M&until=60s';
+const LINK = 'v=1&preset=dfly-2008-06-30&ram=64M';
 const X = 'mrate=1000/s..3000/s:3';
-const Y = 'ram=48M..96M:3';
+const Y = 'ram=32M..96M:3';
 
 async function pageCells(page) {
   return page.locator('#map-cells a.map-cell').evaluateAll((cells) =>
@@ -43,7 +43,7 @@ test('a 3 × 3 map of two seeds in the page is pageout-sim map --json cell for c
   await page.fill('#map-x-to', '3000/s');
   await page.fill('#map-x-steps', '3');
   await page.selectOption('#map-y-key', 'ram');
-  await page.fill('#map-y-from', '48M');
+  await page.fill('#map-y-from', '32M');
   await page.fill('#map-y-to', '96M');
   await page.fill('#map-y-steps', '3');
   await page.fill('#map-seeds', '2');
@@ -100,7 +100,7 @@ test('a map can be cancelled, and a bad axis is named', async ({ page }) => {
 
 test('Shrink in the page takes the steps of pageout-sim shrink to its result', async ({ page }) => {
   test.setTimeout(MAP_TIMEOUT);
-  const big = 'v=1&preset=dfly-2008-06-30&ram=48M&writers=3&wrate=2M/s&hogs=1&hog=4M&seed=3&at=5s:sync,60s:writer';
+  const big = 'v=1&preset=dfly-2008-06-30&ram=32M&writers=3&wrate=2M/s&hogs=1&hog=4M&seed=3&at=5s:sync,60s:writer';
   await openLab(page, `#${big}`);
   await page.click('#shrink-start');
   await expect(page.locator('#shrink')).toHaveAttribute('data-state', 'done', { timeout: MAP_TIMEOUT });

@@ -41,7 +41,7 @@ test('the first view explains the lockup and offers Run', async ({ page }) => {
 });
 
 test('pageout daemon deadlocks in VMWait under the 2008-06-30 kernel', async ({ page }) => {
-  // the default scenario: seed 19 of the post's load on a 64 MB machine locks up at 109.8 s
+  // the default scenario: seed 19 of the post's load on a 64 MB machine locks up at 120.1 s
   test.setTimeout(RUN_TIMEOUT + 30_000);
   await openLab(page);
   await chooseKernel(page, 'dfly-2008-06-30');
@@ -65,7 +65,7 @@ test('pageout daemon deadlocks in VMWait under the 2008-06-30 kernel', async ({ 
   expect(await graph.locator('.edge.cycle').count()).toBeGreaterThanOrEqual(1);
   await expect(graph.locator('.node.cycle[data-thread="pagedaemon"]')).toHaveCount(1);
   await expect(graph.locator('.node[data-thread="pagedaemon"] .node-wmesg')).toContainText('VMWait');
-  await expect(page.locator('#hang-cycle')).toContainText('pagedaemon (VMWait in kmem_slab_alloc)');
+  await expect(page.locator('#hang-cycle')).toContainText('pagedaemon (VMWait in allocbuf)');
   await expect(page.locator('#hang-cycle')).toContainText('bufdaemon_hw (vmwait in kmem_slab_alloc)');
   expect(await page.locator('#hang-edges li').count()).toBeGreaterThanOrEqual(1);
 
@@ -73,16 +73,18 @@ test('pageout daemon deadlocks in VMWait under the 2008-06-30 kernel', async ({ 
   // pages taken "normal · system reserve · interrupt reserve", and its pageouts.
   const pd = page.locator('#threads-body tr', { hasText: 'pagedaemon' });
   await expect(pd).toContainText('VMWait');
-  await expect(pd).toContainText('in kmem_slab_alloc');
+  await expect(pd).toContainText('in allocbuf');
   await expect(pd.locator('td.pages')).toHaveClass(/reserve/);
   await expect(pd.locator('td.pages')).toContainText('pageouts');
 
   // The key moments tell it in order: the flusher of the daemon's buffers asleep on memory in
-  // its zone refill, the daemon finding the reserve empty, the hang last.
+  // its zone refill, the daemon finding the reserve empty and going to sleep in its own
+  // allocbuf, the hang last.
   const moments = page.locator('#moments-list .moment');
   await expect(moments.last()).toHaveAttribute('data-kind', 'hang');
   await expect(page.locator('#moments-list .moment[data-kind="waits-for-memory"]', { hasText: 'bufdaemon_hw' })).toContainText('kmem_slab_alloc');
   await expect(page.locator('#moments-list .moment[data-kind="reserve-empty"]', { hasText: 'pagedaemon' }).first()).toBeVisible();
+  await expect(page.locator('#moments-list .moment[data-kind="waits-for-memory"]', { hasText: 'pagedaemon' }).last()).toContainText('allocbuf');
   await page.locator('#moments-list .moment[data-kind="first-pageout"]').click();
   await expect(page.locator('#run-tick')).toContainText('marked 0.27 s');
 
@@ -141,7 +143,7 @@ test('the console prints every line and /var/log/messages folds the repeats', as
   test.setTimeout(RUN_TIMEOUT + 30_000);
   // The fix without recoverbufpages on 40 MB, watched for ten minutes: the writers' emergency
   // allocations keep failing, and they retry every 5 s.
-  await openLab(page, '#v=1&preset=dfly-2008-07-01&ram=40M&seed=3&window=600s&recoverbufpages=off');
+  await openLab(page, '#v=1&preset=dfly-2008-07-01&ram=40M&seed=9&window=600s&recoverbufpages=off');
   await runToEnd(page);
   const consoleView = page.getByRole('radio', { name: 'console', exact: true });
   const messagesView = page.getByRole('radio', { name: '/var/log/messages', exact: true });
@@ -419,8 +421,8 @@ test('seeking back in a finished run keeps its outcome, graph and hash and shows
   await page.click('#run');
   await expect(page.locator('#banner')).toHaveAttribute('data-kind', 'deadlock', { timeout: RUN_TIMEOUT });
   const hash = await page.locator('#trace-hash').textContent();
-  // the slider ends where the run ended (detected at 119.8 s), not at the scenario's 300 s
-  await expect(page.locator('#time')).toHaveAttribute('max', '11980');
+  // the slider ends where the run ended (detected at 130.1 s), not at the scenario's 300 s
+  await expect(page.locator('#time')).toHaveAttribute('max', '13010');
   const seek = async (tick) => {
     await page.locator('#time').evaluate((el, t) => {
       el.value = String(t);
@@ -432,7 +434,7 @@ test('seeking back in a finished run keeps its outcome, graph and hash and shows
   await expect(page.locator('#run-tick')).toContainText('marked 8.00 s');
   // the diagnosis stays
   await expect(page.locator('#banner')).toHaveAttribute('data-kind', 'deadlock');
-  await expect(page.locator('#outcome-line')).toContainText('Deadlock at 109.80 s');
+  await expect(page.locator('#outcome-line')).toContainText('Deadlock at 120.10 s');
   await expect(page.locator('#hang-graph svg.waitgraph')).toBeVisible();
   await expect(page.locator('#trace-hash')).toHaveText(hash);
   await expect(page.locator('body')).toHaveAttribute('data-state', 'finished');
@@ -440,19 +442,19 @@ test('seeking back in a finished run keeps its outcome, graph and hash and shows
   await expect(page.locator('#threads-at')).toContainText('As at 8.00 s');
   await expect(page.locator('#threads-body tr', { hasText: 'pagedaemon' })).not.toContainText('VMWait');
   // and back at the end, the daemon in VMWait again
-  await seek(11980);
+  await seek(12010);
   await expect(page.locator('#threads-body tr', { hasText: 'pagedaemon' })).toContainText('VMWait');
   await expect(page.locator('#trace-hash')).toHaveText(hash);
 });
 
 test('a link with t= opens at that moment of the run, and a looked-at moment goes into the link', async ({ page }) => {
   test.setTimeout(RUN_TIMEOUT + 30_000);
-  await openLab(page, '#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&t=109800ms');
+  await openLab(page, '#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&t=120100ms');
   await expect(page.locator('#banner')).toHaveAttribute('data-kind', 'deadlock', { timeout: RUN_TIMEOUT });
-  await expect(page.locator('#run-tick')).toContainText('marked 109.80 s');
-  await expect(page.locator('#threads-at')).toContainText('As at 109.80 s');
-  await expect(page.locator('#time-out')).toHaveText('109.80 s');
-  await expect.poll(() => page.evaluate(() => location.hash)).toContain('&t=109800ms');
+  await expect(page.locator('#run-tick')).toContainText('marked 120.10 s');
+  await expect(page.locator('#threads-at')).toContainText('As at 120.10 s');
+  await expect(page.locator('#time-out')).toHaveText('120.10 s');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('&t=120100ms');
   // looking at another moment moves t= with it
   await page.locator('#time').evaluate((el) => {
     el.value = '800';
@@ -464,7 +466,7 @@ test('a link with t= opens at that moment of the run, and a looked-at moment goe
 test('identical waiters collapse and no two nodes of the wait-for graph overlap', async ({ page }) => {
   test.setTimeout(RUN_TIMEOUT + 30_000);
   // eight writers and four mapped-file writers asleep at the hang
-  await openLab(page, '#v=1&preset=dfly-2008-06-30&ram=64M&mmap=4&writers=8');
+  await openLab(page, '#v=1&preset=dfly-2008-06-30&ram=64M&mmap=4&writers=8&seed=4');
   await page.selectOption('#speed', '0');
   await page.click('#run');
   await expect(page.locator('#banner')).toHaveAttribute('data-kind', 'deadlock', { timeout: RUN_TIMEOUT });

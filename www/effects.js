@@ -17,7 +17,7 @@ const WORDS = {
   survived: 'survival',
 };
 
-/** An outcome in a few words: "a deadlock at 109.80 s". */
+/** An outcome in a few words: "a deadlock at 120.10 s". */
 function shortly(r) {
   if (!r || !r.kind) return 'no outcome';
   const at = r.kind === 'survived' ? '' : ` at ${(Number(r.tick) / HZ).toFixed(2)} s`;

@@ -10,7 +10,7 @@ import { HZ } from './protocol.js';
 
 const fmtSec = (tick) => `${(Number(tick) / HZ).toFixed(2)} s`;
 
-/** Where a sleeping thread is, in words: "asleep in VMWait in kmem_slab_alloc". */
+/** Where a sleeping thread is, in words: "asleep in VMWait in allocbuf". */
 function whereIs(t) {
   if (!t) return 'not running in this kernel';
   if (t.state === 'running' || t.state === 'runnable' || !t.wmesg) return t.state || 'running';

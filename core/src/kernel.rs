@@ -225,7 +225,7 @@ impl Machine {
             policy: KernelPolicy::new(s.policy()),
             rng: Rng::new(s.seed),
             console: Console::default(),
-            hammer: SlabZones::new(s.hammer.zone_kb * 1024, s.hammer.record_bytes),
+            hammer: SlabZones::new(s.zone_bytes(), s.hammer.record_bytes),
             warm: crate::warm::WarmStart::default(),
             swap: crate::swap::Swap::new(s.machine.swap_mb * 256),
             oom_kill: None,

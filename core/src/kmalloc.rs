@@ -2,8 +2,9 @@
 //! its in-memory records (`hammer_alloc_mem_record`, M_HAMMER).
 //!
 //! A HAMMER strategy write installs one in-memory record "to reference the storage until the
-//! flusher can get to it". Records come from a slab zone of `ZoneSize` bytes (128 KB on any
-//! machine with more than 256 KB of memory, `kmeminit`). Only when the zone is full does kmalloc
+//! flusher can get to it". Records come from a slab zone of `ZoneSize` bytes, which `kmeminit`
+//! sizes from memory ([`kmeminit_zone_bytes`]: 32 KB on a 64 MB machine, 64 KB up to about
+//! 150 MB, 128 KB above). Only when the zone is full does kmalloc
 //! go to the VM: `kmem_slab_alloc` takes the zone's pages one by one with VM_ALLOC_NORMAL, plus
 //! VM_ALLOC_SYSTEM with M_USE_RESERVE (HAMMER 59G), and on a NULL page `vm_wait(0)` and retries
 //! that page, holding the ones it has. Records are freed when the flusher finalizes them (modelled
@@ -20,6 +21,25 @@ const ZONE_RELS_THRESH: u32 = 2;
 
 /// The slab header at the start of a zone (`offsetof(SLZone, z_Bitmap[...])`), bytes, rounded.
 const ZONE_HEADER: u32 = 256;
+
+/// `ZALLOC_MIN_ZONE_SIZE` and `ZALLOC_MAX_ZONE_SIZE` (`sys/slaballoc.h`).
+const ZALLOC_MIN_ZONE_SIZE: u32 = 32 * 1024;
+const ZALLOC_MAX_ZONE_SIZE: u32 = 128 * 1024;
+
+/// `kmeminit()`'s `ZoneSize` for `v_page_count` managed pages. The loop doubles the zone from
+/// 32 KB while twice the zone is below `usesize`, and `usesize` is memory in **KiB** while the
+/// zone is in bytes: so the zone reaches 64 KB only above 64 MiB of managed memory and 128 KB
+/// above 128 MiB, and a 64 MB machine (about 57 MiB managed) keeps 32 KB zones of 8 pages.
+pub fn kmeminit_zone_bytes(v_page_count: u32) -> u32 {
+    // limsize is capped at KvaSize (1 GB and more on i386), which never matters here: the loop
+    // stops at 128 KB once usesize passes 128 MiB
+    let usesize = u64::from(v_page_count) * 4096 / 1024;
+    let mut zone = ZALLOC_MIN_ZONE_SIZE;
+    while zone < ZALLOC_MAX_ZONE_SIZE && u64::from(zone << 1) < usesize {
+        zone <<= 1;
+    }
+    zone
+}
 
 /// The M_HAMMER record zones.
 #[derive(Debug, Default)]
@@ -157,5 +177,20 @@ mod tests {
         assert_eq!(z.zone_pages, 32);
         assert_eq!(z.per_zone, 908);
         assert_eq!(z.free_records(), 0);
+    }
+
+    #[test]
+    fn kmeminit_compares_the_zone_in_bytes_with_memory_in_kib() {
+        use crate::vm::thresholds::VmThresholds;
+        let kb = |ram_mb| kmeminit_zone_bytes(VmThresholds::pages_for_ram(ram_mb).0) / 1024;
+        assert_eq!(
+            [kb(32), kb(64), kb(96), kb(128), kb(256), kb(4096)],
+            [32, 32, 64, 64, 128, 128]
+        );
+        // doubling needs twice the zone strictly below usesize: 64 MiB managed stays at 32 KB
+        assert_eq!(kmeminit_zone_bytes(16_384), 32 * 1024);
+        assert_eq!(kmeminit_zone_bytes(16_385), 64 * 1024);
+        assert_eq!(kmeminit_zone_bytes(32_769), 128 * 1024);
+        assert_eq!(SlabZones::new(32 * 1024, 144).per_zone, 225);
     }
 }

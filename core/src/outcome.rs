@@ -79,6 +79,10 @@ fn daemon_stuck(wmesg: &str, path: &str) -> String {
             "the pageout daemon sleeps in {wmesg} waiting for a buffer: the buffer cache is full of \
              dirty buffers whose flusher waits for memory that only the daemon can produce"
         ),
+        ("flstik", _) => "the pageout daemon sleeps in flstik: HAMMER's bwillwrite on the \
+             pageout path (59G) waits for dirty buffer space to drain, and the buf daemons that \
+             would write it wait for memory that only the daemon can produce"
+            .into(),
         (w, "") => format!("the pageout daemon sleeps in {w}; nothing can wake it"),
         (w, p) => format!("the pageout daemon sleeps in {w} in {p}; nothing can wake it"),
     }

@@ -1052,7 +1052,7 @@ fn merge_refuses_parts_that_do_not_make_one_whole_job() {
 
 #[test]
 fn shrink_prints_each_step_and_a_final_link_that_hangs_the_same_way() {
-    let big = "#v=1&preset=dfly-2008-06-30&ram=48M&writers=3&wrate=2M/s&hogs=1&hog=4M&seed=3&at=5s:sync,60s:writer";
+    let big = "#v=1&preset=dfly-2008-06-30&ram=32M&writers=3&wrate=2M/s&hogs=1&hog=4M&seed=3&at=5s:sync,60s:writer";
     let out = ok(&["shrink", big, "--jobs", "2"]);
     let cycle_of = |text: &str| {
         text.lines()

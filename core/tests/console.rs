@@ -16,7 +16,7 @@ fn a_retry_loop_spews_on_the_console_and_is_folded_in_var_log_messages() {
     // the fixed kernel on 40 MB without recoverbufpages: the writers' emergency allocations fail
     // and are retried every 5 s, watched for ten minutes before a stall would be called
     let s =
-        link::decode("#v=1&preset=dfly-2008-07-01&ram=40M&seed=3&window=600s&recoverbufpages=off")
+        link::decode("#v=1&preset=dfly-2008-07-01&ram=40M&seed=9&window=600s&recoverbufpages=off")
             .unwrap();
     let mut sim = Simulation::new(&s).unwrap();
     sim.run();

@@ -36,7 +36,7 @@ fn invariants_hold_at_every_step_for_every_kernel_and_seed() {
 #[test]
 fn invariants_hold_when_the_emergency_measures_fail() {
     let s = pageout_core::scenario::link::decode(
-        "#v=1&preset=dfly-2008-07-01&ram=40M&seed=3&window=600s&recoverbufpages=off",
+        "#v=1&preset=dfly-2008-07-01&ram=40M&seed=9&window=600s&recoverbufpages=off",
     )
     .unwrap();
     checked(&s).unwrap();

@@ -72,7 +72,7 @@ const NAMED: [(&str, &str, ScenarioPreset); 15] = [
     ("memalloc", "on", ScenarioPreset::HammerLockup),
     ("mempool", "32", ScenarioPreset::HammerLockup),
     ("flusher", "on", ScenarioPreset::HammerLockup),
-    ("pageprocwait", "on", ScenarioPreset::Emergency),
+    ("pageprocwait", "on", ScenarioPreset::EmergencyFails),
     ("laundry", "on", ScenarioPreset::HammerLockup),
 ];
 
@@ -296,7 +296,7 @@ fn the_flusher_s_memory_check_breaks_the_lockup_of_the_report() {
 
 #[test]
 fn the_emergency_pager_pages_a_hog_out_while_the_daemon_is_stuck() {
-    let l = "v=1&preset=dfly-2008-06-30&ram=64M&hogs=1&hog=32M&seed=3";
+    let l = "v=1&preset=dfly-2008-06-30&ram=48M&hogs=1&hog=32M&seed=5";
     let (a, lines) = outcome_of(l);
     assert_eq!(a, OutcomeKind::Deadlock);
     assert!(!lines.iter().any(|t| t.starts_with("Emergency pager")));

@@ -63,8 +63,8 @@ fn run(preset: KernelPreset) -> Value {
 
 /// A run with one timed intervention of every kind that changes the machine, from its link.
 pub const INTERVENTIONS_LINK: &str = "#v=1&preset=dfly-2008-06-30&ram=64M&seed=19\
-    &at=20s:hog:16M,30s:writer,40s:wrate:2M/s,50s:mrate:3000/s,60s:sync,80s:stop:writer1,\
-    90s:mmap,100s:bw:20M/s,110s:seek:4ms";
+    &at=5s:hog:16M,10s:writer,15s:wrate:2M/s,20s:mrate:3000/s,25s:sync,30s:stop:writer1,\
+    35s:mmap,40s:bw:20M/s,45s:seek:4ms";
 
 fn run_link(link: &str) -> Value {
     let scenario = pageout_core::scenario::link::decode(link).expect("a valid link");

@@ -375,7 +375,7 @@ fn log_since_returns_only_new_lines_with_their_index() {
 fn messages_since_folds_what_the_console_repeats_and_only_adds_lines() {
     // the emergency-fails preset: the daemon's emergency allocation fails again every 5 s
     let mut sim = Simulation::from_link(JsValue::from(
-        "#v=1&preset=dfly-2008-07-01&ram=40M&seed=3&window=600s&recoverbufpages=off",
+        "#v=1&preset=dfly-2008-07-01&ram=40M&seed=9&window=600s&recoverbufpages=off",
     ))
     .unwrap();
     sim.run_until(10_000.0.into(), None).unwrap();
@@ -764,7 +764,7 @@ fn the_default_compare_link_decodes_into_two_scenarios_and_back() {
 #[wasm_bindgen_test]
 fn divergence_finds_where_two_links_part_and_keeps_their_solo_hashes() {
     // the fix without recoverbufpages on 40 MB, with and without the interrupt retry
-    let a = "v=1&preset=dfly-2008-07-01&ram=40M&seed=3&until=60s&recoverbufpages=off";
+    let a = "v=1&preset=dfly-2008-07-01&ram=40M&seed=9&until=60s&recoverbufpages=off";
     let b = format!("{a}&interrupt=off");
     let d = json(&divergence(JsValue::from(a), JsValue::from(b.as_str())).unwrap());
     let solo = |link: &str| {
@@ -1050,7 +1050,7 @@ fn a_map_plan_and_its_report_come_from_the_engine() {
 
 #[wasm_bindgen_test]
 fn a_shrink_runs_step_by_step_and_keeps_the_cycle() {
-    let link = "v=1&preset=dfly-2008-06-30&ram=48M&writers=3&wrate=2M/s&hogs=1&hog=4M&seed=3\
+    let link = "v=1&preset=dfly-2008-06-30&ram=32M&writers=3&wrate=2M/s&hogs=1&hog=4M&seed=3\
                 &at=5s:sync,60s:writer";
     let mut next = shrink_start(link.into()).unwrap();
     let mut first: Option<Value> = None;

@@ -1869,15 +1869,15 @@ fn survival_svg(r: &survival::SurvivalReport) -> String {
 fn cmd_presets() -> String {
     let mut out = String::from("scenario presets (--preset NAME):\n");
     for p in ScenarioPreset::ALL {
-        out += &format!("  {:<16} {}\n", p.name(), p.description());
+        out += &format!("  {:<17} {}\n", p.name(), p.description());
     }
     out += "\nkernel presets (--kernel NAME, link key preset=NAME):\n";
     for k in KernelPreset::ALL {
-        out += &format!("  {:<16} {}\n", k.name(), k.description());
+        out += &format!("  {:<17} {}\n", k.name(), k.description());
     }
     out += "\nmechanisms (--set KEY=VALUE, link keys; the first value is the pre-fix one):\n";
     for m in MECHANISMS {
-        out += &format!("  {:<16} {:<32} {}\n", m.key, m.values.join(" | "), m.label);
+        out += &format!("  {:<17} {:<32} {}\n", m.key, m.values.join(" | "), m.label);
     }
     out
 }

@@ -430,7 +430,7 @@ mod tests {
     use super::*;
 
     /// A lockup with more than it needs: a hog, faster writers, two interventions.
-    const BIG: &str = "v=1&preset=dfly-2008-06-30&ram=64M&hogs=1&hog=4M&wrate=2M/s&seed=19\
+    const BIG: &str = "v=1&preset=dfly-2008-06-30&ram=64M&hogs=1&hog=4M&wrate=2M/s&seed=4\
                        &at=5s:sync,200s:writer";
 
     #[test]

@@ -57,7 +57,7 @@
 //! | `until` | `duration_ms` | duration | `300s` |
 //! | `window` | `hang_window_ms` | duration | `10s` |
 //! | `warm` | `warm` | `on` (a machine that has been running the workload), `off` (just booted) | `on` |
-//! | `kzone` | `hammer.zone_kb` | size in KiB: `128K` | `128K` |
+//! | `kzone` | `hammer.zone_kb` | size in KiB: `128K`, or `auto` (= 0: as `kmeminit` sizes it for the machine, 32K at 64 MB) | `auto` |
 //! | `krec` | `hammer.record_bytes` | bytes: `144` | `144` |
 //! | `ksync` | `hammer.flush_ms` | duration | `30s` |
 //! | `at` | `interventions` | timed interventions, `30s:hog:64M,60s:sync` ([`super::intervention`]) | none |
@@ -215,7 +215,7 @@ pub fn v1_defaults() -> Scenario {
         hang_window_ms: 10_000,
         warm: true,
         hammer: HammerMem {
-            zone_kb: 128,
+            zone_kb: 0,
             record_bytes: 144,
             flush_ms: 30_000,
         },
@@ -689,6 +689,8 @@ enum Unit {
     Ms,
     /// KiB: `128K`, `1M`.
     Kib,
+    /// KiB, or `auto` (0): `128K`, `auto`.
+    KibOrAuto,
     /// Per second: `4000/s`.
     PerS,
 }
@@ -702,7 +704,7 @@ impl Unit {
             Unit::MibPerS => &[("M/s", 1), ("G/s", 1024)],
             Unit::KibPerS => &[("K/s", 1), ("M/s", 1024), ("G/s", 1024 * 1024)],
             Unit::Ms => &[("ms", 1), ("s", 1000)],
-            Unit::Kib => &[("K", 1), ("M", 1024)],
+            Unit::Kib | Unit::KibOrAuto => &[("K", 1), ("M", 1024)],
             Unit::PerS => &[("/s", 1)],
         }
     }
@@ -715,14 +717,24 @@ impl Unit {
             Unit::KibPerS => "a rate like 512K/s, 4M/s or 1G/s, or unlimited",
             Unit::Ms => "a duration like 500ms or 30s",
             Unit::Kib => "a size in KiB or MiB like 128K or 1M",
+            Unit::KibOrAuto => "a size in KiB or MiB like 128K or 1M, or auto",
             Unit::PerS => "a rate in pages per second like 4000/s",
+        }
+    }
+
+    /// The word a unit writes for 0, when it has one.
+    fn zero_word(self) -> Option<&'static str> {
+        match self {
+            Unit::KibPerS => Some("unlimited"),
+            Unit::KibOrAuto => Some("auto"),
+            _ => None,
         }
     }
 
     /// The canonical text: the largest exact suffix; zero in the smallest.
     fn format(self, v: u64) -> String {
-        if self == Unit::KibPerS && v == 0 {
-            return "unlimited".into();
+        if let (0, Some(word)) = (v, self.zero_word()) {
+            return word.into();
         }
         let sfx = self.suffixes();
         let (name, mult) = sfx
@@ -737,7 +749,7 @@ impl Unit {
     /// Parses a value in any of the suffixes. A number too big for `u64` becomes `u64::MAX`,
     /// which every limit rejects, so the message comes from `validate`.
     fn parse(self, text: &str) -> Option<u64> {
-        if self == Unit::KibPerS && text == "unlimited" {
+        if self.zero_word() == Some(text) {
             return Some(0);
         }
         // longest suffix first, so that `ms` is not read as `m` + `s`
@@ -791,7 +803,7 @@ const NUM_FIELDS: [NumField; 21] = [
     ),
     (
         "kzone",
-        Unit::Kib,
+        Unit::KibOrAuto,
         |s| s.hammer.zone_kb.into(),
         |s, v| s.hammer.zone_kb = sat32(v),
     ),
@@ -1391,6 +1403,29 @@ mod tests {
         let s = decode("v=1&preset=dfly-2008-06-30&wrate=0K/s").unwrap();
         assert_eq!(s.workload.writer_kb_s, 0);
         assert_eq!(value_text(&s, "wrate"), "unlimited");
+    }
+
+    #[test]
+    fn auto_is_a_zone_sized_by_kmeminit() {
+        let s = decode("v=1&preset=dfly-2008-06-30&ram=64M").unwrap();
+        assert_eq!(s.hammer.zone_kb, 0);
+        assert_eq!(value_text(&s, "kzone"), "auto");
+        assert_eq!(s.zone_bytes(), 32 * 1024);
+        assert_eq!(
+            decode("v=1&preset=dfly-2008-06-30&ram=64M&kzone=auto").unwrap(),
+            s
+        );
+        let big = decode("v=1&ram=512M").unwrap();
+        assert_eq!(big.zone_bytes(), 128 * 1024);
+        let given = decode("v=1&ram=64M&kzone=128K").unwrap();
+        assert_eq!(
+            (given.hammer.zone_kb, given.zone_bytes()),
+            (128, 128 * 1024)
+        );
+        assert!(encode(&given).contains("kzone=128K"));
+        assert!(!encode(&s).contains("kzone"));
+        let e = err("v=1&kzone=2K");
+        assert!(e.to_string().contains("or auto"), "{e}");
     }
 
     #[test]

@@ -61,7 +61,8 @@ fn default_swap_mb() -> u32 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HammerMem {
-    /// kmalloc's `ZoneSize` in KiB: 128 on any machine over 256 KiB (`kmeminit`).
+    /// kmalloc's `ZoneSize` in KiB; 0 (`kzone=auto`) sizes it from memory as `kmeminit` does
+    /// ([`crate::kmalloc::kmeminit_zone_bytes`]: 32 KiB at 64 MB, 64 KiB at 96 and 128 MB).
     pub zone_kb: u32,
     /// Bytes per in-memory record: `sizeof(struct hammer_record)` on i386 (140), rounded to the
     /// 16-byte chunk of kmalloc's 128..255-byte sizes.
@@ -74,7 +75,7 @@ pub struct HammerMem {
 impl Default for HammerMem {
     fn default() -> Self {
         HammerMem {
-            zone_kb: 128,
+            zone_kb: 0,
             record_bytes: 144,
             flush_ms: 30_000,
         }
@@ -188,7 +189,7 @@ pub mod limits {
     pub const HANG_WINDOW_MS: (u64, u64) = (100, 600_000);
     /// Swap in MiB.
     pub const SWAP_MB: (u32, u32) = (0, 16_384);
-    /// kmalloc zone size in KiB.
+    /// kmalloc zone size in KiB, when it is given (0 is `auto`).
     pub const ZONE_KB: (u32, u32) = (4, 1024);
     /// HAMMER record size in bytes.
     pub const RECORD_BYTES: (u32, u32) = (16, 4096);
@@ -283,6 +284,20 @@ impl Scenario {
         self.overrides.apply(self.preset.policy())
     }
 
+    /// The size of HAMMER's record zones in bytes: `kzone` when it is given, otherwise what
+    /// `kmeminit` makes of this machine's memory.
+    pub fn zone_bytes(&self) -> u32 {
+        match self.hammer.zone_kb {
+            0 => {
+                // clamped, so that `validate` can ask before it has checked `ram`
+                let ram = (self.machine.ram_mb).clamp(limits::RAM_MB.0, limits::RAM_MB.1);
+                let (n, _) = crate::vm::thresholds::VmThresholds::pages_for_ram(ram);
+                crate::kmalloc::kmeminit_zone_bytes(n)
+            }
+            kb => kb.saturating_mul(1024),
+        }
+    }
+
     /// Checks every field; reports every problem at once.
     pub fn validate(&self) -> Result<(), ScenarioErrors> {
         use limits::*;
@@ -293,7 +308,13 @@ impl Scenario {
         check(&mut e, "bw", m.disk_mb_s, DISK_MB_S, "M/s");
         check(&mut e, "swap", m.swap_mb, SWAP_MB, "M");
         let h = &self.hammer;
-        check(&mut e, "kzone", h.zone_kb, ZONE_KB, "K");
+        if h.zone_kb != 0 && !(ZONE_KB.0..=ZONE_KB.1).contains(&h.zone_kb) {
+            e.push(FieldError {
+                field: "kzone".into(),
+                given: format!("{}K", h.zone_kb),
+                allowed: format!("{}K..={}K, or auto", ZONE_KB.0, ZONE_KB.1),
+            });
+        }
         check(&mut e, "krec", h.record_bytes, RECORD_BYTES, "");
         check(&mut e, "ksync", h.flush_ms, FLUSH_MS, "ms");
         if ![4, 8, 16, 32, 64].contains(&self.ufs_block_kb) {
@@ -303,10 +324,14 @@ impl Scenario {
                 allowed: "4K, 8K, 16K, 32K or 64K".into(),
             });
         }
-        if h.record_bytes.saturating_add(256) > h.zone_kb.saturating_mul(1024) {
+        if h.record_bytes.saturating_add(256) > self.zone_bytes() {
             e.push(FieldError {
                 field: "krec".into(),
-                given: format!("{} bytes in a {}K zone", h.record_bytes, h.zone_kb),
+                given: format!(
+                    "{} bytes in a {}K zone",
+                    h.record_bytes,
+                    self.zone_bytes() / 1024
+                ),
                 allowed: "a record that fits in a zone after its 256-byte header".into(),
             });
         }
@@ -459,6 +484,11 @@ pub enum ScenarioPreset {
     /// under memory pressure, with write(2) writers keeping the buffer cache busy.
     #[serde(rename = "hammer-lockup")]
     HammerLockup,
+    /// The same load and kernel, another seed: when bufdaemon_hw goes into HAMMER's kmalloc the
+    /// reserve is not yet gone, so giving it the reserve (the fix's `systhread`, or 59G's
+    /// `usereserve`) alone breaks the lockup; in the post's own seed it comes too late.
+    #[serde(rename = "bufdaemon-kmalloc")]
+    BufDaemonKmalloc,
     /// The same workload on UFS (16 KB blocks, pageout data written at once).
     #[serde(rename = "ufs-same-load")]
     UfsSameLoad,
@@ -493,8 +523,9 @@ pub enum ScenarioPreset {
 
 impl ScenarioPreset {
     /// All scenario presets.
-    pub const ALL: [ScenarioPreset; 9] = [
+    pub const ALL: [ScenarioPreset; 10] = [
         ScenarioPreset::HammerLockup,
+        ScenarioPreset::BufDaemonKmalloc,
         ScenarioPreset::UfsSameLoad,
         ScenarioPreset::WritersOnly,
         ScenarioPreset::Hammer512M,
@@ -509,6 +540,7 @@ impl ScenarioPreset {
     pub fn name(self) -> &'static str {
         match self {
             ScenarioPreset::HammerLockup => "hammer-lockup",
+            ScenarioPreset::BufDaemonKmalloc => "bufdaemon-kmalloc",
             ScenarioPreset::UfsSameLoad => "ufs-same-load",
             ScenarioPreset::WritersOnly => "writers-only",
             ScenarioPreset::Hammer512M => "hammer-512m",
@@ -530,6 +562,9 @@ impl ScenarioPreset {
         match self {
             ScenarioPreset::HammerLockup => {
                 "the post: a 64 MB machine that has been running a shared mapping of a large HAMMER file dirtied at 10 MB/s and two 1 MB/s writers; seed 19 locks up"
+            }
+            ScenarioPreset::BufDaemonKmalloc => {
+                "the same lockup, seed 12: bufdaemon_hw waits in HAMMER's kmalloc outside the reserve; systhread=on or usereserve=on alone breaks it"
             }
             ScenarioPreset::UfsSameLoad => "the same load on UFS (16 KB blocks, written at once)",
             ScenarioPreset::WritersOnly => "write(2) writers only: the pageout path is not reached",
@@ -632,7 +667,7 @@ impl ScenarioPreset {
                     ram_mb: 40,
                     ..base.machine
                 },
-                seed: 3,
+                seed: 9,
                 ..base
             },
             ScenarioPreset::UfsSmallBlocks => Scenario {
@@ -652,8 +687,13 @@ impl ScenarioPreset {
                     shared: true,
                     ..base.workload
                 },
+                // a seed in which the daemon finds a vnode locked by a writer (6 times)
+                seed: 3,
                 ..base
             },
+            // another seed of the post's lockup, in which bufdaemon_hw is still outside the
+            // reserve when it goes into HAMMER's kmalloc
+            ScenarioPreset::BufDaemonKmalloc => Scenario { seed: 12, ..base },
             ScenarioPreset::NoSwap => Scenario {
                 machine: Machine {
                     swap_mb: 0,
