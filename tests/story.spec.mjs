@@ -93,6 +93,8 @@ test('the guided run reaches its last question by keyboard alone, and each answe
   expect(answers[0]).toMatch(/^Right\. Below v_free_reserved \(\d+ pages\)/);
   expect(answers[0]).toContain('pagedaemon (');
   expect(answers[1]).toMatch(/^Right\. .* sleeps until pages are freed/);
+  // here the first to sleep on memory is the daemon itself, and the answer says so
+  expect(answers[1]).toMatch(/^Right\. pagedaemon sleeps .* itself the thread that frees memory/);
   // the last answer is the engine's own summary of the hang, with the cycle
   const summary = (await page.locator('#outcome-line').textContent()).trim();
   expect(answers[2]).toContain(summary.replace(/^Deadlock at [\d.]+ s: /, ''));

@@ -68,10 +68,16 @@ const STOPS = [
         ],
         correct: 1,
         answer() {
-          return (
-            `${e.thread} sleeps until pages are freed: there is no timeout to end the wait. ` +
-            `The thread that frees memory is the pageout daemon; at this moment it is ${whereIs(daemon)}.`
-          );
+          const wait = `${e.thread} sleeps until pages are freed: there is no timeout to end the wait. `;
+          if (e.thread === 'pagedaemon') {
+            // the sleeper is the thread that frees memory: say so, not where it was a sample ago
+            return (
+              wait +
+              'And it is itself the thread that frees memory: only pages others give back — ' +
+              'buffers whose writes complete, clean buffers released — can wake it now.'
+            );
+          }
+          return wait + `The thread that frees memory is the pageout daemon; at this moment it is ${whereIs(daemon)}.`;
         },
       };
     },

@@ -70,7 +70,7 @@ export async function nearestValid(fragment, decode) {
 }
 
 /**
- * The moment a link asks to be shown at (`t=`, as `109800ms` or `110s`), in ticks, or null.
+ * The moment a link asks to be shown at (`t=`, as `120100ms` or `120s`), in ticks, or null.
  * The engine reads the same key (`link::moment`) and keeps it out of the scenario.
  */
 export function momentOf(fragment) {
