@@ -159,14 +159,20 @@ test('each switch says whether it changes the run on screen, as the command line
   await expect(page.locator('#mechanisms .effect[data-effect="pending"]')).toHaveCount(0, { timeout: RUN_TIMEOUT });
   const cli = (extra) => JSON.parse(pageoutSim('run', '--link', `${base}${extra}`, '--json').stdout);
   const here = cli('');
-  // a switch whose other value gives the same trace says so; one that changes the outcome names both
+  // a switch whose other value gives the same trace and outcome says so; one that changes the
+  // outcome names both (pageprocwait=on: the same trace, but the daemon's wait retries every
+  // tick, so the hang is a stall, not a deadlock)
+  const retried = cli('&pageprocwait=on');
+  expect(retried.traceHash).toBe(here.traceHash);
+  expect([retried.outcome.kind, here.outcome.kind]).toEqual(['stall', 'deadlock']);
   for (const [key, extra] of [
     ['bdexempt', '&bdexempt=on'],
     ['systhread', '&systhread=on'],
     ['usereserve', '&usereserve=on'],
+    ['pageprocwait', '&pageprocwait=on'],
   ]) {
     const there = cli(extra);
-    if (there.traceHash === here.traceHash) {
+    if (there.traceHash === here.traceHash && there.outcome.kind === here.outcome.kind) {
       await expect(effect(key)).toHaveAttribute('data-effect', 'none');
       await expect(effect(key)).toContainText('Makes no difference to this run');
     } else {

@@ -1,8 +1,8 @@
 // Switches that explain themselves: for the scenario on screen, each switch of the fix says
 // whether setting it otherwise changes this run. In the background, in the shared worker pool,
 // the page runs the scenario once as it is and once for every other value of every switch (set
-// as the form would set it, dependencies included), and compares the trace hashes and outcomes
-// the engine reports. A value whose run differs only in mechanisms the run as it is never read
+// as the form would set it, dependencies included), and compares the trace hashes and outcome
+// kinds the engine reports. A value whose run differs only in mechanisms the run as it is never read
 // is not run at all: the engine knows it is the same run (core/src/explore/twins.rs), and the
 // switch says it was never reached. A new scenario cancels the runs of the last one.
 
@@ -111,7 +111,9 @@ export class SwitchEffects {
         entry.said.push({ value: t.value, text: `${t.value}: could not be run`, changes: null });
       } else if (r.twin != null) {
         entry.said.push({ value: t.value, text: `${t.value}: the same run`, changes: false, unread: true });
-      } else if (r.traceHash === here.traceHash) {
+      } else if (r.traceHash === here.traceHash && r.kind === here.kind) {
+        // the same samples and console can still end another way (a wait that retries every
+        // tick is a stall where one that never wakes is a deadlock): the outcome is compared too
         entry.said.push({ value: t.value, text: `${t.value}: the same run`, changes: false });
       } else if (r.kind !== here.kind) {
         entry.said.push({ value: t.value, text: `${t.value}: ${shortly(r)} instead of ${shortly(here)}`, changes: true });

@@ -3,8 +3,9 @@
 //!
 //! A HAMMER strategy write installs one in-memory record "to reference the storage until the
 //! flusher can get to it". Records come from a slab zone of `ZoneSize` bytes, which `kmeminit`
-//! sizes from memory ([`kmeminit_zone_bytes`]: 32 KB on a 64 MB machine, 64 KB up to about
-//! 150 MB, 128 KB above). Only when the zone is full does kmalloc
+//! sizes from memory ([`kmeminit_zone_bytes`]: 32 KB up to 67 MB of RAM, the default 64 MB
+//! machine included, 64 KB from 68 MB, 128 KB from 135 MB, with 95 % of RAM managed). Only when
+//! the zone is full does kmalloc
 //! go to the VM: `kmem_slab_alloc` takes the zone's pages one by one with VM_ALLOC_NORMAL, plus
 //! VM_ALLOC_SYSTEM with M_USE_RESERVE (HAMMER 59G), and on a NULL page `vm_wait(0)` and retries
 //! that page, holding the ones it has. Records are freed when the flusher finalizes them (modelled
@@ -29,7 +30,7 @@ const ZALLOC_MAX_ZONE_SIZE: u32 = 128 * 1024;
 /// `kmeminit()`'s `ZoneSize` for `v_page_count` managed pages. The loop doubles the zone from
 /// 32 KB while twice the zone is below `usesize`, and `usesize` is memory in **KiB** while the
 /// zone is in bytes: so the zone reaches 64 KB only above 64 MiB of managed memory and 128 KB
-/// above 128 MiB, and a 64 MB machine (about 57 MiB managed) keeps 32 KB zones of 8 pages.
+/// above 128 MiB, and a 64 MB machine (about 61 MiB managed) keeps 32 KB zones of 8 pages.
 pub fn kmeminit_zone_bytes(v_page_count: u32) -> u32 {
     // limsize is capped at KvaSize (1 GB and more on i386), which never matters here: the loop
     // stops at 128 KB once usesize passes 128 MiB
@@ -184,8 +185,17 @@ mod tests {
         use crate::vm::thresholds::VmThresholds;
         let kb = |ram_mb| kmeminit_zone_bytes(VmThresholds::pages_for_ram(ram_mb).0) / 1024;
         assert_eq!(
-            [kb(32), kb(64), kb(96), kb(128), kb(256), kb(4096)],
-            [32, 32, 64, 64, 128, 128]
+            [
+                kb(32),
+                kb(64),
+                kb(67),
+                kb(68),
+                kb(128),
+                kb(134),
+                kb(135),
+                kb(4096)
+            ],
+            [32, 32, 32, 64, 64, 64, 128, 128]
         );
         // doubling needs twice the zone strictly below usesize: 64 MiB managed stays at 32 KB
         assert_eq!(kmeminit_zone_bytes(16_384), 32 * 1024);

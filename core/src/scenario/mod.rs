@@ -62,7 +62,8 @@ fn default_swap_mb() -> u32 {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HammerMem {
     /// kmalloc's `ZoneSize` in KiB; 0 (`kzone=auto`) sizes it from memory as `kmeminit` does
-    /// ([`crate::kmalloc::kmeminit_zone_bytes`]: 32 KiB at 64 MB, 64 KiB at 96 and 128 MB).
+    /// ([`crate::kmalloc::kmeminit_zone_bytes`]: 32 KiB up to 67 MB, 64 KiB from 68 MB, 128 KiB
+    /// from 135 MB).
     pub zone_kb: u32,
     /// Bytes per in-memory record: `sizeof(struct hammer_record)` on i386 (140), rounded to the
     /// 16-byte chunk of kmalloc's 128..255-byte sizes.
