@@ -1,16 +1,19 @@
 //! Every switch matters somewhere: for each mechanism of the fix and each of its values, a
-//! shipped scenario preset in which setting it changes the run (its trace hash), and no outcome
-//! without its cause.
+//! shipped scenario preset in which setting it changes the run (its trace hash or its outcome),
+//! and no outcome without its cause.
 
 use pageout_core::policy::MECHANISMS;
 use pageout_core::scenario::link;
 use pageout_core::{OutcomeKind, Scenario, ScenarioPreset, Simulation};
 use proptest::prelude::*;
 
-fn hash(s: &Scenario) -> u64 {
+/// What a run is, to compare two: its trace hash and how it ended. The trace hash covers the
+/// samples and the console, not the outcome: a wait retried every tick (a stall) and one that
+/// never wakes (a deadlock) can leave the same trace.
+fn hash(s: &Scenario) -> (u64, OutcomeKind) {
     let mut sim = Simulation::new(s).unwrap();
     sim.run();
-    sim.trace_hash()
+    (sim.trace_hash(), sim.outcome().unwrap().kind)
 }
 
 /// The shipped preset in which `key=value` changes the run, if any.
