@@ -102,7 +102,7 @@
  *   reply.value: what the scenario's files are named after (`pageout-dfly-2008-06-30-64M-seed19`),
  *   for the downloads the page draws itself (the charts, the wait-for graph).
  * @typedef {{type: 'fingerprint', id: number}} FingerprintRequest
- *   reply.value: the finished run's fingerprint link keys (`ev=0.1.0&eo=deadlock@120100ms&eh=…`),
+ *   reply.value: the finished run's fingerprint link keys (`ev=0.2.0&eo=deadlock@120100ms&eh=…`),
  *   or null while the run has no outcome.
  * @typedef {{type: 'verify', id: number, fragment: string}} VerifyRequest
  *   checks the finished run against the fingerprint the link carries (core/src/fingerprint.rs).

@@ -3,12 +3,12 @@
 //! of a run against the fingerprint its link carries.
 //!
 //! ```text
-//! #v=1&preset=dfly-2008-06-30&ram=64M&seed=19&ev=0.1.0&eo=deadlock@109800ms&eh=155f656a4d2d97b4
+//! #v=1&preset=dfly-2008-06-30&ram=64M&seed=19&ev=0.2.0&eo=deadlock@120100ms&eh=898c5918fa5482e6
 //! ```
 //!
 //! | key | what | syntax |
 //! |---|---|---|
-//! | `ev` | the engine version that made the link | `0.1.0`: letters, digits, `.`, `+`, `-`, at most 32 |
+//! | `ev` | the engine version that made the link | `0.2.0`: letters, digits, `.`, `+`, `-`, at most 32 |
 //! | `eo` | the run's outcome and its tick, as a duration | `deadlock@109800ms`, `survived@300s` |
 //! | `eh` | the run's trace hash ([`Simulation::trace_hash`]) | 16 lower-case hex digits |
 //!
@@ -152,7 +152,7 @@ impl Fingerprint {
         })
     }
 
-    /// The link keys, joined by `&`: `ev=0.1.0&eo=deadlock@109800ms&eh=155f656a4d2d97b4`.
+    /// The link keys, joined by `&`: `ev=0.2.0&eo=deadlock@120100ms&eh=898c5918fa5482e6`.
     pub fn keys(&self) -> String {
         format!(
             "ev={}&eo={}@{}&eh={}",

@@ -813,6 +813,37 @@ fn report_prints_the_runs_markdown_with_its_self_checking_link() {
 }
 
 #[test]
+fn a_link_shared_by_the_engine_before_kmeminit_s_zones_says_which_engine_made_it() {
+    // seed 19 as engine 0.1.0 ran it, with 128 KB zones on every machine
+    let old = "#v=1&preset=dfly-2008-06-30&ram=64M&seed=19\
+               &ev=0.1.0&eo=deadlock@109800ms&eh=155f656a4d2d97b4";
+    let o = sim(&["run", "--link", old]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let check = stdout(&o);
+    assert!(
+        check.contains(
+            "link check: Not reproduced: the link was made by engine 0.1.0; this is engine "
+        ),
+        "{check}"
+    );
+    assert!(
+        check.contains("where the link says deadlock at 109.80 s"),
+        "{check}"
+    );
+    // the same scenario with the zones 0.1.0 had is that run again, hash for hash
+    let o = sim(&[
+        "run",
+        "--link",
+        &old.replace("seed=19", "seed=19&kzone=128K"),
+    ]);
+    assert!(
+        stdout(&o).contains("trace hash: 155f656a4d2d97b4"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
 fn bad_diff_input_exits_2_naming_the_link() {
     for (args, says) in [
         (

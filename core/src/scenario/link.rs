@@ -62,7 +62,7 @@
 //! | `ksync` | `hammer.flush_ms` | duration | `30s` |
 //! | `at` | `interventions` | timed interventions, `30s:hog:64M,60s:sync` ([`super::intervention`]) | none |
 //! | `t` | (not the scenario: the moment the page opens at, [`moment`]) | duration | none |
-//! | `ev`, `eo`, `eh` | (not the scenario: the fingerprint of its run, [`crate::fingerprint`]) | engine version `0.1.0`; outcome and when `deadlock@109800ms`; trace hash, 16 hex digits | none |
+//! | `ev`, `eo`, `eh` | (not the scenario: the fingerprint of its run, [`crate::fingerprint`]) | engine version `0.2.0`; outcome and when `deadlock@120100ms`; trace hash, 16 hex digits | none |
 //! | `bio`, `recoverbufpages`, `interrupt`, `timedwait`, `systhread`, `bdexempt`, `hammerbwill`, `usereserve`, `dirtylimit`, `bdspeedup`, `vlocktimo`, `oomkill`, `allocwakeup`, `recycle`, `relbufmin`, `hammerbawrite`, `flushervm`, `emergpager`, then the what-ifs `memalloc`, `mempool`, `flusher`, `pageprocwait`, `laundry` | `overrides` | the values of [`MECHANISMS`] (`on`/`off`, `fix-0701`, `fix-2010`, `fix-2011`, `fix-2012`, `bytes+count`, `mempool` pages `off`/`16`/`32`/`64`, ...) | the preset's |
 //!
 //! Units: a *size* is whole MiB written `<n>M`, or `<n>G` for a multiple of 1024M (`2G` =
