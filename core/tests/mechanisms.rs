@@ -317,15 +317,15 @@ fn the_emergency_pager_pages_a_hog_out_while_the_daemon_is_stuck() {
 
 #[test]
 fn the_buf_daemons_reserve_breaks_the_lockup_only_while_there_is_reserve_left() {
-    let run = |p: ScenarioPreset, set: &[(&str, &str)]| {
-        let s = link::apply(&p.scenario(), set).unwrap();
-        let mut sim = Simulation::new(&s).unwrap();
+    let with = |p: ScenarioPreset, set: &[(&str, &str)]| link::apply(&p.scenario(), set).unwrap();
+    let outcome = |s: &Scenario| {
+        let mut sim = Simulation::new(s).unwrap();
         sim.run();
-        (sim.outcome().unwrap().clone(), sim.trace_hash())
+        sim.outcome().unwrap().clone()
     };
     // bufdaemon-kmalloc: bufdaemon_hw goes into its zone refill with the reserve not yet gone, and
     // without VM_ALLOC_SYSTEM it waits there; with it (systhread, or 59G's usereserve) it goes on
-    let (o, _) = run(ScenarioPreset::BufDaemonKmalloc, &[]);
+    let o = outcome(&with(ScenarioPreset::BufDaemonKmalloc, &[]));
     assert_eq!(o.kind, OutcomeKind::Deadlock, "{}", o.summary);
     let hw = o
         .graph
@@ -338,16 +338,17 @@ fn the_buf_daemons_reserve_breaks_the_lockup_only_while_there_is_reserve_left() 
         ("vmwait", "kmem_slab_alloc")
     );
     for key in ["systhread", "usereserve"] {
-        let (o, _) = run(ScenarioPreset::BufDaemonKmalloc, &[(key, "on")]);
+        let o = outcome(&with(ScenarioPreset::BufDaemonKmalloc, &[(key, "on")]));
         assert_eq!(o.kind, OutcomeKind::Survived, "{key}=on: {}", o.summary);
     }
-    // in the post's own seed bufdaemon_hw's refill comes after the reserve is gone: the same run
-    let (o, hash) = run(ScenarioPreset::HammerLockup, &[]);
-    assert_eq!(o.kind, OutcomeKind::Deadlock);
+    // in the post's own seed bufdaemon_hw's refill comes after the reserve is gone: the same run,
+    // trace and outcome
+    let seed19 = hash(&with(ScenarioPreset::HammerLockup, &[]));
+    assert_eq!(seed19.1, OutcomeKind::Deadlock);
     for key in ["systhread", "usereserve"] {
         assert_eq!(
-            run(ScenarioPreset::HammerLockup, &[(key, "on")]).1,
-            hash,
+            hash(&with(ScenarioPreset::HammerLockup, &[(key, "on")])),
+            seed19,
             "{key}=on"
         );
     }

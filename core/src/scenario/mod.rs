@@ -325,14 +325,11 @@ impl Scenario {
                 allowed: "4K, 8K, 16K, 32K or 64K".into(),
             });
         }
-        if h.record_bytes.saturating_add(256) > self.zone_bytes() {
+        let zone = self.zone_bytes();
+        if h.record_bytes.saturating_add(256) > zone {
             e.push(FieldError {
                 field: "krec".into(),
-                given: format!(
-                    "{} bytes in a {}K zone",
-                    h.record_bytes,
-                    self.zone_bytes() / 1024
-                ),
+                given: format!("{} bytes in a {}K zone", h.record_bytes, zone / 1024),
                 allowed: "a record that fits in a zone after its 256-byte header".into(),
             });
         }
