@@ -87,6 +87,14 @@ test('pageout daemon deadlocks in VMWait under the 2008-06-30 kernel', async ({ 
   await expect(page.locator('#moments-list .moment[data-kind="waits-for-memory"]', { hasText: 'pagedaemon' }).last()).toContainText('allocbuf');
   await page.locator('#moments-list .moment[data-kind="first-pageout"]').click();
   await expect(page.locator('#run-tick')).toContainText('marked 0.27 s');
+  // a key moment shows the threads as they were at its own tick, not at the sample before it:
+  // the daemon asleep in its zone refill since that very tick
+  const asleep = page.locator('#moments-list .moment[data-kind="waits-for-memory"]', { hasText: 'pagedaemon' }).first();
+  const at = `${(Number(await asleep.getAttribute('data-tick')) / 100).toFixed(2)} s`;
+  await asleep.click();
+  await expect(page.locator('#threads-at')).toContainText(`As at ${at}, the moment marked`);
+  await expect(pd).toContainText('VMWait');
+  await expect(pd).toContainText(at);
 
   // Before the fix nothing warns: the machine just stops.
   const lines = await consoleLines(page);

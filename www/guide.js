@@ -38,14 +38,14 @@ const STOPS = [
         answer() {
           const took = host
             .events()
-            .filter((x) => x.kind === 'system-reserve' && x.tick <= host.tick())
+            .filter((x) => x.kind === 'system-reserve' && x.tick <= e.tick)
             .map((x) => `${x.thread} (${fmtSec(x.tick)})`);
           return (
             `Below v_free_reserved (${reserved} pages) vm_page_alloc() refuses a normal allocation; ` +
             'VM_ALLOC_SYSTEM may go on down to the interrupt reserve, and only VM_ALLOC_INTERRUPT ' +
             'may take that. ' +
             (took.length
-              ? `In this run the system reserve has gone so far to: ${took.join(', ')}.`
+              ? `In this run the system reserve has gone by now to: ${took.join(', ')}.`
               : 'No thread has taken a page of the system reserve yet.')
           );
         },

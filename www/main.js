@@ -101,7 +101,11 @@ const consolePanel = new ConsolePanel(
   (tick) => markTime(tick),
 );
 const threads = new ThreadsPanel($('threads-body'), $('threads-at'));
-const moments = new TimelinePanel($('moments-list'), $('moments-scroll'), $('moments-empty'), (tick) => markTime(tick));
+// a key moment clicked while the run stands still shows that moment (the threads as they were
+// then, its console line); while it plays, it only marks the time on the charts
+const moments = new TimelinePanel($('moments-list'), $('moments-scroll'), $('moments-empty'), (tick) =>
+  !run.playing && tick <= run.tick ? view(tick) : markTime(tick),
+);
 const sliderMarks = new SliderMarks($('time-marks'));
 const hang = new HangView($('hang'), $('hang-graph'), $('hang-edges'), $('hang-cycle'));
 

@@ -52,7 +52,15 @@ export class ThreadsPanel {
   showAt(states, tick) {
     this.update(states, true);
     if (this.caption) {
-      this.caption.textContent = `As at ${(Number(tick) / HZ).toFixed(2)} s, the moment marked on the charts (pages taken: —). Run or step to return to the latest moment.`;
+      const sec = (t) => `${(Number(t) / HZ).toFixed(2)} s`;
+      // the run records the threads every 0.1 s and at every key moment: between two records
+      // the table is the earlier one, and says so
+      const at = states.length && states[0].at !== undefined ? Number(states[0].at) : Number(tick);
+      const when =
+        at === Number(tick)
+          ? `As at ${sec(tick)}, the moment marked on the charts`
+          : `As at ${sec(at)}, the run's last record before the moment marked on the charts (${sec(tick)})`;
+      this.caption.textContent = `${when} (pages taken: —). Run or step to return to the latest moment.`;
       this.caption.hidden = false;
     }
   }

@@ -1,8 +1,8 @@
 // The key moments of a run, as the engine records them (core/src/events.rs): free + cache
 // falling through each threshold, the first pageout, the first page each thread took from a
 // reserve, zone refills, daemons going to sleep on memory, emergency allocations, the hang.
-// One button per moment: its time, what, who and the counters' own words; clicking it marks
-// that time on the charts. The same moments are drawn on the charts and under the time slider,
+// One button per moment: its time, what, who and the counters' own words; clicking it shows
+// that moment (main.js: the charts' marker, the threads as they were then, its console line). The same moments are drawn on the charts and under the time slider,
 // and they say where the crisis of a run is (`crisisWindow`), for "zoom to the crisis".
 
 import { HZ } from './protocol.js';

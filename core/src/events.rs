@@ -145,6 +145,16 @@ impl Events {
         }
     }
 
+    /// Events recorded so far.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether no event has been recorded yet.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
     /// All events so far, in the order they happened.
     pub fn list(&self) -> &[Event] {
         &self.list

@@ -15,7 +15,7 @@ use crate::fs::Vnode;
 use crate::kmalloc::{hammer_flusher, SlabZones};
 use crate::pageout::{vm_launder, vm_pageout};
 use crate::sched::{Kc, Sched, TKind, TState, ThreadFuture, Tid, EV_ACT, EV_DISK, TICK_US};
-use crate::trace::{Col, Console, Samples, ThreadSamples, NCOLS, SAMPLE_EVERY};
+use crate::trace::{Col, Console, MomentThreads, Samples, ThreadSamples, NCOLS, SAMPLE_EVERY};
 use crate::vm::{
     Vm, VmThresholds, NONE, OBJ_KERNEL, PG_BUSY, PG_DIRTY, PG_VALID, PQ_ACTIVE, PQ_CACHE, PQ_FREE,
     PQ_HELD, PQ_INACTIVE, PQ_WIRED,
@@ -170,6 +170,8 @@ pub struct Machine {
     /// What every thread was doing at each sample, so that any moment of a run can be shown
     /// again without simulating it.
     pub thread_samples: ThreadSamples,
+    /// What every thread was doing at the end of each tick with a key moment.
+    pub moment_threads: MomentThreads,
     pub outcome: Option<Outcome>,
     end_tick: u64,
     window: u64,
@@ -346,6 +348,7 @@ impl Machine {
             futs,
             samples: Samples::default(),
             thread_samples: ThreadSamples::default(),
+            moment_threads: MomentThreads::default(),
             outcome: None,
             end_tick: s.duration_ticks(),
             window: s.hang_window_ticks(),
@@ -403,6 +406,8 @@ impl Machine {
                 let last = self.samples.len() as u64 * SAMPLE_EVERY;
                 (ev, (last + SAMPLE_EVERY).min(self.end_tick) * TICK_US)
             };
+            // the time moves on: first the threads as this tick leaves them, if it had a key moment
+            self.note_moment(next_sample.min(next_ev).min(end_us));
             if next_sample <= next_ev {
                 if next_sample > end_us {
                     self.k.borrow_mut().sched.now = end_us;
@@ -430,6 +435,20 @@ impl Machine {
             } else {
                 kk.sched.timeout(a as Tid, b);
             }
+        }
+    }
+
+    /// Before the clock moves to `to_us`: when that leaves the current tick and the tick recorded
+    /// a key moment, records every thread as the tick leaves it.
+    fn note_moment(&mut self, to_us: u64) {
+        let kk = self.k.borrow();
+        let events = kk.events.len();
+        if events == self.moment_threads.events_seen {
+            return;
+        }
+        let tick = kk.sched.tick();
+        if to_us / TICK_US > tick {
+            self.moment_threads.record(tick, &kk.sched.threads, events);
         }
     }
 

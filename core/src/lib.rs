@@ -101,7 +101,8 @@ pub struct ThreadInfo {
     pub account: account::ThreadAccount,
 }
 
-/// What a kernel thread was doing at a moment of the run (recorded at each sample).
+/// What a kernel thread was doing at a moment of the run (recorded at each sample, and at the
+/// end of each tick with a key moment).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ThreadState {
@@ -117,6 +118,9 @@ pub struct ThreadState {
     pub since: u64,
     /// The kernel function whose wait the sleep is, or empty.
     pub path: String,
+    /// The tick whose state this is: the one asked for when the run recorded that moment (a
+    /// sample, or a tick with a key moment), else the last recorded before it.
+    pub at: u64,
 }
 
 /// The boot-time thresholds (kernel-2008.md §2.3, §4.2), in pages and bytes.
@@ -324,18 +328,25 @@ impl Simulation {
         self.m.k.borrow().warm
     }
 
-    /// What every thread was doing at the last sample at or before `tick` (a lookup into what the
-    /// run recorded: no simulation). Empty before the first sample.
+    /// What every thread was doing at `tick`, as the run recorded it: at the end of a tick with a
+    /// key moment, else at the last sample at or before `tick` (every 0.1 s). A lookup into
+    /// what the run recorded: no simulation. Each state's `at` says which moment it shows.
+    /// Empty before the first sample.
     pub fn threads_at(&self, tick: u64) -> Vec<ThreadState> {
         let ticks = self.m.samples.col(Col::Tick);
         let i = ticks.partition_point(|&t| u64::from(t) <= tick);
-        if i == 0 {
-            return Vec::new();
-        }
+        let moments = &self.m.moment_threads;
+        let j = moments.ticks.partition_point(|&t| t <= tick);
+        // a moment's record shows the end of its tick, a sample the start of its own
+        let (recorded, at) = match (i, j) {
+            (0, 0) => return Vec::new(),
+            (_, j) if j > 0 && (i == 0 || moments.ticks[j - 1] >= u64::from(ticks[i - 1])) => {
+                (moments.threads.at(j - 1), moments.ticks[j - 1])
+            }
+            (i, _) => (self.m.thread_samples.at(i - 1), u64::from(ticks[i - 1])),
+        };
         let k = self.m.k.borrow();
-        self.m
-            .thread_samples
-            .at(i - 1)
+        recorded
             .into_iter()
             .zip(&k.sched.threads)
             .map(|(a, th)| ThreadState {
@@ -345,6 +356,7 @@ impl Simulation {
                 timed: a.timed,
                 since: a.since,
                 path: a.path.to_string(),
+                at,
             })
             .collect()
     }

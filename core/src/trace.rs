@@ -250,6 +250,28 @@ impl ThreadSamples {
     }
 }
 
+/// What each thread was doing at the end of every tick in which the engine recorded a key moment
+/// (an event), so that the state shown for a key moment is the state at its tick, not at the
+/// sample before it.
+#[derive(Clone, Debug, Default)]
+pub struct MomentThreads {
+    /// The tick of each record; the record shows the threads once that tick's work was done.
+    pub ticks: Vec<u64>,
+    /// The records, in the order of `ticks`.
+    pub threads: ThreadSamples,
+    /// Events seen when the last record was taken.
+    pub(crate) events_seen: usize,
+}
+
+impl MomentThreads {
+    /// Records the threads at the end of `tick`.
+    pub(crate) fn record(&mut self, tick: u64, threads: &[crate::sched::Thread], events: usize) {
+        self.ticks.push(tick);
+        self.threads.record(threads);
+        self.events_seen = events;
+    }
+}
+
 /// One line of the console, or of `/var/log/messages`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {

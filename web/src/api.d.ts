@@ -284,6 +284,11 @@ export interface ThreadState {
   timed: boolean;
   since: number;
   path: string;
+  /**
+   * The tick whose state this is: the tick asked for when the run recorded it (a sample every
+   * 0.1 s, and the end of every tick with a key moment), else the last one recorded before it.
+   */
+  at: number;
 }
 
 /** A sleeping thread in the wait-for graph. */

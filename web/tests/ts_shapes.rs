@@ -141,6 +141,7 @@ fn api_interfaces_match_the_engine_types() {
                 timed: false,
                 since: 0,
                 path: String::new(),
+                at: 0,
             }),
         ),
         ("SleepCount", keys(&sleep)),

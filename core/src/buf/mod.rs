@@ -974,17 +974,30 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
         if kk.policy.interrupt_retry() {
             flags |= VM_ALLOC_INTERRUPT;
         }
+        let cur = kk.sched.cur;
+        let taken = |kk: &Kernel| {
+            kk.sched
+                .threads
+                .get(cur)
+                .map(|th| (th.acct.pages_interrupt, th.acct.pages_system))
+        };
+        let before = taken(&kk);
         let m = kk.vm_page_alloc(obj, pi, flags);
         let severe = kk.vm.count_severe();
         if m != NONE {
             kk.stats.emerg_allocs += 1;
             if kk.events.first_emergency() {
                 let fc = kk.vm.fc();
+                // the band the page came from, as the thread's account counted it: the pages
+                // recoverbufpages freed may have lifted the free list out of the interrupt reserve
+                let from = match (before, taken(&kk)) {
+                    (Some((i0, _)), Some((i1, _))) if i1 > i0 => "from the interrupt reserve",
+                    (Some((_, s0)), Some((_, s1))) if s1 > s0 => "from the system reserve",
+                    _ => "above v_free_reserved",
+                };
                 kk.event(
                     EventKind::EmergencyAlloc,
-                    format!(
-                        "bio_page_alloc took a page from the interrupt reserve, free+cache {fc}"
-                    ),
+                    format!("bio_page_alloc's second try took a page {from}, free+cache {fc}"),
                 );
             }
             if later {

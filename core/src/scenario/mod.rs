@@ -444,13 +444,19 @@ impl Scenario {
             _ => format!("{} s", self.duration_ms / 1000),
         };
         let secs = |ns: u128| ns.div_ceil(1_000_000_000);
+        // what to change: the duration always helps; otherwise the key that weighs most (the
+        // duration's own part is every thread's ticks)
+        let advice = match key {
+            "until" => "shorten until, or run fewer threads".to_string(),
+            _ => format!("shorten until, or lower {key}"),
+        };
         Err(ScenarioErrors(vec![FieldError {
             field: key.into(),
             given,
             allowed: format!(
                 "a scenario within the work budget of about {} s of simulation; this one needs \
-                 about {} s, most of it for {key} (shorten until, or lower {key}; the command \
-                 line's --no-budget lifts the limit)",
+                 about {} s, most of it for {key} ({advice}; the command line's --no-budget \
+                 lifts the limit)",
                 secs(budget::BUDGET_NS),
                 secs(e.ns)
             ),
@@ -568,7 +574,7 @@ impl ScenarioPreset {
             ScenarioPreset::WritersOnly => "write(2) writers only: the pageout path is not reached",
             ScenarioPreset::Hammer512M => "512 MB machine, heavy HAMMER load for 600 s",
             ScenarioPreset::Emergency => {
-                "the fix on a 48 MB machine: bio_page_alloc digs into the interrupt reserve and says so"
+                "the fix on a 48 MB machine: recoverbufpages frees pages of clean buffers for bio_page_alloc's second try, and the console says so"
             }
             ScenarioPreset::EmergencyFails => {
                 "the fix without recoverbufpages on 40 MB: \"emergency page allocation failed\" every 5 s as the writers retry"
