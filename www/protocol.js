@@ -88,8 +88,9 @@
  *   advances by `ticks` and posts one frame.
  * @typedef {{type: 'threads-at', id: number, tick: number}} ThreadsAtRequest
  *   reply.value: ThreadState[] (web/src/api.d.ts), what every thread was doing at `tick` as the
- *   run recorded it: a lookup, no simulation. The page uses it to show a moment before the end
- *   of a computed run without running it again.
+ *   run recorded it (every 0.1 s, and at the end of every tick with a key moment; each state's
+ *   `at` is the tick it shows): a lookup, no simulation. The page uses it to show a moment before
+ *   the end of a computed run without running it again.
  * @typedef {{type: 'seek', id: number, tick: number}} SeekRequest
  *   runs to `tick` (forwards: continues; backwards: a fresh Simulation from tick 0), posting
  *   `progress` messages while it works, then one frame; reply.value: {tick}.
