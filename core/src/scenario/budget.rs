@@ -2,10 +2,11 @@
 //! from its rates, its duration and its size before a single tick runs, so that any scenario the
 //! page or the command line accepts finishes in seconds. `pageout-sim --no-budget` lifts it.
 //!
-//! The estimate is an upper bound built from what costs time in the engine (measured on the
-//! 2-core development machine, release build): a store into a resident page of a mapping (about
-//! 8 ns while the page and index tables fit the CPU's caches, up to about 30 ns on a 4 GB
-//! machine, whose 30 MB of tables do not: [`ns_per_touch`]), an engine event — a thread resumed or a disk interrupt — (about 500 ns with the work it
+//! The estimate is meant as an upper bound, built from what costs time in the engine (measured on
+//! the 2-core development machine, release build): a store into a resident page of a mapping
+//! (8 ns while the page and index tables fit the CPU's caches, over 100 ns when the mappings span
+//! gigabytes: [`ns_per_touch`]), an engine event — a thread resumed or a disk interrupt — (about
+//! 500 ns with the work it
 //! does), and the machine's pages at boot (about 100 ns each). Events per second are bounded by
 //! the workload: each write(2) block costs about 10 events, and the writers write at their rate
 //! (or the copy's, 400 MB/s, when unthrottled) but no faster than the disk takes blocks back — the
@@ -20,7 +21,8 @@
 //! memory pages, and its pageout daemon walks queues as long as memory, more often the more
 //! memory there is to walk ([`scan_ns_per_page_s`] per page of RAM and second).
 //! Unthrottled writers of files the cache can hold rewrite cached buffers at copy speed: the disk
-//! does not hold them back.
+//! does not hold them back. Page faults are not priced: a small machine whose mappings fault on
+//! nearly every store can still run longer than the budget (core/README, "The work budget").
 
 use super::intervention::Action;
 use super::Scenario;
