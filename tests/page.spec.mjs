@@ -471,6 +471,16 @@ test('a link with t= opens at that moment of the run, and a looked-at moment goe
   await expect.poll(() => page.evaluate(() => location.hash)).toContain('&t=8000ms');
 });
 
+test('a moment between two records shows the earlier record and says so', async ({ page }) => {
+  test.setTimeout(RUN_TIMEOUT + 30_000);
+  // the run records the threads every 0.1 s and at each key moment; none from 8.01 to 8.05 s
+  await openLab(page, '#v=1&preset=dfly-2008-06-30&ram=64M&seed=19&t=8050ms');
+  await expect(page.locator('#banner')).toHaveAttribute('data-kind', 'deadlock', { timeout: RUN_TIMEOUT });
+  await expect(page.locator('#threads-at')).toContainText(
+    "As at 8.00 s, the run's last record before the moment marked on the charts (8.05 s)",
+  );
+});
+
 test('identical waiters collapse and no two nodes of the wait-for graph overlap', async ({ page }) => {
   test.setTimeout(RUN_TIMEOUT + 30_000);
   // eight writers and four mapped-file writers asleep at the hang

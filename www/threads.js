@@ -55,7 +55,7 @@ export class ThreadsPanel {
       const sec = (t) => `${(Number(t) / HZ).toFixed(2)} s`;
       // the run records the threads every 0.1 s and at every key moment: between two records
       // the table is the earlier one, and says so
-      const at = states.length && states[0].at !== undefined ? Number(states[0].at) : Number(tick);
+      const at = states.length ? Number(states[0].at) : Number(tick);
       const when =
         at === Number(tick)
           ? `As at ${sec(tick)}, the moment marked on the charts`

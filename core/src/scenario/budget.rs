@@ -40,12 +40,6 @@ const NS_PER_TOUCH: u128 = 8;
 /// 40 ns with a 4 GB mapping on 4 GB; 1.4 ns for the default workload (a 512 MB mapping) on
 /// 512 MB, 2 ns for `hammer-512m`.
 const NS_PER_PAGE_S_PER_256M: u128 = 2;
-
-/// The price of the daemon's walks per page of RAM and simulated second (see
-/// [`NS_PER_PAGE_S_PER_256M`]).
-fn scan_ns_per_page_s(ram_mb: u64) -> u128 {
-    NS_PER_PAGE_S_PER_256M * u128::from((ram_mb / 256).max(1))
-}
 const NS_PER_EVENT: u128 = 500;
 const NS_PER_PAGE: u128 = 100;
 const EVENTS_PER_BLOCK: u128 = 10;
@@ -82,12 +76,19 @@ fn ns_per_touch(ws_mb: u64, ram_mb: u64) -> u128 {
         + 30 * u128::from(ws_mb - base) / u128::from(base)
 }
 
-/// Estimates the work of simulating `s` (an upper bound, within the validated limits).
+/// The price of the daemon's walks per page of RAM and simulated second (see
+/// [`NS_PER_PAGE_S_PER_256M`]).
+fn scan_ns_per_page_s(ram_mb: u64) -> u128 {
+    NS_PER_PAGE_S_PER_256M * u128::from((ram_mb / 256).max(1))
+}
+
+/// Estimates the work of simulating `s`, within the validated limits (meant as an upper bound;
+/// see the module's note on faults).
 pub fn estimate(s: &Scenario) -> Estimate {
     let w = Worst::of(s);
     let secs = u128::from(s.duration_ms.div_ceil(1000));
     let ram_mb = u64::from(s.machine.ram_mb);
-    let pages = u128::from(s.machine.ram_mb) * 256;
+    let pages = u128::from(ram_mb) * 256;
     // stores into the mappings, dearer the more memory the mappings span
     let touches = u128::from(w.mmap_writers) * u128::from(w.mmap_pages_s) * secs;
     let mapped_mb = u64::from(w.mmap_writers) * u64::from(s.workload.mmap_file_mb);
