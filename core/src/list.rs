@@ -1,5 +1,5 @@
-//! Intrusive doubly linked lists over dense `u32` indices (the kernel's TAILQs) and a fixed-size
-//! open-addressing index: O(1) moves and lookups, no allocation per operation.
+//! Intrusive doubly linked lists over dense `u32` indices (the kernel's TAILQs) and a chunked
+//! index from (object, index) to element: O(1) moves and lookups.
 
 /// "No element".
 pub const NIL: u32 = u32::MAX;
@@ -105,105 +105,99 @@ impl<const N: usize> Lists<N> {
     }
 }
 
-/// Fixed-capacity linear-probing index from a 64-bit key to an element id; the key of an element
-/// is recomputed from the element itself, so a slot holds only the id and how far the id sits
-/// from its home slot (4 bytes: [`ID_BITS`] of id, the rest the distance, [`FAR`] and beyond
-/// saturated). The distance lets a removal shift the entries after it back without reading
-/// their elements.
-#[derive(Clone, Debug)]
+/// Slots in one chunk of an [`Index`]: 16 neighbouring indices share a cache line.
+const CHUNK_BITS: u32 = 4;
+const CHUNK: usize = 1 << CHUNK_BITS;
+
+/// A map from (space, index) to an element id, for keys that cluster: the pages of one object
+/// by page index, the buffers of one vnode by block. Each space has a directory of chunks, a
+/// chunk holding the ids of [`CHUNK`] neighbouring indices, so a lookup is two loads and the
+/// pages of one block share a chunk. A chunk is made when its first index is inserted and given
+/// back when its last is removed, so the memory follows what is in the map (plus a directory
+/// entry per [`CHUNK`] indices up to the largest inserted in each space). One id per key.
+#[derive(Clone, Debug, Default)]
 pub struct Index {
+    /// Per space, per run of [`CHUNK`] indices: the chunk holding them, or [`NIL`].
+    dirs: Vec<Vec<u32>>,
+    /// The chunks' slots, [`CHUNK`] per chunk.
     slots: Vec<u32>,
-}
-
-/// Bits of a slot that hold the id (ids are below `2^ID_BITS - 1`).
-const ID_BITS: u32 = 24;
-const ID_MASK: u32 = (1 << ID_BITS) - 1;
-/// The largest distance a slot stores; an entry that far from home or farther says `FAR`, and a
-/// removal recomputes its home from the element.
-const FAR: u32 = u32::MAX >> ID_BITS;
-
-fn slot(id: u32, dist: usize) -> u32 {
-    debug_assert!(id < ID_MASK, "id {id} does not fit an index slot");
-    id | (dist.min(FAR as usize) as u32) << ID_BITS
+    /// Per chunk, how many of its slots hold an id.
+    used: Vec<u8>,
+    /// Chunks given back, to be reused.
+    free: Vec<u32>,
 }
 
 impl Index {
-    /// Room for `cap` slots (keep the load below ~0.7).
-    pub fn new(cap: usize) -> Index {
-        Index {
-            slots: vec![NIL; cap.max(8)],
+    pub fn new() -> Index {
+        Index::default()
+    }
+
+    fn chunk(&self, space: usize, index: u32) -> u32 {
+        match self.dirs.get(space) {
+            Some(dir) => dir
+                .get((index >> CHUNK_BITS) as usize)
+                .copied()
+                .unwrap_or(NIL),
+            None => NIL,
         }
     }
 
-    fn home(&self, key: u64) -> usize {
-        let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (((h >> 32) * self.slots.len() as u64) >> 32) as usize
+    /// The id under (`space`, `index`), or [`NIL`].
+    pub fn get(&self, space: usize, index: u32) -> u32 {
+        let c = self.chunk(space, index);
+        if c == NIL {
+            return NIL;
+        }
+        self.slots[c as usize * CHUNK + (index as usize & (CHUNK - 1))]
     }
 
-    fn step(&self, i: usize) -> usize {
-        if i + 1 == self.slots.len() {
-            0
-        } else {
-            i + 1
+    /// Puts `id` under (`space`, `index`), which holds none.
+    pub fn insert(&mut self, space: usize, index: u32, id: u32) {
+        debug_assert_ne!(id, NIL);
+        if self.dirs.len() <= space {
+            self.dirs.resize(space + 1, Vec::new());
         }
+        let d = (index >> CHUNK_BITS) as usize;
+        if self.dirs[space].len() <= d {
+            self.dirs[space].resize(d + 1, NIL);
+        }
+        let mut c = self.dirs[space][d];
+        if c == NIL {
+            c = match self.free.pop() {
+                Some(c) => c,
+                None => {
+                    self.slots.extend([NIL; CHUNK]);
+                    self.used.push(0);
+                    (self.used.len() - 1) as u32
+                }
+            };
+            self.dirs[space][d] = c;
+        }
+        let slot = &mut self.slots[c as usize * CHUNK + (index as usize & (CHUNK - 1))];
+        debug_assert_eq!(*slot, NIL, "({space}, {index}) is taken");
+        *slot = id;
+        self.used[c as usize] += 1;
     }
 
-    pub fn get(&self, key: u64, key_of: impl Fn(u32) -> u64) -> u32 {
-        let mut i = self.home(key);
-        loop {
-            let s = self.slots[i];
-            if s == NIL {
-                return NIL;
-            }
-            if key_of(s & ID_MASK) == key {
-                return s & ID_MASK;
-            }
-            i = self.step(i);
+    /// Takes `id` out from under (`space`, `index`).
+    pub fn remove(&mut self, space: usize, index: u32, id: u32) {
+        let c = self.chunk(space, index);
+        debug_assert_ne!(c, NIL, "({space}, {index}) holds nothing");
+        let slot = &mut self.slots[c as usize * CHUNK + (index as usize & (CHUNK - 1))];
+        debug_assert_eq!(*slot, id, "({space}, {index}) holds another id");
+        *slot = NIL;
+        self.used[c as usize] -= 1;
+        if self.used[c as usize] == 0 {
+            self.dirs[space][(index >> CHUNK_BITS) as usize] = NIL;
+            self.free.push(c);
         }
-    }
-
-    pub fn insert(&mut self, key: u64, id: u32) {
-        let mut i = self.home(key);
-        let mut dist = 0;
-        while self.slots[i] != NIL {
-            i = self.step(i);
-            dist += 1;
-        }
-        self.slots[i] = slot(id, dist);
-    }
-
-    /// Removes `id` (stored under `key`) with backward-shift deletion.
-    pub fn remove(&mut self, key: u64, id: u32, key_of: impl Fn(u32) -> u64) {
-        let n = self.slots.len();
-        let mut i = self.home(key);
-        while self.slots[i] & ID_MASK != id {
-            i = self.step(i);
-        }
-        let mut j = i;
-        loop {
-            j = self.step(j);
-            let q = self.slots[j];
-            if q == NIL {
-                break;
-            }
-            // the entry at j may fill the hole at i unless its home lies after i: it is at least
-            // as far from home as from the hole
-            let gap = if i <= j { j - i } else { j + n - i };
-            let mut dist = (q >> ID_BITS) as usize;
-            if dist == FAR as usize {
-                let k = self.home(key_of(q & ID_MASK));
-                dist = if k <= j { j - k } else { j + n - k };
-            }
-            if dist >= gap {
-                self.slots[i] = slot(q & ID_MASK, dist - gap);
-                i = j;
-            }
-        }
-        self.slots[i] = NIL;
     }
 
     pub fn memory_bytes(&self) -> usize {
-        self.slots.len() * 4
+        self.dirs.iter().map(|d| d.capacity() * 4).sum::<usize>()
+            + self.slots.capacity() * 4
+            + self.used.capacity()
+            + self.free.capacity() * 4
     }
 }
 
@@ -287,63 +281,46 @@ mod tests {
         }
     }
 
-    /// Crowded tables (clusters past `FAR`) and removals in every order: the index answers as a
-    /// map does, and every slot's distance is its true distance from home.
+    /// Inserts and removals in every order, over spaces, chunks and directories that come and
+    /// go: the index answers as a map does, and gives back every chunk it empties.
     #[test]
-    fn index_is_a_map_through_crowded_clusters() {
-        for (cap, n) in [(300usize, 200u32), (64, 63), (300, 299), (1024, 1000)] {
-            let keys: Vec<u64> = (0..u64::from(n)).map(|i| i * 7919 % 100_003).collect();
-            let key_of = |id: u32| keys[id as usize];
-            let mut ix = Index::new(cap);
-            let mut live = vec![false; n as usize];
-            let mut rng = 0x2545_f491_4f6c_dd1du64;
-            for round in 0..4 * n {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                let id = (rng % u64::from(n)) as u32;
-                if live[id as usize] {
-                    ix.remove(keys[id as usize], id, key_of);
-                } else {
-                    ix.insert(keys[id as usize], id);
+    fn index_is_a_map() {
+        use std::collections::BTreeMap;
+        let mut ix = Index::new();
+        let mut map = BTreeMap::new();
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..20_000u32 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let space = (rng % 5) as usize;
+            // mostly clustered indices, some far apart
+            let index = if rng >> 60 == 0 {
+                (rng >> 8) as u32 % 2_000_000
+            } else {
+                (rng >> 8) as u32 % 300
+            };
+            match map.remove(&(space, index)) {
+                Some(id) => ix.remove(space, index, id),
+                None => {
+                    ix.insert(space, index, round);
+                    map.insert((space, index), round);
                 }
-                live[id as usize] ^= true;
-                if round % 17 == 0 {
-                    for (j, &s) in ix.slots.iter().enumerate() {
-                        if s == NIL {
-                            continue;
-                        }
-                        let k = ix.home(key_of(s & ID_MASK));
-                        let d = if k <= j {
-                            j - k
-                        } else {
-                            j + ix.slots.len() - k
-                        };
-                        assert_eq!((s >> ID_BITS) as usize, d.min(FAR as usize), "slot {j}");
+            }
+            if round % 997 == 0 {
+                for space in 0..6 {
+                    for index in (0..300).chain([1_999_999, 5_000_000]) {
+                        let want = map.get(&(space, index)).copied().unwrap_or(NIL);
+                        assert_eq!(ix.get(space, index), want, "({space}, {index})");
                     }
                 }
+                let chunks: std::collections::BTreeSet<_> =
+                    map.keys().map(|&(s, i)| (s, i >> CHUNK_BITS)).collect();
+                assert_eq!(ix.used.len() - ix.free.len(), chunks.len(), "chunks in use");
             }
-            for id in 0..n {
-                let want = if live[id as usize] { id } else { NIL };
-                assert_eq!(ix.get(keys[id as usize], key_of), want, "cap {cap} id {id}");
-            }
         }
-    }
-
-    #[test]
-    fn index_finds_everything_after_mixed_removals() {
-        let keys: Vec<u64> = (0..200u64).map(|i| i * 7919 % 1000).collect();
-        let mut ix = Index::new(300);
-        for (id, &k) in keys.iter().enumerate() {
-            ix.insert(k, id as u32);
-        }
-        let key_of = |id: u32| keys[id as usize];
-        for id in (0..200u32).filter(|i| i % 3 == 0) {
-            ix.remove(keys[id as usize], id, key_of);
-        }
-        for id in 0..200u32 {
-            let want = if id % 3 == 0 { NIL } else { id };
-            assert_eq!(ix.get(keys[id as usize], key_of), want, "id {id}");
+        for (&(space, index), &id) in &map {
+            assert_eq!(ix.get(space, index), id);
         }
     }
 }

@@ -191,7 +191,7 @@ impl BufCache {
             ],
             lists: Lists::default(),
             qcount: [0; NBQ],
-            hash: Index::new(n * 2),
+            hash: Index::new(),
             lim,
             bufspace: 0,
             dirtybufspace: 0,
@@ -212,33 +212,23 @@ impl BufCache {
         bc
     }
 
-    fn key(vp: u16, lblk: u32) -> u64 {
-        (u64::from(vp) << 32) | u64::from(lblk)
-    }
-
     /// `findblk(vp, loffset)`.
     pub fn findblk(&self, vp: u16, lblk: u32) -> u32 {
-        let bufs = &self.bufs;
-        self.hash.get(Self::key(vp, lblk), |b| {
-            Self::key(bufs[b as usize].vp, bufs[b as usize].lblk)
-        })
+        self.hash.get(usize::from(vp), lblk)
     }
 
     /// `bgetvp`: associates the buffer with (vp, lblk) and hashes it in.
     pub fn bgetvp(&mut self, b: u32, vp: u16, lblk: u32) {
         self.bufs[b as usize].vp = vp;
         self.bufs[b as usize].lblk = lblk;
-        self.hash.insert(Self::key(vp, lblk), b);
+        self.hash.insert(usize::from(vp), lblk, b);
     }
 
     /// `brelvp`: disassociates the buffer from its vnode.
     pub fn brelvp(&mut self, b: u32) {
         let bp = self.bufs[b as usize];
         if bp.vp != NOVP {
-            let bufs = &self.bufs;
-            self.hash.remove(Self::key(bp.vp, bp.lblk), b, |x| {
-                Self::key(bufs[x as usize].vp, bufs[x as usize].lblk)
-            });
+            self.hash.remove(usize::from(bp.vp), bp.lblk, b);
             self.bufs[b as usize].vp = NOVP;
         }
     }

@@ -1,7 +1,7 @@
 //! Pages, page queues, boot thresholds, `vm_page_alloc`/free/cache, `vm_wait` and the wakeups
 //! (kernel-2008.md §2). Pages are dense `u32` indices; queues are intrusive doubly linked lists
-//! over them (the kernel's TAILQs); resident pages are found through a fixed-size open-addressing
-//! table keyed by (object, pindex) built at boot, so no page operation allocates.
+//! over them (the kernel's TAILQs); resident pages are found through an index keyed by (object,
+//! pindex) in chunks of 16 neighbouring pages, so a block's pages are found in one cache line.
 
 pub mod thresholds;
 
@@ -125,7 +125,7 @@ pub struct Vm {
     lists: Lists<NLISTS>,
     /// Counts per queue (FREE, CACHE, INACTIVE, ACTIVE, WIRED, HELD).
     pub count: [u32; 6],
-    /// Resident-page table (object, pindex) → page, linear probing.
+    /// Resident-page table (object, pindex) → page.
     table: Index,
     pub t: VmThresholds,
     /// `vm_pages_needed`.
@@ -152,7 +152,7 @@ impl Vm {
             npages,
             lists: Lists::default(),
             count: [0; 6],
-            table: Index::new(npages as usize * 3 / 2),
+            table: Index::new(),
             t,
             vm_pages_needed: false,
             vm_pages_needed_more: 0,
@@ -280,23 +280,16 @@ impl Vm {
             .move_to_tail(&mut self.pages, q as usize, first, last);
     }
 
-    fn key(obj: u8, pindex: u32) -> u64 {
-        (u64::from(obj) << 32) | u64::from(pindex)
-    }
-
     /// `vm_page_lookup(obj, pindex)`.
     pub fn lookup(&self, obj: u8, pindex: u32) -> u32 {
-        let pages = &self.pages;
-        self.table.get(Self::key(obj, pindex), |p| {
-            Self::key(pages[p as usize].obj(), pages[p as usize].pindex())
-        })
+        self.table.get(usize::from(obj), pindex)
     }
 
     /// `vm_page_insert`. Only vnode pages are looked up, so only they enter the index.
     pub fn insert(&mut self, p: u32, obj: u8, pindex: u32) {
         self.pages[p as usize].set_owner(obj, pindex);
         if obj >= OBJ_VNODE0 {
-            self.table.insert(Self::key(obj, pindex), p);
+            self.table.insert(usize::from(obj), pindex, p);
         }
     }
 
@@ -307,10 +300,7 @@ impl Vm {
             self.pages[p as usize].pindex(),
         );
         if obj >= OBJ_VNODE0 {
-            let pages = &self.pages;
-            self.table.remove(Self::key(obj, pindex), p, |q| {
-                Self::key(pages[q as usize].obj(), pages[q as usize].pindex())
-            });
+            self.table.remove(usize::from(obj), pindex, p);
         }
         let pindex = self.pages[p as usize].pindex();
         self.pages[p as usize].set_owner(OBJ_NONE, pindex);
