@@ -108,16 +108,28 @@ impl<const N: usize> Lists<N> {
 /// Slots in one chunk of an [`Index`]: 16 neighbouring indices share a cache line.
 const CHUNK_BITS: u32 = 4;
 const CHUNK: usize = 1 << CHUNK_BITS;
+/// A directory entry with this bit names a chunk; without it (and not [`NIL`]) it is the one
+/// index of its run that holds an id: the index's offset in the run above [`ID_BITS`] of id.
+const IS_CHUNK: u32 = 1 << 31;
+const ID_BITS: u32 = 24;
+const ID_MASK: u32 = (1 << ID_BITS) - 1;
+
+fn inline(offset: usize, id: u32) -> u32 {
+    debug_assert!(id < ID_MASK, "id {id} does not fit an index entry");
+    (offset as u32) << ID_BITS | id
+}
 
 /// A map from (space, index) to an element id, for keys that cluster: the pages of one object
-/// by page index, the buffers of one vnode by block. Each space has a directory of chunks, a
-/// chunk holding the ids of [`CHUNK`] neighbouring indices, so a lookup is two loads and the
-/// pages of one block share a chunk. A chunk is made when its first index is inserted and given
-/// back when its last is removed, so the memory follows what is in the map (plus a directory
-/// entry per [`CHUNK`] indices up to the largest inserted in each space). One id per key.
+/// by page index, the buffers of one vnode by block. Each space has a directory with an entry
+/// per [`CHUNK`] neighbouring indices: the one id of the run inline, or a chunk with a slot per
+/// index of the run. A lookup is one or two loads, and the pages of one block share a chunk. A
+/// chunk is made when a run's second index is inserted and given back when one is left, so the
+/// memory follows what is in the map: about 4 bytes an id where runs are full or hold one, up to
+/// 32 where they hold two (a mapping touched at random), plus a directory entry per [`CHUNK`]
+/// indices of a space up to the largest inserted. One id per key.
 #[derive(Clone, Debug, Default)]
 pub struct Index {
-    /// Per space, per run of [`CHUNK`] indices: the chunk holding them, or [`NIL`].
+    /// Per space, per run of [`CHUNK`] indices: [`NIL`], an inline id or a chunk.
     dirs: Vec<Vec<u32>>,
     /// The chunks' slots, [`CHUNK`] per chunk.
     slots: Vec<u32>,
@@ -127,12 +139,21 @@ pub struct Index {
     free: Vec<u32>,
 }
 
+/// Grows `v` by `n` elements of `fill`, by an eighth at least, so that the memory stays close to
+/// what is used and the copies stay amortised.
+fn grow<T: Copy>(v: &mut Vec<T>, n: usize, fill: T) {
+    if v.len() + n > v.capacity() {
+        v.reserve_exact(n.max(v.len() / 8));
+    }
+    v.resize(v.len() + n, fill);
+}
+
 impl Index {
     pub fn new() -> Index {
         Index::default()
     }
 
-    fn chunk(&self, space: usize, index: u32) -> u32 {
+    fn dir_entry(&self, space: usize, index: u32) -> u32 {
         match self.dirs.get(space) {
             Some(dir) => dir
                 .get((index >> CHUNK_BITS) as usize)
@@ -144,52 +165,81 @@ impl Index {
 
     /// The id under (`space`, `index`), or [`NIL`].
     pub fn get(&self, space: usize, index: u32) -> u32 {
-        let c = self.chunk(space, index);
-        if c == NIL {
-            return NIL;
+        let e = self.dir_entry(space, index);
+        let offset = index as usize & (CHUNK - 1);
+        if e == NIL {
+            NIL
+        } else if e & IS_CHUNK != 0 {
+            self.slots[(e & !IS_CHUNK) as usize * CHUNK + offset]
+        } else if (e >> ID_BITS) as usize == offset {
+            e & ID_MASK
+        } else {
+            NIL
         }
-        self.slots[c as usize * CHUNK + (index as usize & (CHUNK - 1))]
     }
 
     /// Puts `id` under (`space`, `index`), which holds none.
     pub fn insert(&mut self, space: usize, index: u32, id: u32) {
-        debug_assert_ne!(id, NIL);
+        debug_assert_eq!(self.get(space, index), NIL, "({space}, {index}) is taken");
         if self.dirs.len() <= space {
             self.dirs.resize(space + 1, Vec::new());
         }
         let d = (index >> CHUNK_BITS) as usize;
         if self.dirs[space].len() <= d {
-            self.dirs[space].resize(d + 1, NIL);
+            let n = d + 1 - self.dirs[space].len();
+            grow(&mut self.dirs[space], n, NIL);
         }
-        let mut c = self.dirs[space][d];
-        if c == NIL {
-            c = match self.free.pop() {
-                Some(c) => c,
+        let offset = index as usize & (CHUNK - 1);
+        let e = self.dirs[space][d];
+        if e == NIL {
+            self.dirs[space][d] = inline(offset, id);
+            return;
+        }
+        let c = if e & IS_CHUNK != 0 {
+            (e & !IS_CHUNK) as usize
+        } else {
+            // the run's second id: it gets a chunk
+            let c = match self.free.pop() {
+                Some(c) => c as usize,
                 None => {
-                    self.slots.extend([NIL; CHUNK]);
-                    self.used.push(0);
-                    (self.used.len() - 1) as u32
+                    grow(&mut self.slots, CHUNK, NIL);
+                    grow(&mut self.used, 1, 0);
+                    self.used.len() - 1
                 }
             };
-            self.dirs[space][d] = c;
-        }
-        let slot = &mut self.slots[c as usize * CHUNK + (index as usize & (CHUNK - 1))];
-        debug_assert_eq!(*slot, NIL, "({space}, {index}) is taken");
-        *slot = id;
-        self.used[c as usize] += 1;
+            self.slots[c * CHUNK + (e >> ID_BITS) as usize] = e & ID_MASK;
+            self.used[c] = 1;
+            self.dirs[space][d] = IS_CHUNK | c as u32;
+            c
+        };
+        self.slots[c * CHUNK + offset] = id;
+        self.used[c] += 1;
     }
 
     /// Takes `id` out from under (`space`, `index`).
     pub fn remove(&mut self, space: usize, index: u32, id: u32) {
-        let c = self.chunk(space, index);
-        debug_assert_ne!(c, NIL, "({space}, {index}) holds nothing");
-        let slot = &mut self.slots[c as usize * CHUNK + (index as usize & (CHUNK - 1))];
-        debug_assert_eq!(*slot, id, "({space}, {index}) holds another id");
-        *slot = NIL;
-        self.used[c as usize] -= 1;
-        if self.used[c as usize] == 0 {
-            self.dirs[space][(index >> CHUNK_BITS) as usize] = NIL;
-            self.free.push(c);
+        debug_assert_eq!(
+            self.get(space, index),
+            id,
+            "({space}, {index}) holds another id"
+        );
+        let d = (index >> CHUNK_BITS) as usize;
+        let e = self.dirs[space][d];
+        if e & IS_CHUNK == 0 {
+            self.dirs[space][d] = NIL;
+            return;
+        }
+        let c = (e & !IS_CHUNK) as usize;
+        let run = &mut self.slots[c * CHUNK..(c + 1) * CHUNK];
+        run[index as usize & (CHUNK - 1)] = NIL;
+        self.used[c] -= 1;
+        if self.used[c] == 1 {
+            // one left: it goes back inline, and the chunk back to the pool
+            let offset = run.iter().position(|&x| x != NIL).expect("one id left");
+            self.dirs[space][d] = inline(offset, run[offset]);
+            run.fill(NIL);
+            self.used[c] = 0;
+            self.free.push(c as u32);
         }
     }
 
@@ -288,6 +338,7 @@ mod tests {
         use std::collections::BTreeMap;
         let mut ix = Index::new();
         let mut map = BTreeMap::new();
+        let mut inlined = false;
         let mut rng = 0x2545_f491_4f6c_dd1du64;
         for round in 0..20_000u32 {
             rng ^= rng << 13;
@@ -298,7 +349,8 @@ mod tests {
             let index = if rng >> 60 == 0 {
                 (rng >> 8) as u32 % 2_000_000
             } else {
-                (rng >> 8) as u32 % 300
+                // crowded for a while, then spread thin: runs fill up and empty out
+                (rng >> 8) as u32 % if (round / 2_500) % 2 == 0 { 300 } else { 5_000 }
             };
             match map.remove(&(space, index)) {
                 Some(id) => ix.remove(space, index, id),
@@ -314,13 +366,56 @@ mod tests {
                         assert_eq!(ix.get(space, index), want, "({space}, {index})");
                     }
                 }
-                let chunks: std::collections::BTreeSet<_> =
-                    map.keys().map(|&(s, i)| (s, i >> CHUNK_BITS)).collect();
-                assert_eq!(ix.used.len() - ix.free.len(), chunks.len(), "chunks in use");
+                // a run with one id holds it inline, one with more has a chunk that counts them;
+                // no chunk is lost
+                let mut runs = BTreeMap::new();
+                for &(s, i) in map.keys() {
+                    *runs.entry((s, i >> CHUNK_BITS)).or_insert(0u8) += 1;
+                }
+                let mut chunks = 0;
+                for (&(s, r), &n) in &runs {
+                    let e = ix.dirs[s][r as usize];
+                    if n == 1 {
+                        assert_eq!(e & IS_CHUNK, 0, "({s}, run {r}) holds one id");
+                        inlined = true;
+                    } else {
+                        assert_ne!(e & IS_CHUNK, 0, "({s}, run {r}) holds {n} ids");
+                        assert_eq!(ix.used[(e & !IS_CHUNK) as usize], n, "({s}, run {r})");
+                        chunks += 1;
+                    }
+                }
+                assert_eq!(ix.used.len() - ix.free.len(), chunks, "chunks in use");
             }
         }
         for (&(space, index), &id) in &map {
             assert_eq!(ix.get(space, index), id);
         }
+        assert!(inlined, "some run held one id at a check");
+    }
+
+    /// A run filled and emptied one index at a time: inline with one id, a chunk with two to
+    /// sixteen, inline again, then nothing, every id found throughout and the chunk given back.
+    #[test]
+    fn a_run_takes_a_chunk_from_its_second_id_to_its_second_last() {
+        let mut ix = Index::new();
+        let order: Vec<u32> = (0..16).map(|i| (i * 7) % 16).collect();
+        for (n, &o) in order.iter().enumerate() {
+            ix.insert(1, 5 * 16 + o, 100 + o);
+            assert_eq!(ix.dirs[1][5] & IS_CHUNK != 0, n >= 1, "{} held", n + 1);
+        }
+        for (n, &o) in order.iter().enumerate() {
+            ix.remove(1, 5 * 16 + o, 100 + o);
+            let left = 15 - n;
+            match left {
+                0 => assert_eq!(ix.dirs[1][5], NIL),
+                1 => assert_eq!(ix.dirs[1][5] & IS_CHUNK, 0),
+                _ => assert_ne!(ix.dirs[1][5] & IS_CHUNK, 0, "{left} left"),
+            }
+            for &p in &order[n + 1..] {
+                assert_eq!(ix.get(1, 5 * 16 + p), 100 + p, "{left} left");
+            }
+            assert_eq!(ix.get(1, 5 * 16 + o), NIL);
+        }
+        assert_eq!(ix.free.len(), ix.used.len());
     }
 }

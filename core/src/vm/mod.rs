@@ -1,7 +1,7 @@
 //! Pages, page queues, boot thresholds, `vm_page_alloc`/free/cache, `vm_wait` and the wakeups
 //! (kernel-2008.md §2). Pages are dense `u32` indices; queues are intrusive doubly linked lists
-//! over them (the kernel's TAILQs); resident pages are found through an index keyed by (object,
-//! pindex) in chunks of 16 neighbouring pages, so a block's pages are found in one cache line.
+//! over them (the kernel's TAILQs); resident pages are found through a per-object table with an
+//! entry per 16 neighbouring page indices, so a block's pages are found in one cache line.
 
 pub mod thresholds;
 
