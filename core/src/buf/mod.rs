@@ -840,39 +840,24 @@ pub async fn allocbuf(k: &Kc, b: u32, size: u32) {
     let desired = size.div_ceil(PAGE_SIZE) as u8;
     k.borrow_mut().bufm(b).size = size;
     loop {
-        let (obj, pi, have) = {
-            let kk = k.borrow();
-            let bp = kk.buf(b);
-            if bp.npages >= desired {
-                break;
+        // everything up to the next page that may sleep, without letting go of the kernel
+        let stop = k.borrow_mut().allocbuf_nowait(b, desired);
+        match stop {
+            AllocbufStop::Done => break,
+            AllocbufStop::Busy(m) => {
+                tsleep(k, Chan::Page(m), "pgtblk", 0).await;
             }
-            (
-                OBJ_VNODE0 + bp.vp as u8,
-                bp.lblk + u32::from(bp.npages),
-                bp.npages,
-            )
-        };
-        let m = k.borrow().vm.lookup(obj, pi);
-        if m == NONE {
-            let m = bio_page_alloc(k, obj, pi, u32::from(desired - have)).await;
-            if m != NONE {
-                let mut kk = k.borrow_mut();
-                kk.vm_page_wire(m);
-                kk.vm_page_wakeup(m);
-                kk.append_page(b, m);
+            AllocbufStop::NoPage { obj, pi, deficit } => {
+                // bio_page_alloc's first try failed: the rest of it, which may sleep
+                let m = bio_page_alloc_retry(k, obj, pi, deficit).await;
+                if m != NONE {
+                    let mut kk = k.borrow_mut();
+                    kk.vm_page_wire(m);
+                    kk.vm_page_wakeup(m);
+                    kk.append_page(b, m);
+                }
             }
-            continue;
         }
-        if k.borrow().vm.pages[m as usize].flags & PG_BUSY != 0 {
-            tsleep(k, Chan::Page(m), "pgtblk", 0).await;
-            continue;
-        }
-        let mut kk = k.borrow_mut();
-        if kk.vm.pages[m as usize].queue == PQ_CACHE {
-            kk.cache_page_taken();
-        }
-        kk.vm_page_wire(m);
-        kk.append_page(b, m);
     }
     let mut kk = k.borrow_mut();
     let bp = *kk.buf(b);
@@ -884,7 +869,60 @@ pub async fn allocbuf(k: &Kc, b: u32, size: u32) {
     }
 }
 
+/// Where [`Kernel::allocbuf_nowait`] stopped.
+enum AllocbufStop {
+    /// The buffer has its pages.
+    Done,
+    /// The next page is hard-busy: sleep on it ("pgtblk") and look again.
+    Busy(u32),
+    /// The next page is not resident and `bio_page_alloc`'s first try found none: the rest of
+    /// it, with the pages still missing (`deficit`).
+    NoPage { obj: u8, pi: u32, deficit: u32 },
+}
+
 impl Kernel {
+    /// `allocbuf`'s walk over the pages the buffer still lacks, as far as it goes without
+    /// sleeping: a resident page that is not busy is wired in; a missing one is allocated by
+    /// `bio_page_alloc`'s first try, which never sleeps.
+    fn allocbuf_nowait(&mut self, b: u32, desired: u8) -> AllocbufStop {
+        loop {
+            let bp = self.buf(b);
+            if bp.npages >= desired {
+                return AllocbufStop::Done;
+            }
+            let (obj, pi) = (OBJ_VNODE0 + bp.vp as u8, bp.lblk + u32::from(bp.npages));
+            let deficit = u32::from(desired - bp.npages);
+            let m = self.vm.lookup(obj, pi);
+            if m == NONE {
+                let m = self.bio_page_alloc_first(obj, pi);
+                if m == NONE {
+                    return AllocbufStop::NoPage { obj, pi, deficit };
+                }
+                self.vm_page_wire(m);
+                self.vm_page_wakeup(m);
+                self.append_page(b, m);
+                continue;
+            }
+            if self.vm.pages[m as usize].flags & PG_BUSY != 0 {
+                return AllocbufStop::Busy(m);
+            }
+            if self.vm.pages[m as usize].queue == PQ_CACHE {
+                self.cache_page_taken();
+            }
+            self.vm_page_wire(m);
+            self.append_page(b, m);
+        }
+    }
+
+    /// The first try of `bio_page_alloc` (and of the bare `allocbuf` allocation before the
+    /// fix): a VM_ALLOC_SYSTEM page, or NONE. The 2012 variant starts otherwise and has none.
+    fn bio_page_alloc_first(&mut self, obj: u8, pi: u32) -> u32 {
+        if self.policy.bio() == BioVariant::Fix2012 {
+            return NONE;
+        }
+        self.vm_page_alloc(obj, pi, VM_ALLOC_NORMAL | VM_ALLOC_SYSTEM)
+    }
+
     fn append_page(&mut self, b: u32, m: u32) {
         let bp = self.bufm(b);
         bp.pages[bp.npages as usize] = m;
@@ -901,19 +939,24 @@ impl Kernel {
 }
 
 /// `bio_page_alloc(obj, pindex, deficit)` (§1.2, §9.5), or before the fix the bare
-/// `vm_page_alloc` + `vm_wait(0)` that `allocbuf` did.
+/// `vm_page_alloc` + `vm_wait(0)` that `allocbuf` did. `allocbuf` runs it in its two halves:
+/// the first try ([`Kernel::bio_page_alloc_first`]) in its walk that never sleeps, the rest
+/// ([`bio_page_alloc_retry`]) when that try finds no page; the tests call it whole.
+#[cfg(test)]
 pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
-    if k.borrow().policy.bio() == BioVariant::Fix2012 {
+    let m = k.borrow_mut().bio_page_alloc_first(obj, pi);
+    if m != NONE {
+        return m;
+    }
+    bio_page_alloc_retry(k, obj, pi, deficit).await
+}
+
+/// [`bio_page_alloc`] after its first try found no page (the 2012 variant from its start).
+async fn bio_page_alloc_retry(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
+    let bio = k.borrow().policy.bio();
+    if bio == BioVariant::Fix2012 {
         return bio_page_alloc_2012(k, obj, pi, deficit).await;
     }
-    let bio = {
-        let mut kk = k.borrow_mut();
-        let m = kk.vm_page_alloc(obj, pi, VM_ALLOC_NORMAL | VM_ALLOC_SYSTEM);
-        if m != NONE {
-            return m;
-        }
-        kk.policy.bio()
-    };
     if k.borrow().policy.mempool() != Mempool::Off {
         // what-if, Linux mempool_alloc(): the allocator said no, so take a page from the pool
         let m = k.borrow_mut().mempool_alloc(obj, pi);
