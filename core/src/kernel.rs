@@ -152,6 +152,15 @@ impl Kernel {
 }
 
 /// Keeps the first invariant violation, saying after what (`after()`) it was seen.
+/// The smallest block the filesystem writes, in pages: HAMMER's 16 KB (its 64 KB blocks start
+/// beyond 1 MB, on multiples of 64 KB), UFS's one block size.
+fn min_block_pages(s: &Scenario) -> u32 {
+    match s.fs {
+        crate::FsKind::Hammer => crate::buf::hammer_blocksize_pages(0),
+        crate::FsKind::Ufs => (s.ufs_block_kb / 4).max(1),
+    }
+}
+
 fn note_violation(first: &mut Option<String>, kk: &Kernel, after: impl FnOnce() -> String) {
     if first.is_none() {
         if let Err(e) = kk.check_invariants() {
@@ -221,7 +230,7 @@ impl Machine {
         let kernel = Kernel {
             sched: Sched::default(),
             vm: Vm::new(n, t),
-            bc: BufCache::new(BufLimits::compute(physmem)),
+            bc: BufCache::new(BufLimits::compute(physmem), min_block_pages(s)),
             disk: Disk::new(s.machine.disk_seek_ms, s.machine.disk_mb_s),
             vnodes,
             policy: KernelPolicy::new(s.policy()),

@@ -122,22 +122,29 @@ fn inline(offset: usize, id: u32) -> u32 {
 /// A map from (space, index) to an element id, for keys that cluster: the pages of one object
 /// by page index, the buffers of one vnode by block. Each space has a directory with an entry
 /// per [`CHUNK`] neighbouring indices: the one id of the run inline, or a chunk with a slot per
-/// index of the run. A lookup is one or two loads, and the pages of one block share a chunk. A
-/// chunk is made when a run's second index is inserted and given back when one is left, so the
-/// memory follows what is in the map: about 4 bytes an id where runs are full or hold one, up to
-/// 32 where they hold two (a mapping touched at random), plus a directory entry per [`CHUNK`]
-/// indices of a space up to the largest inserted. One id per key.
+/// index of the run. A lookup is one or two loads, and the pages of one block share a chunk (a
+/// cache line). A chunk is made when a run's second index is inserted and given back when one is
+/// left, so the chunks follow what is in the map: about 4 bytes an id where runs are full, none
+/// where they hold one, 32 where they hold two (a mapping touched at random). The directories
+/// follow the files instead: 4 bytes per [`CHUNK`] indices up to the largest inserted in each
+/// space, kept for the run (they grow by an eighth at least, so a file written from its start
+/// costs few copies). One id per key.
 #[derive(Clone, Debug, Default)]
 pub struct Index {
     /// Per space, per run of [`CHUNK`] indices: [`NIL`], an inline id or a chunk.
     dirs: Vec<Vec<u32>>,
-    /// The chunks' slots, [`CHUNK`] per chunk.
-    slots: Vec<u32>,
+    /// The chunks.
+    chunks: Vec<Chunk>,
     /// Per chunk, how many of its slots hold an id.
     used: Vec<u8>,
     /// Chunks given back, to be reused.
     free: Vec<u32>,
 }
+
+/// The slots of one run of [`CHUNK`] indices ([`NIL`] where none), on a cache line of their own.
+#[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
+struct Chunk([u32; CHUNK]);
 
 /// Grows `v` by `n` elements of `fill`, by an eighth at least, so that the memory stays close to
 /// what is used and the copies stay amortised.
@@ -170,7 +177,7 @@ impl Index {
         if e == NIL {
             NIL
         } else if e & IS_CHUNK != 0 {
-            self.slots[(e & !IS_CHUNK) as usize * CHUNK + offset]
+            self.chunks[(e & !IS_CHUNK) as usize].0[offset]
         } else if (e >> ID_BITS) as usize == offset {
             e & ID_MASK
         } else {
@@ -202,17 +209,17 @@ impl Index {
             let c = match self.free.pop() {
                 Some(c) => c as usize,
                 None => {
-                    grow(&mut self.slots, CHUNK, NIL);
+                    grow(&mut self.chunks, 1, Chunk([NIL; CHUNK]));
                     grow(&mut self.used, 1, 0);
                     self.used.len() - 1
                 }
             };
-            self.slots[c * CHUNK + (e >> ID_BITS) as usize] = e & ID_MASK;
+            self.chunks[c].0[(e >> ID_BITS) as usize] = e & ID_MASK;
             self.used[c] = 1;
             self.dirs[space][d] = IS_CHUNK | c as u32;
             c
         };
-        self.slots[c * CHUNK + offset] = id;
+        self.chunks[c].0[offset] = id;
         self.used[c] += 1;
     }
 
@@ -230,7 +237,7 @@ impl Index {
             return;
         }
         let c = (e & !IS_CHUNK) as usize;
-        let run = &mut self.slots[c * CHUNK..(c + 1) * CHUNK];
+        let run = &mut self.chunks[c].0;
         run[index as usize & (CHUNK - 1)] = NIL;
         self.used[c] -= 1;
         if self.used[c] == 1 {
@@ -245,7 +252,7 @@ impl Index {
 
     pub fn memory_bytes(&self) -> usize {
         self.dirs.iter().map(|d| d.capacity() * 4).sum::<usize>()
-            + self.slots.capacity() * 4
+            + self.chunks.capacity() * size_of::<Chunk>()
             + self.used.capacity()
             + self.free.capacity() * 4
     }
@@ -331,8 +338,9 @@ mod tests {
         }
     }
 
-    /// Inserts and removals in every order, over spaces, chunks and directories that come and
-    /// go: the index answers as a map does, and gives back every chunk it empties.
+    /// Inserts and removals in every order, over spaces, runs that take a chunk and give it back
+    /// and directories that grow: the index answers as a map does, keeps a run of one id inline
+    /// and loses no chunk.
     #[test]
     fn index_is_a_map() {
         use std::collections::BTreeMap;

@@ -277,6 +277,64 @@ fn clean_buffer(k: &crate::sched::Kc) -> u32 {
     b
 }
 
+/// `allocbuf` takes the resident pages of a block as they come, sleeps on the first hard-busy one
+/// ("pgtblk") holding what it took, and once that page is unbusied takes it and goes on until a
+/// missing page cannot be had: before the fix it then sleeps in `vm_wait` for good.
+#[test]
+fn allocbuf_takes_pages_in_order_and_sleeps_where_the_kernel_does() {
+    use crate::vm::{PG_BUSY, PQ_CACHE, PQ_WIRED};
+    let m = machine(128, KernelPreset::Dfly20080630);
+    let k = &m.k;
+    let t = user_thread(k);
+    // pages 256..260 of vnode 0 are cached, page 260 is hard-busy (being read, say)
+    let (cached, busy) = {
+        let mut kk = k.borrow_mut();
+        kk.sched.cur = t;
+        let cached: Vec<u32> = (256..260)
+            .map(|pi| {
+                let p = kk.vm_page_alloc(OBJ_VNODE0, pi, N);
+                kk.vm.pages[p as usize].flags = PG_VALID;
+                kk.vm_page_cache(p);
+                p
+            })
+            .collect();
+        (cached, kk.vm_page_alloc(OBJ_VNODE0, 260, N))
+    };
+    let mut f = Box::pin(getblk(k, 0, 256, 65536, true));
+    assert!(poll_as(k, t, f.as_mut()).is_pending());
+    let b = k.borrow().bc.findblk(0, 256);
+    {
+        let kk = k.borrow();
+        let bp = kk.bc.bufs[b as usize];
+        assert_eq!(
+            bp.pages[..bp.npages as usize],
+            cached[..],
+            "the cached pages, in order"
+        );
+        assert!(cached
+            .iter()
+            .all(|&p| kk.vm.pages[p as usize].queue == PQ_WIRED));
+        assert_eq!(kk.sched.threads[t].wmesg, "pgtblk");
+    }
+    // the busy page is released while memory is at the end of the system reserve
+    let _held = squeeze_to(k, 2);
+    k.borrow_mut().vm_page_wakeup(busy);
+    assert!(poll_as(k, t, f.as_mut()).is_pending());
+    let kk = k.borrow();
+    let bp = kk.bc.bufs[b as usize];
+    assert_eq!(bp.npages, 5, "the unbusied page is the fifth");
+    assert_eq!(bp.pages[4], busy);
+    assert_eq!(kk.vm.pages[busy as usize].flags & PG_BUSY, 0);
+    assert_ne!(kk.vm.pages[busy as usize].queue, PQ_CACHE);
+    assert_eq!(
+        kk.vm.lookup(OBJ_VNODE0, 261),
+        NONE,
+        "the sixth could not be had"
+    );
+    let th = &kk.sched.threads[t];
+    assert_eq!((th.wmesg, th.timed), ("vmwait", false));
+}
+
 #[test]
 fn recoverbufpages_cashes_in_clean_buffers() {
     let m = machine(128, KernelPreset::Dfly20080701);

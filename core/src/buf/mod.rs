@@ -153,7 +153,10 @@ pub struct BufCache {
     pub bufs: Vec<Buf>,
     lists: Lists<NBQ>,
     pub qcount: [u32; NBQ],
+    /// The buffers by (vnode, block): `findblk`'s table.
     hash: Index,
+    /// log2 of the smallest block size in pages: the table's keys are blocks in that unit.
+    block_shift: u32,
     pub lim: BufLimits,
     pub bufspace: u64,
     pub dirtybufspace: u64,
@@ -169,7 +172,9 @@ pub struct BufCache {
 }
 
 impl BufCache {
-    pub fn new(lim: BufLimits) -> BufCache {
+    /// `block_pages`: the smallest block size of the filesystem, in pages (a power of two).
+    pub fn new(lim: BufLimits, block_pages: u32) -> BufCache {
+        debug_assert!(block_pages.is_power_of_two());
         let n = lim.nbuf as usize;
         let mut bc = BufCache {
             bufs: vec![
@@ -192,6 +197,7 @@ impl BufCache {
             lists: Lists::default(),
             qcount: [0; NBQ],
             hash: Index::new(),
+            block_shift: block_pages.trailing_zeros(),
             lim,
             bufspace: 0,
             dirtybufspace: 0,
@@ -212,23 +218,35 @@ impl BufCache {
         bc
     }
 
+    /// The buffer table's key of block `lblk` (a buffer starts on a multiple of the smallest
+    /// block size, so its block number in those units is its own).
+    fn block_key(&self, lblk: u32) -> u32 {
+        debug_assert_eq!(
+            lblk & ((1 << self.block_shift) - 1),
+            0,
+            "block {lblk} is not aligned"
+        );
+        lblk >> self.block_shift
+    }
+
     /// `findblk(vp, loffset)`.
     pub fn findblk(&self, vp: u16, lblk: u32) -> u32 {
-        self.hash.get(usize::from(vp), lblk)
+        self.hash.get(usize::from(vp), self.block_key(lblk))
     }
 
     /// `bgetvp`: associates the buffer with (vp, lblk) and hashes it in.
     pub fn bgetvp(&mut self, b: u32, vp: u16, lblk: u32) {
         self.bufs[b as usize].vp = vp;
         self.bufs[b as usize].lblk = lblk;
-        self.hash.insert(usize::from(vp), lblk, b);
+        self.hash.insert(usize::from(vp), self.block_key(lblk), b);
     }
 
     /// `brelvp`: disassociates the buffer from its vnode.
     pub fn brelvp(&mut self, b: u32) {
         let bp = self.bufs[b as usize];
         if bp.vp != NOVP {
-            self.hash.remove(usize::from(bp.vp), bp.lblk, b);
+            self.hash
+                .remove(usize::from(bp.vp), self.block_key(bp.lblk), b);
             self.bufs[b as usize].vp = NOVP;
         }
     }
@@ -951,7 +969,7 @@ pub async fn bio_page_alloc(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
     bio_page_alloc_retry(k, obj, pi, deficit).await
 }
 
-/// [`bio_page_alloc`] after its first try found no page (the 2012 variant from its start).
+/// `bio_page_alloc` after its first try found no page (the 2012 variant from its start).
 async fn bio_page_alloc_retry(k: &Kc, obj: u8, pi: u32, deficit: u32) -> u32 {
     let bio = k.borrow().policy.bio();
     if bio == BioVariant::Fix2012 {
