@@ -151,7 +151,6 @@ impl Kernel {
     }
 }
 
-/// Keeps the first invariant violation, saying after what (`after()`) it was seen.
 /// The smallest block the filesystem writes, in pages: HAMMER's 16 KB (its 64 KB blocks start
 /// beyond 1 MB, on multiples of 64 KB), UFS's one block size.
 fn min_block_pages(s: &Scenario) -> u32 {
@@ -161,6 +160,7 @@ fn min_block_pages(s: &Scenario) -> u32 {
     }
 }
 
+/// Keeps the first invariant violation, saying after what (`after()`) it was seen.
 fn note_violation(first: &mut Option<String>, kk: &Kernel, after: impl FnOnce() -> String) {
     if first.is_none() {
         if let Err(e) = kk.check_invariants() {

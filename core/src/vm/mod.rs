@@ -302,7 +302,6 @@ impl Vm {
         if obj >= OBJ_VNODE0 {
             self.table.remove(usize::from(obj), pindex, p);
         }
-        let pindex = self.pages[p as usize].pindex();
         self.pages[p as usize].set_owner(OBJ_NONE, pindex);
     }
 
